@@ -1,0 +1,90 @@
+# Kestrel: `make run` serves the assistant on http://localhost:8000; `make test` runs every test.
+# Both install and train first when needed, so a fresh clone needs nothing else.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+MODEL  := models/kestrel.tar.gz
+SPACY  := build/spacy_en/meta.json
+STAMP  := $(VENV)/.installed-stamp
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY) nlp/intent_overrides.py
+PORT   ?= 8000
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install lock spacy train run shell test test-fast eval lint bench browser-deps clean
+
+help:
+	@echo "make run    - install, train if needed, serve http://localhost:$(PORT)"
+	@echo "make test   - install, train if needed, run every test"
+	@echo "make shell  - talk to the assistant in this terminal (action server + rasa shell)"
+	@echo "make eval   - accuracy on the held-out messages (tests/nlu_holdout.yml)"
+	@echo "make lint   - rasa data validate, ruff, mypy"
+	@echo "make bench  - speed benchmark (see bench/)"
+
+install: $(STAMP)
+$(STAMP): requirements.lock requirements.txt
+	@echo "==> Installing Python packages into $(VENV) (first time: about 3 minutes, 2.7 GB)"
+	@py=$$(command -v python3.10 || command -v python3); \
+	  $$py -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else "Python 3.10 is needed (rasa 3.6 needs < 3.11); found " + sys.version)'; \
+	  [ -x $(PY) ] || $$py -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip==24.0
+	@$(PY) -m pip install -q --no-deps -r requirements.lock
+	@$(PY) -m pip check
+	@touch $@
+
+lock: $(STAMP)
+	@echo "# Full lock: every installed package at the version tested. Made by \`make lock\` (pip freeze)." > requirements.lock
+	@$(PY) -m pip freeze --all --exclude pip | grep -v "@ file" >> requirements.lock
+	@touch $(STAMP)
+
+spacy: $(SPACY)
+$(SPACY): nlp/patterns.jsonl nlp/build_pipeline.py $(STAMP)
+	@echo "==> Building the spaCy pipeline (entity ruler) into build/spacy_en"
+	@$(PY) nlp/build_pipeline.py build/spacy_en
+
+train: $(MODEL)
+$(MODEL): $(STAMP) $(TRAIN_INPUTS)
+	@echo "==> Training the model (about 2 minutes)"
+	@# --force: SpacyNLP fingerprints only the pipeline's path, so new patterns would be missed.
+	@$(RASA) train --force --fixed-model-name kestrel --out models 2>&1 | grep -E "Epochs|Your Rasa model|Error|error" | tail -n 5
+	@test -f $@
+
+run: $(MODEL)
+	@echo "==> Serving Kestrel on http://localhost:$(PORT) (Ctrl+C to stop)"
+	@$(PY) -m api.serve --port $(PORT)
+
+shell: $(MODEL)
+	@$(RASA) run actions --actions actions --port 5055 >/tmp/kestrel-actions.log 2>&1 & pid=$$!; \
+	  trap "kill $$pid" EXIT; sleep 5; $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+
+browser-deps:
+	@bash scripts/install_browser_deps.sh
+
+test: $(MODEL) browser-deps
+	@echo "==> Validating training data"
+	@$(RASA) data validate --fail-on-warnings >/tmp/kestrel-validate.log 2>&1 || (cat /tmp/kestrel-validate.log; exit 1)
+	@echo "==> Test stories (rasa test core)"
+	@$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core >/tmp/kestrel-core.log 2>&1 || (tail -n 40 /tmp/kestrel-core.log; exit 1)
+	@echo "==> pytest"
+	@$(PY) -m pytest tests
+
+test-fast: $(MODEL)
+	@$(PY) -m pytest tests -m "not browser"
+
+eval: $(MODEL)
+	@$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu >/tmp/kestrel-eval.log 2>&1 || (tail -n 40 /tmp/kestrel-eval.log; exit 1)
+	@$(PY) scripts/nlu_report.py results/nlu
+
+lint: $(STAMP)
+	@$(RASA) data validate --fail-on-warnings >/tmp/kestrel-validate.log 2>&1 && echo "rasa data validate: clean" || (cat /tmp/kestrel-validate.log; exit 1)
+	@$(VENV)/bin/ruff check actions api nlp scripts tests bench
+	@$(VENV)/bin/mypy actions api nlp
+
+bench: $(MODEL)
+	@$(PY) -m bench.compare
+
+clean:
+	rm -rf models build results .pytest_cache

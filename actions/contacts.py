@@ -1,0 +1,56 @@
+"""One line per service ("• Childline (up to 19): call 0800 1111"), built from the resource file."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, List, Optional
+
+from actions.facts import Service, facts
+from actions.render import text_of
+
+Domain = Dict[str, Any]
+
+
+def contact_text(service: Service) -> str:
+    parts: List[str] = []
+    if service.phone:
+        parts.append(text_of("utter_contact_phone", phone=service.phone))
+    if service.text_number:
+        parts.append(
+            text_of("utter_contact_text", word=service.text_word or "", number=service.text_number)
+        )
+    if service.url and not parts:
+        parts.append(service.url)
+    return text_of("utter_contact_or").join(parts)
+
+
+def audience_text(service: Service) -> str:
+    if service.max_age is not None and service.max_age >= 18:
+        return text_of("utter_audience_up_to", age=str(service.max_age))
+    if service.max_age is not None:
+        return text_of("utter_audience_under", age=str(service.max_age + 1))
+    if service.min_age is not None:
+        return text_of("utter_audience_min", age=str(service.min_age))
+    return ""
+
+
+def service_lines(keys: List[str], now: Optional[dt.datetime] = None) -> List[str]:
+    """Lines for these services; with `now`, each line also says whether it is open."""
+    lines = []
+    for key in keys:
+        service = facts().services[key]
+        status = ""
+        if now is not None:
+            is_open = service.is_open(now)
+            if is_open is None:
+                status = text_of("utter_human_hours_unknown")
+            elif is_open:
+                status = text_of("utter_human_open")
+            else:
+                status = text_of("utter_human_closed", hours=service.hours_text())
+        lines.append(
+            text_of(
+                "utter_human_line", service_name=service.name, audience=audience_text(service),
+                contact=contact_text(service), status=status,
+            ).rstrip()
+        )
+    return lines

@@ -1,0 +1,58 @@
+"""The first reply to a described situation: urgent advice, then the age question or the plan."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.age import age_group_from_text
+from actions.conversation import latest_entities, latest_intent, situation_in_ranking, situation_of
+from actions.plan import EMAIL_SCAM, HELPER, PAID, SITUATION_BY_INTENT, Situation, is_in_plan
+from actions.render import say
+from actions.steps import ask_age, resume, start_plan
+
+
+def learn_situation(tracker: Tracker, intent: str) -> tuple[Situation, List[EventType]]:
+    """Fold what this message says into what we knew: helpers stay helpers, payments stay paid."""
+    known = situation_of(tracker)
+    kind = SITUATION_BY_INTENT[intent]
+    events: List[EventType] = []
+    is_helper = known.is_helper or kind == HELPER
+    # A helper's message is also about the young person's situation: "my son has paid them".
+    also = situation_in_ranking(tracker) if kind == HELPER else None
+    has_paid = known.has_paid or kind == PAID or also == "already_paid"
+    # A helper who then says "they paid" keeps the helper plan; the scam never overrides a real threat.
+    new_kind = known.kind if (known.kind and kind in (HELPER, EMAIL_SCAM)) else kind
+    if kind == HELPER and not known.kind:
+        new_kind = HELPER
+    age_group = known.age_group
+    stated = [age_group_from_text(value) for value in latest_entities(tracker, "age")]
+    stated = [group for group in stated if group]
+    if stated:
+        age_group = stated[0]
+        events.append(SlotSet("age_group", age_group))
+    events += [SlotSet("situation", new_kind), SlotSet("is_helper", is_helper), SlotSet("has_paid", has_paid)]
+    return Situation(new_kind, age_group, is_helper, has_paid), events
+
+
+class ActionSituation(Action):
+    def name(self) -> str:
+        return "action_situation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        intent = latest_intent(tracker) or "blackmail_money"
+        if intent not in SITUATION_BY_INTENT:
+            intent = "blackmail_money"
+        step = tracker.get_slot("plan_step")
+        situation, events = learn_situation(tracker, intent)
+        kind = SITUATION_BY_INTENT[intent]
+        say(dispatcher, f"utter_urgent_{kind}")
+        if is_in_plan(step):
+            return events + resume(dispatcher, situation, step)
+        if situation.kind == EMAIL_SCAM or situation.age_group:
+            return events + start_plan(dispatcher, situation, tracker)
+        return events + ask_age(dispatcher, situation)

@@ -1,0 +1,89 @@
+"""Deterministic intent overrides after the classifier.
+
+- crisis / danger_now: explicit phrases force the intent, so the crisis reply never depends on a
+  model's confidence (the safety net the brief asks for).
+- helper: a situation told about someone else ("my son is being blackmailed") is a helper's message,
+  whichever situation the classifier picked.
+
+The classifier's ranking is kept behind the forced intent, so actions can still see that a crisis
+message was also about blackmail, or that a helper's child has already paid.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Pattern, Text
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+PHRASES_FILE = Path(__file__).resolve().parent.parent / "resources" / "intent_overrides.yml"
+# Checked in this order: a message that is both crisis and danger gets the crisis reply (it says 999).
+ALWAYS = ("crisis", "danger_now")
+SITUATIONS = {
+    "blackmail_money", "blackmail_images", "already_paid", "images_shared",
+    "partner_threat", "fake_images", "email_scam",
+}
+
+Patterns = Dict[str, List[Pattern[str]]]
+
+
+def normalise(text: str) -> str:
+    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+
+
+def load_patterns(path: Path = PHRASES_FILE) -> Patterns:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {intent: [re.compile(p) for p in patterns] for intent, patterns in raw.items()}
+
+
+def matches(text: str, patterns: List[Pattern[str]]) -> bool:
+    return any(p.search(text) for p in patterns)
+
+
+def forced_intent(text: str, predicted: Optional[str], patterns: Patterns) -> Optional[str]:
+    lowered = normalise(text)
+    for intent in ALWAYS:
+        if matches(lowered, patterns.get(intent, [])):
+            return intent
+    if predicted in SITUATIONS and matches(lowered, patterns.get("helper", [])):
+        return "helper"
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class IntentOverrides(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"phrases_file": str(PHRASES_FILE)}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.patterns = load_patterns(Path(config["phrases_file"]))
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "IntentOverrides":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            predicted = (message.get(INTENT) or {}).get("name")
+            intent = forced_intent(text, predicted, self.patterns) if text else None
+            if intent and intent != predicted:
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
+                message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
+                message.set(
+                    INTENT_RANKING_KEY, [{"name": intent, "confidence": 1.0}] + ranking, add_to_output=True
+                )
+        return messages
