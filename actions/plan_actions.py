@@ -15,7 +15,7 @@ from actions.conversation import (
     previous_bot_action,
     situation_of,
 )
-from actions.plan import AGE_QUESTION, SUMMARY, Situation, next_step
+from actions.plan import AGE_QUESTION, EMAIL_SCAM, SUMMARY, Situation, next_step
 from actions.render import say
 from actions.steps import ask_age, show_step, show_summary, start_plan
 
@@ -42,6 +42,8 @@ def begin_or_ask(
     if not situation.known:
         say(dispatcher, "utter_ask_situation")
         return []
+    if situation.age_group is None and situation.kind != EMAIL_SCAM:
+        return ask_age(dispatcher, situation)
     return start_plan(dispatcher, situation, tracker)
 
 
