@@ -1,0 +1,74 @@
+"""The deterministic overrides after the classifier, and the age parser."""
+import pytest
+
+from actions.age import age_group_from_text
+from nlp.intent_overrides import forced_intent, load_patterns, situation_despite_ambiguity
+
+PATTERNS = load_patterns()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to kill myself", "kms", "I’m going to end it all tonight", "ive been cutting again",
+        "i dont want to be here anymore", "thinking of taking all my pills", "suicidal", "im gonna unalive",
+        "everyone would be better off without me", "KILL MYSELF", "my life is over if this gets out",
+    ],
+)
+def test_explicit_crisis_phrases_always_force_crisis(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text", ["my mum will kill me if she sees it", "my dad is gonna kill me", "they want 200 quid", "im dead 💀"]
+)
+def test_fear_of_parents_is_not_a_crisis(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) is None
+
+
+def test_crisis_probability_over_the_threshold_forces_crisis():
+    assert forced_intent("they want 1k", "blackmail_money", PATTERNS, 0.35, 0.3) == "crisis"
+    assert forced_intent("they want 1k", "blackmail_money", PATTERNS, 0.25, 0.3) is None
+
+
+def test_danger_phrases():
+    assert forced_intent("he's outside my house right now", "blackmail_money", PATTERNS) == "danger_now"
+    assert forced_intent("standing on the bridge near my house thinking about jumping", None, PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my son is being blackmailed", "my 14 year old has paid them", "one of my students told me", "found this on my daughter's phone"],
+)
+def test_someone_else_as_the_subject_makes_a_situation_a_helper_message(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) == "helper"
+
+
+@pytest.mark.parametrize("text", ["he'll send it to my mum", "a girl was on video chat", "he sent it to my friends"])
+def test_family_as_the_target_stays_the_victim(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) is None
+
+
+def test_helper_never_overrides_a_question():
+    assert forced_intent("will my son get in trouble", "ask_in_trouble", PATTERNS) is None
+
+
+def test_ambiguity_between_situations_keeps_the_top_situation():
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "blackmail_images", "confidence": 0.4},
+        {"name": "partner_threat", "confidence": 0.31},
+    ]
+    assert situation_despite_ambiguity("nlu_fallback", ranking, 0.3) == "blackmail_images"
+    low = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "greet", "confidence": 0.2}]
+    assert situation_despite_ambiguity("nlu_fallback", low, 0.3) == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    "text, group",
+    [("15", "under18"), ("im 17", "under18"), ("fifteen", "under18"), ("under 18", "under18"), ("u18", "under18"),
+     ("19", "adult"), ("im 23", "adult"), ("over 18", "adult"), ("18+", "adult"), ("rather not say", None),
+     ("he wants £200", None), ("200 quid", None)],
+)
+def test_age_parser(text, group):
+    assert age_group_from_text(text) == group
