@@ -20,7 +20,7 @@ help:
 	@echo "make run    - install, train if needed, serve http://localhost:$(PORT)"
 	@echo "make test   - install, train if needed, run every test"
 	@echo "make shell  - talk to the assistant in this terminal (action server + rasa shell)"
-	@echo "make eval   - accuracy on the held-out messages (tests/nlu_holdout.yml)"
+	@echo "make eval   - accuracy on the two held-out sets (tests/nlu_holdout*.yml)"
 	@echo "make lint   - rasa data validate, ruff, mypy"
 	@echo "make bench  - speed benchmark (see bench/)"
 
@@ -75,8 +75,7 @@ test-fast: $(MODEL)
 	@$(PY) -m pytest tests -m "not browser"
 
 eval: $(MODEL)
-	@$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu >/tmp/kestrel-eval.log 2>&1 || (tail -n 40 /tmp/kestrel-eval.log; exit 1)
-	@$(PY) scripts/nlu_report.py results/nlu
+	@$(PY) -m scripts.evaluate_nlu $(MODEL) tests/nlu_holdout.yml tests/nlu_holdout_blind.yml 2>/dev/null
 
 lint: $(STAMP)
 	@$(RASA) data validate --fail-on-warnings >/tmp/kestrel-validate.log 2>&1 && echo "rasa data validate: clean" || (cat /tmp/kestrel-validate.log; exit 1)

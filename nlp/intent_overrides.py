@@ -5,9 +5,6 @@
   `crisis_threshold` does too, even when another intent ranks higher.
 - helper: a situation told about someone else ("my son is being blackmailed") is a helper's message,
   whichever situation the classifier picked.
-- Rasa's FallbackClassifier also falls back when the top two intents are close; when the top one is a
-  situation that is still confident, the situation stands: every situation gets the same urgent
-  advice first, while "please say that another way" would fail a frightened person.
 
 The classifier's ranking is kept behind the forced intent, so actions can still see that a crisis
 message was also about blackmail, or that a helper's child has already paid.
@@ -33,8 +30,6 @@ SITUATIONS = {
     "blackmail_money", "blackmail_images", "already_paid", "images_shared",
     "partner_threat", "fake_images", "email_scam",
 }
-
-FALLBACK = "nlu_fallback"
 
 Patterns = Dict[str, List[Pattern[str]]]
 Ranking = List[Dict[str, Any]]
@@ -68,29 +63,18 @@ def forced_intent(
     return None
 
 
-def situation_despite_ambiguity(predicted: Optional[str], ranking: Ranking, floor: float) -> Optional[str]:
-    """The top real intent when the fallback only fired because two situations were close."""
-    if predicted != FALLBACK:
-        return predicted
-    real = [r for r in ranking if r.get("name") != FALLBACK]
-    if real and real[0].get("name") in SITUATIONS and (real[0].get("confidence") or 0.0) >= floor:
-        return str(real[0]["name"])
-    return predicted
-
-
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class IntentOverrides(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # crisis_threshold 0.3 was chosen on tests/nlu_holdout.yml: every crisis message caught,
         # 2 of 301 others sent the crisis reply (which still gives the urgent advice when the message
-        # was about blackmail). situation_floor matches the FallbackClassifier threshold.
-        return {"phrases_file": str(PHRASES_FILE), "crisis_threshold": 0.3, "situation_floor": 0.3}
+        # was about blackmail).
+        return {"phrases_file": str(PHRASES_FILE), "crisis_threshold": 0.3}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.patterns = load_patterns(Path(config["phrases_file"]))
         self.crisis_threshold = float(config["crisis_threshold"])
-        self.situation_floor = float(config["situation_floor"])
 
     @classmethod
     def create(
@@ -112,13 +96,10 @@ class IntentOverrides(GraphComponent):
     def _override(self, message: Message, text: str) -> None:
         predicted = (message.get(INTENT) or {}).get("name")
         ranking: Ranking = message.get(INTENT_RANKING_KEY) or []
-        effective = situation_despite_ambiguity(predicted, ranking, self.situation_floor)
         crisis = next((r.get("confidence") or 0.0 for r in ranking if r.get("name") == "crisis"), 0.0)
-        forced = forced_intent(text, effective, self.patterns, crisis, self.crisis_threshold)
-        final = forced or effective
-        if not final or final == predicted:
+        forced = forced_intent(text, predicted, self.patterns, crisis, self.crisis_threshold)
+        if not forced or forced == predicted:
             return
-        confidence = 1.0 if forced else next(r["confidence"] for r in ranking if r.get("name") == final)
-        rest = [r for r in ranking if r.get("name") not in (final, FALLBACK)]
-        message.set(INTENT, {"name": final, "confidence": confidence}, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [{"name": final, "confidence": confidence}] + rest, add_to_output=True)
+        rest = [r for r in ranking if r.get("name") != forced]
+        message.set(INTENT, {"name": forced, "confidence": 1.0}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [{"name": forced, "confidence": 1.0}] + rest, add_to_output=True)

@@ -2,7 +2,7 @@
 import pytest
 
 from actions.age import age_group_from_text
-from nlp.intent_overrides import forced_intent, load_patterns, situation_despite_ambiguity
+from nlp.intent_overrides import forced_intent, load_patterns
 
 PATTERNS = load_patterns()
 
@@ -51,17 +51,6 @@ def test_family_as_the_target_stays_the_victim(text):
 
 def test_helper_never_overrides_a_question():
     assert forced_intent("will my son get in trouble", "ask_in_trouble", PATTERNS) is None
-
-
-def test_ambiguity_between_situations_keeps_the_top_situation():
-    ranking = [
-        {"name": "nlu_fallback", "confidence": 0.3},
-        {"name": "blackmail_images", "confidence": 0.4},
-        {"name": "partner_threat", "confidence": 0.31},
-    ]
-    assert situation_despite_ambiguity("nlu_fallback", ranking, 0.3) == "blackmail_images"
-    low = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "greet", "confidence": 0.2}]
-    assert situation_despite_ambiguity("nlu_fallback", low, 0.3) == "nlu_fallback"
 
 
 @pytest.mark.parametrize(
