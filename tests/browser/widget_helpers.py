@@ -1,0 +1,96 @@
+"""Small helpers the widget's browser tests share. Playwright's CSS locators pierce the open shadow root."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+BOT = ".k-msg.k-bot"
+USER = ".k-msg.k-user"
+NOTICE = ".k-msg.k-notice"
+
+# JS: describe the element that has focus, looking inside the widget's shadow root.
+FOCUSED_JS = """() => {
+  let a = document.activeElement;
+  if (a && a.shadowRoot) {
+    const inner = a.shadowRoot.activeElement;
+    return inner ? ('widget:' + inner.className) : 'widget-host';
+  }
+  return a ? ('page:' + (a.id || a.tagName.toLowerCase())) : 'none';
+}"""
+
+
+def focused(page) -> str:
+    return page.evaluate(FOCUSED_JS)
+
+
+def open_widget(page) -> None:
+    page.locator(".k-launcher").click()
+    page.locator(BOT).first.wait_for()
+
+
+def wait_bots(page, count: int, timeout: float = 15000) -> None:
+    """Wait until at least `count` assistant messages are on screen."""
+    page.locator(BOT).nth(count - 1).wait_for(timeout=timeout)
+
+
+def bot_count(page) -> int:
+    return page.locator(BOT).count()
+
+
+def send_text(page, text: str) -> None:
+    box = page.locator(".k-input")
+    box.fill(text)
+    box.press("Enter")
+
+
+def last_bot_text(page) -> str:
+    return page.locator(BOT).last.inner_text()
+
+
+def track_conversations(page) -> list[str]:
+    """Collect the ids of conversations the widget creates on this page."""
+    ids: list[str] = []
+
+    def on_response(res):
+        if res.request.method == "POST" and re.search(r"/api/v1/conversations$", res.url) and res.status == 201:
+            try:
+                ids.append(res.json()["conversation_id"])
+            except Exception:  # noqa: BLE001 - a test will fail on the missing id instead
+                pass
+
+    page.on("response", on_response)
+    return ids
+
+
+def storage_snapshot(page) -> dict:
+    return page.evaluate(
+        """async () => ({
+          local: localStorage.length,
+          session: sessionStorage.length,
+          cookie: document.cookie,
+          idb: indexedDB.databases ? (await indexedDB.databases()).length : 0,
+        })"""
+    )
+
+
+def http(method: str, url: str, body: dict | None = None, timeout: float = 10) -> tuple[int, dict | None]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as res:
+            raw = res.read()
+            return res.status, (json.loads(raw) if raw else None)
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        try:
+            return e.code, (json.loads(raw) if raw else None)
+        except ValueError:
+            return e.code, None
