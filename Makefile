@@ -13,6 +13,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 PORT   ?= 8000
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
 .PHONY: help install lock spacy train run shell test test-fast eval lint bench browser-deps clean
 

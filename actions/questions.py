@@ -24,7 +24,8 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType
         if mentioned:
             events.append(SlotSet("platform", platform))
         name = "utter_answer_ask_how_report_platform" if platform else "utter_answer_ask_how_report"
-        say(dispatcher, name, **platform_values(platform))
+        values = platform_values(platform)
+        say(dispatcher, name, platform_name=values["platform_name"], platform_steps=values["platform_steps"])
     else:
         say(dispatcher, variant(f"utter_answer_{intent}", situation))
     return events

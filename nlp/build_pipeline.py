@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import spacy
+from spacy.pipeline import EntityRuler
 
 HERE = Path(__file__).resolve().parent
 PATTERNS_FILE = HERE / "patterns.jsonl"
@@ -25,6 +26,7 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
     nlp = spacy.blank("en")
     # LOWER so "Insta", "INSTA" and "insta" all match the same phrase pattern.
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    assert isinstance(ruler, EntityRuler)
     ruler.add_patterns(load_patterns())
     output.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output)
