@@ -36,7 +36,8 @@ $(STAMP): requirements.lock requirements.txt
 	@$(PY) -m pip check
 	@touch $@
 
-lock: $(STAMP)
+# Freeze what is installed now (after a `pip install` of a new pin), without reinstalling first.
+lock:
 	@echo "# Full lock: every installed package at the version tested. Made by \`make lock\` (pip freeze)." > requirements.lock
 	@$(PY) -m pip freeze --all --exclude pip | grep -v "@ file" >> requirements.lock
 	@touch $(STAMP)
@@ -55,7 +56,7 @@ $(MODEL): $(STAMP) $(TRAIN_INPUTS)
 
 run: $(MODEL)
 	@echo "==> Serving Kestrel on http://localhost:$(PORT) (Ctrl+C to stop)"
-	@$(PY) -m api.serve --port $(PORT)
+	@PORT=$(PORT) $(PY) -m api
 
 shell: $(MODEL)
 	@$(RASA) run actions --actions actions --port 5055 >/tmp/kestrel-actions.log 2>&1 & pid=$$!; \

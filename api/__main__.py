@@ -1,0 +1,32 @@
+"""`python -m api`: run the service with the settings from the environment (HOST, PORT, ...).
+
+Prefer this to a bare `uvicorn api.main:app`: uvicorn's default WebSocket implementation needs
+websockets>=13, while Rasa 3.6 pins websockets 10.x, so `--ws websockets` is required, and uvicorn's
+own access log (which prints conversation ids in paths and client addresses) must stay off.
+"""
+from __future__ import annotations
+
+import os
+
+import uvicorn
+
+from api.settings import Settings
+
+
+def main() -> None:
+    settings = Settings()
+    uvicorn.run(
+        "api.main:app",
+        host=settings.host,
+        port=settings.port,
+        ws="websockets",
+        access_log=False,
+        log_config=None,  # api.logging_setup installs JSON logging when the app is built
+        # Behind a reverse proxy, set FORWARDED_ALLOW_IPS to its address so rate limits see real clients.
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    )
+
+
+if __name__ == "__main__":
+    main()

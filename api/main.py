@@ -1,0 +1,97 @@
+"""The FastAPI app: `uvicorn api.main:app` serves the assistant, the web API, Rasa's REST and Socket.IO
+channels, the demo page and operations endpoints from one process."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Optional
+
+from fastapi import FastAPI
+
+from api import pages, routes_ops, routes_rest, routes_v1
+from api.assistant import Assistant
+from api.errors import install_error_handlers
+from api.logging_setup import setup_logging
+from api.middleware import (
+    BodyLimitMiddleware,
+    CORSExceptSocketIO,
+    MetricsMiddleware,
+    SecurityHeadersMiddleware,
+    UnexpectedErrorMiddleware,
+)
+from api.ratelimit import Limits
+from api.schemas import request_models
+from api.settings import Settings
+from api.socketio_channel import create_socketio, socketio_asgi_app
+
+API_DESCRIPTION = """
+Kestrel helps people who are being blackmailed with intimate images. This API serves the assistant.
+
+* **/api/v1** — the web API: create a conversation, send messages or button payloads, delete it.
+* **/webhooks/rest/webhook** and **/socket.io/** — Rasa's REST and Socket.IO channels, unchanged.
+* Conversations idle for `RETENTION_MINUTES` are deleted. Nothing anyone types is logged.
+"""
+
+
+def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistant] = None) -> FastAPI:
+    """Build the app. Pass `assistant` to share one loaded model between apps (tests); the app then
+    neither starts nor stops it."""
+    settings = settings or Settings()
+    setup_logging(settings.log_level)
+    owns_assistant = assistant is None
+    assistant = assistant or Assistant(settings)
+    limits = Limits(settings.rate_limit_per_client, settings.rate_limit_per_conversation)
+    models = request_models(settings.max_text_chars)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if owns_assistant:
+            await assistant.start()  # returns at once; the model loads in the background
+        yield
+        if owns_assistant:
+            await assistant.stop()
+
+    app = FastAPI(
+        title="Kestrel",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.assistant = assistant
+    app.state.limits = limits
+
+    app.include_router(routes_v1.build_router(models))
+    app.include_router(routes_rest.build_router(models))
+    app.include_router(routes_ops.build_router())
+    app.include_router(routes_ops.build_admin_router(models))
+    app.include_router(pages.build_router())
+    app.mount("/static", pages.static_app(), name="static")
+    sio = create_socketio(
+        assistant, limits, settings.cors_origins, settings.max_text_chars, settings.max_body_bytes
+    )
+    app.state.sio = sio
+    app.mount("/socket.io", socketio_asgi_app(sio), name="socketio")
+    install_error_handlers(app)
+
+    # Added innermost first: errors are caught inside CORS (so 500s still carry CORS headers), and
+    # metrics/security headers wrap everything, including mounted Socket.IO and static files.
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSExceptSocketIO,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type"],
+            # The widget on a deployer's site reads Retry-After to wait the right time after a 429.
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware, cors_origins=settings.cors_origins)
+    fixed_paths = [path for path in (getattr(r, "path", None) for r in app.routes) if path and "{" not in path]
+    app.add_middleware(MetricsMiddleware, metrics=assistant.metrics, fixed_paths=fixed_paths,
+                       mounts=["/static", "/socket.io"])
+    return app
+
+
+app = create_app()

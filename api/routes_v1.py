@@ -1,0 +1,84 @@
+"""The web API, `/api/v1`: create a conversation, send it messages, delete it."""
+
+from typing import Any, Dict, List
+
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.assistant import ConversationNotFound
+from api.conversations import new_conversation_id
+from api.errors import responses
+from api.routing import JsonRoute, assistant_of, client_ip, limits_of
+from api.schemas import ConversationCreated, MessagesResponse
+
+GREETING_PAYLOAD = "/greet"
+_MESSAGE_KEYS = ("text", "buttons", "image", "attachment", "custom")
+
+ConversationId = Path(..., description="The id returned when the conversation was created")
+
+
+def to_api_messages(replies: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Rasa's output messages minus `recipient_id` (the client already knows its conversation)."""
+    return [{k: reply[k] for k in _MESSAGE_KEYS if reply.get(k) is not None} for reply in replies]
+
+
+def build_router(models: Dict[str, type]) -> APIRouter:
+    SendMessage = models["SendMessage"]
+    router = APIRouter(prefix="/api/v1", tags=["conversations"], route_class=JsonRoute)
+
+    @router.post(
+        "/conversations",
+        status_code=201,
+        response_model=ConversationCreated,
+        responses=responses(429, 503),
+        summary="Start a conversation",
+        description="Creates a conversation with a new unguessable id and returns the assistant's greeting. "
+        "Conversations idle for RETENTION_MINUTES are deleted.",
+    )
+    async def create_conversation(request: Request) -> JSONResponse:
+        limits_of(request).check_client(client_ip(request))
+        conversation_id = new_conversation_id()
+        replies = await assistant_of(request).send(
+            conversation_id, payload=GREETING_PAYLOAD, channel="api", create=True
+        )
+        return JSONResponse(
+            {"conversation_id": conversation_id, "messages": to_api_messages(replies)}, status_code=201
+        )
+
+    @router.post(
+        "/conversations/{conversation_id}/messages",
+        response_model=MessagesResponse,
+        responses=responses(404, 413, 415, 429, 503),
+        summary="Send a message",
+        description="Send what the person typed as `text`, or a pressed button's `payload`. "
+        "Control characters are stripped; text must not be empty and is limited to MAX_TEXT_CHARS.",
+    )
+    async def send_message(
+        request: Request, body: SendMessage, conversation_id: str = ConversationId  # type: ignore[valid-type]
+    ) -> JSONResponse:
+        assistant = assistant_of(request)
+        limits = limits_of(request)
+        limits.check_client(client_ip(request))
+        if not assistant.exists(conversation_id):
+            raise ConversationNotFound(conversation_id)
+        limits.check_conversation(conversation_id)
+        message: Any = body  # its class is built per app (the text limit is a setting), so mypy cannot see it
+        replies = await assistant.send(conversation_id, text=message.text, payload=message.payload, channel="api")
+        return JSONResponse({"messages": to_api_messages(replies)})
+
+    @router.delete(
+        "/conversations/{conversation_id}",
+        status_code=204,
+        response_class=Response,
+        responses=responses(404),
+        summary="Delete a conversation",
+        description="Erases the conversation from the store at once (erasure on request). "
+        "Later messages to this id get 404.",
+    )
+    async def delete_conversation(request: Request, conversation_id: str = ConversationId) -> Response:
+        # Never rate limited: a person leaving in a hurry must always be able to erase the conversation.
+        if not await assistant_of(request).delete(conversation_id):
+            raise ConversationNotFound(conversation_id)
+        return Response(status_code=204)
+
+    return router

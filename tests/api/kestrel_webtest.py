@@ -1,0 +1,125 @@
+"""Helpers shared by the web service tests (a module with a unique name, so no clash with other
+test folders' conftest.py)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+import httpx
+import uvicorn
+
+from api.assistant import Assistant
+from api.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+MODEL_DIR = Path(os.environ.get("KESTREL_TEST_MODEL_PATH", REPO / "models"))
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+# The assistant's contract (issue 2) that these tests rely on.
+BLACKMAIL_TEXT = "someone has my nudes and wants £200 or he'll send them to my family"
+CRISIS_TEXT = "i want to kill myself"
+UNDER18_PAYLOAD = '/tell_age{"age_group":"under18"}'
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: Dict[str, Any] = dict(
+        model_path=MODEL_DIR,
+        admin_token=ADMIN_TOKEN,
+        # Generous by default so only the rate-limit tests meet the limits.
+        rate_limit_per_client=100_000,
+        rate_limit_per_conversation=100_000,
+        retention_minutes=30,
+        cors_origins=[],
+        log_level="INFO",
+        max_text_chars=2000,
+        action_endpoint_url=None,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+def client_for(app: Any, **kwargs: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", **kwargs)
+
+
+async def new_conversation(client: httpx.AsyncClient) -> tuple[str, List[Dict[str, Any]]]:
+    response = await client.post("/api/v1/conversations")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["conversation_id"], body["messages"]
+
+
+async def say(client: httpx.AsyncClient, conversation_id: str, **body: str) -> List[Dict[str, Any]]:
+    response = await client.post(f"/api/v1/conversations/{conversation_id}/messages", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()["messages"]
+
+
+def all_text(messages: List[Dict[str, Any]]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def all_payloads(messages: List[Dict[str, Any]]) -> List[str]:
+    return [b["payload"] for m in messages for b in m.get("buttons", []) or []]
+
+
+def user_texts(assistant: Assistant, conversation_id: str) -> List[str]:
+    """What the store holds as the person's messages in this conversation."""
+    raw = assistant._tracker_store.store.get(conversation_id)
+    if raw is None:
+        return []
+    return [e.get("text") for e in json.loads(raw)["events"] if e.get("event") == "user"]
+
+
+def user_metadata(assistant: Assistant, conversation_id: str) -> List[Any]:
+    raw = assistant._tracker_store.store[conversation_id]
+    return [e.get("metadata") for e in json.loads(raw)["events"] if e.get("event") == "user"]
+
+
+# ---- a real server on a loopback port --------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, app: Any) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="on",
+            ws="websockets",
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="uvicorn-test", daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def run_blocking_on_worker(assistant: Assistant, seconds: float) -> "asyncio.Future[Any]":
+    """Occupy the model thread the way a long synchronous prediction does (no await inside)."""
+
+    async def block() -> None:
+        time.sleep(seconds)
+
+    return asyncio.run_coroutine_threadsafe(block(), assistant.worker._loop)  # type: ignore[return-value]

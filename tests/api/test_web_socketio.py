@@ -1,0 +1,129 @@
+"""Socket.IO at /socket.io/ with Rasa's protocol, through a real uvicorn server and python-socketio's client."""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Dict, List
+
+import httpx
+import pytest
+import socketio
+from kestrel_webtest import BLACKMAIL_TEXT, UNDER18_PAYLOAD, user_texts
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+class RasaSocketClient:
+    """Talks like rasa-webchat: session_request, then user_uttered; collects bot_uttered."""
+
+    def __init__(self) -> None:
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.confirmed: asyncio.Queue = asyncio.Queue()
+        self.bot: asyncio.Queue = asyncio.Queue()
+        self.errors: asyncio.Queue = asyncio.Queue()
+        self.sio.on("session_confirm", self.confirmed.put)
+        self.sio.on("bot_uttered", self.bot.put)
+        self.sio.on("kestrel_error", self.errors.put)
+
+    async def connect(self, url: str, transport: str) -> None:
+        await self.sio.connect(url, transports=[transport], socketio_path="socket.io", wait_timeout=10)
+
+    async def session(self, session_id: Any = None) -> str:
+        await self.sio.emit("session_request", {"session_id": session_id})
+        return await asyncio.wait_for(self.confirmed.get(), 10)
+
+    async def utter(self, message: str, session_id: str, settle: float = 0.5) -> List[Dict[str, Any]]:
+        await self.sio.emit("user_uttered", {"message": message, "session_id": session_id})
+        first = await asyncio.wait_for(self.bot.get(), 30)
+        received = [first]
+        while True:  # the replies of one turn arrive back to back
+            try:
+                received.append(await asyncio.wait_for(self.bot.get(), settle))
+            except asyncio.TimeoutError:
+                return received
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+async def test_socketio_rasa_protocol(live_server, assistant, transport):
+    client = RasaSocketClient()
+    await client.connect(live_server.url, transport)
+    try:
+        session_id = await client.session(None)
+        assert isinstance(session_id, str) and len(session_id) >= 32
+
+        greeting = await client.utter("/greet", session_id)
+        assert all(set(m) <= {"text", "quick_replies"} for m in greeting)
+        quick = [q for m in greeting for q in m.get("quick_replies", [])]
+        assert quick, "buttons arrive as quick_replies"
+        assert all(set(q) == {"content_type", "title", "payload"} and q["content_type"] == "text" for q in quick)
+
+        replies = await client.utter(BLACKMAIL_TEXT, session_id)
+        texts = " ".join(m.get("text", "") for m in replies).lower()
+        assert "pay" in texts
+        assert UNDER18_PAYLOAD in [q["payload"] for m in replies for q in m.get("quick_replies", [])]
+        assert user_texts(assistant, session_id) == ["/greet", BLACKMAIL_TEXT]
+    finally:
+        started = time.perf_counter()
+        await client.close()
+    # Long-polling clients used to wait 30 s here for engineio to release their pending poll.
+    assert time.perf_counter() - started < 5
+
+
+async def test_socketio_unknown_session_id_is_replaced_and_known_one_resumed(live_server, assistant):
+    first = RasaSocketClient()
+    await first.connect(live_server.url, "websocket")
+    try:
+        made_up = "guessed-session-id-1234567890"
+        session_id = await first.session(made_up)
+        assert session_id != made_up, "a client cannot choose its own conversation id"
+        await first.utter(BLACKMAIL_TEXT, session_id)
+    finally:
+        await first.close()
+
+    second = RasaSocketClient()  # e.g. the page was reloaded with the id kept in sessionStorage
+    await second.connect(live_server.url, "websocket")
+    try:
+        assert await second.session(session_id) == session_id
+        await second.utter(UNDER18_PAYLOAD, session_id)
+        assert user_texts(assistant, session_id) == [BLACKMAIL_TEXT, UNDER18_PAYLOAD]
+    finally:
+        await second.close()
+
+
+async def test_socketio_bad_message_gets_an_error_event_not_a_reply(live_server):
+    client = RasaSocketClient()
+    await client.connect(live_server.url, "websocket")
+    try:
+        session_id = await client.session()
+        await client.sio.emit("user_uttered", {"message": "   ", "session_id": session_id})
+        error = await asyncio.wait_for(client.errors.get(), 10)
+        assert error["status"] == 422 and "empty" in error["detail"]
+        await client.sio.emit("user_uttered", "not an object")
+        error = await asyncio.wait_for(client.errors.get(), 10)
+        assert error["status"] == 422
+        assert client.bot.empty()
+    finally:
+        await client.close()
+
+
+async def test_socketio_refuses_foreign_origins(app_factory):
+    from kestrel_webtest import LiveServer
+
+    with LiveServer(app_factory(cors_origins=["https://partner.example"])) as server:
+        allowed = socketio.AsyncClient(reconnection=False)
+        await allowed.connect(server.url, transports=["polling"], headers={"Origin": "https://partner.example"},
+                              wait_timeout=10)
+        await allowed.disconnect()
+        async with httpx.AsyncClient(base_url=server.url) as c:
+            handshake = await c.get("/socket.io/?EIO=4&transport=polling", headers={"Origin": "https://partner.example"})
+            assert handshake.status_code == 200
+            assert handshake.headers.get_list("access-control-allow-origin") == ["https://partner.example"]
+            foreign = await c.get("/socket.io/?EIO=4&transport=polling", headers={"Origin": "https://evil.example"})
+            assert foreign.status_code == 400 and "access-control-allow-origin" not in foreign.headers
+        refused = socketio.AsyncClient(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await refused.connect(server.url, transports=["polling"], headers={"Origin": "https://evil.example"},
+                                  wait_timeout=10)
