@@ -15,7 +15,8 @@ as_root() {
 }
 
 apt_packages=()
-[ -x "$CHROMIUM" ] || apt_packages+=(chromium)
+# Fonts: with --no-install-recommends chromium comes without any, and text would not render.
+[ -x "$CHROMIUM" ] || apt_packages+=(chromium fonts-dejavu-core)
 command -v npm >/dev/null || apt_packages+=(nodejs npm)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "==> Installing ${apt_packages[*]} (Debian packages, for the browser tests)"
