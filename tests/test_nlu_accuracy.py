@@ -6,12 +6,12 @@ errors were never looked at while tuning. `make eval` prints the per-intent figu
 """
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from pathlib import Path
 from typing import Dict, List
 
 import pytest
+import pytest_asyncio
 import yaml
 
 from scripts.evaluate_nlu import DEFAULT_MODEL, Prediction, accuracy, predict, recall
@@ -23,9 +23,9 @@ FLOORS = {
 }
 
 
-@pytest.fixture(scope="module")
-def predictions() -> Dict[str, List[Prediction]]:
-    return asyncio.run(predict(DEFAULT_MODEL, sorted(FLOORS)))
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def predictions() -> Dict[str, List[Prediction]]:
+    return await predict(DEFAULT_MODEL, sorted(FLOORS))
 
 
 @pytest.mark.parametrize("path", sorted(FLOORS))
