@@ -15,11 +15,12 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help install lock spacy train run shell test test-fast eval lint bench browser-deps clean
+.PHONY: help install lock spacy train run shell test test-fast dialogues eval lint bench browser-deps clean
 
 help:
 	@echo "make run    - install, train if needed, serve http://localhost:$(PORT)"
 	@echo "make test   - install, train if needed, run every test"
+	@echo "make dialogues [URL=http://localhost:8000] - the dialogue scripts in tests/dialogues (docs/dialogue-scripts.md)"
 	@echo "make shell  - talk to the assistant in this terminal (action server + rasa shell)"
 	@echo "make eval   - accuracy on the two held-out sets (tests/nlu_holdout*.yml)"
 	@echo "make lint   - rasa data validate, ruff, mypy"
@@ -72,6 +73,10 @@ test: $(MODEL) browser-deps
 	@$(RASA) test core --model $(MODEL) --stories tests --fail-on-prediction-errors --out results/core >/tmp/kestrel-core.log 2>&1 || (tail -n 40 /tmp/kestrel-core.log; exit 1)
 	@echo "==> pytest"
 	@$(PY) -m pytest tests
+
+# The dialogue scripts alone: in-process, or against a running service with URL=...
+dialogues: $(if $(URL),$(STAMP),$(MODEL))
+	@$(PY) -m api.dialogues run tests/dialogues/ $(if $(URL),--url $(URL)) --junit results/dialogues.xml
 
 test-fast: $(MODEL)
 	@$(PY) -m pytest tests -m "not browser"

@@ -1,0 +1,5 @@
+import sys
+
+from api.dialogues.cli import main
+
+sys.exit(main())
