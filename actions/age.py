@@ -13,7 +13,12 @@ _WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
 }
-_UNDER = re.compile(r"\b(under|below|less than)\s*(18|eighteen)\b|\bu18\b|\b(kid|child|minor|teen(ager)?)\b")
+_UNDER = re.compile(
+    r"\b(under|below|less than)\s*(18|eighteen)\b|\bu18\b|\b(kid|child|minor|teen(ager)?)\b"
+    # "not even 18 yet", "nearly 18", "i turn 18 next month": still under 18.
+    r"|\bnot (even )?(18|eighteen)\b|\b(nearly|almost|not quite)\s*(18|eighteen)\b"
+    r"|\b(turn|turning)\s*(18|eighteen)\b|\bunder ?age\b"
+)
 _OVER = re.compile(r"\b(over|above)\s*(18|eighteen)\b|\b18\s*\+|\b(adult|grown ?up)\b")
 _NUMBER = re.compile(r"(?<![\d£$€.,])\b(\d{1,2})\b(?![\d,.]*\s*(?:quid|pounds|dollars|k\b))")
 

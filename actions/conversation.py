@@ -1,7 +1,7 @@
 """Reading the conversation so far: what we know about the person and what the bot last did."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 from rasa_sdk import Tracker
 
@@ -59,10 +59,23 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
 SITUATION_ALSO_SEEN = 0.15
 
 
-def situation_in_ranking(tracker: Tracker, exclude: tuple = ("helper",)) -> Optional[str]:
-    """A situation intent the classifier ranked alongside the intent that was acted on, if any."""
+def _runner_up(tracker: Tracker, wanted: Set[str]) -> Optional[str]:
+    """The best-ranked intent in `wanted` behind the one acted on, if confident enough to count."""
     for ranked in (tracker.latest_message.get("intent_ranking") or [])[1:]:
         name = ranked.get("name")
-        if name in SITUATION_BY_INTENT and name not in exclude and (ranked.get("confidence") or 0) >= SITUATION_ALSO_SEEN:
-            return name
+        if name in wanted and (ranked.get("confidence") or 0) >= SITUATION_ALSO_SEEN:
+            return str(name)
     return None
+
+
+def situation_in_ranking(tracker: Tracker) -> Optional[str]:
+    """A situation (not "helper") the classifier ranked alongside the intent that was acted on."""
+    return _runner_up(tracker, set(SITUATION_BY_INTENT) - {"helper"})
+
+
+QUESTIONS = {"ask_should_pay", "ask_in_trouble", "ask_delete", "ask_will_they_post", "ask_my_fault"}
+
+
+def question_in_ranking(tracker: Tracker) -> Optional[str]:
+    """A question the classifier ranked alongside the intent that was acted on."""
+    return _runner_up(tracker, QUESTIONS)

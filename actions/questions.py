@@ -7,8 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import latest_entities, latest_intent, situation_of
+from actions.conversation import latest_entities, latest_intent, situation_in_ranking, situation_of
 from actions.render import say
+from actions.situation import respond_to_situation
 from actions.steps import platform_values, resume, variant
 
 Domain = Dict[str, Any]
@@ -40,7 +41,13 @@ class ActionAnswerQuestion(Action):
     ) -> List[EventType]:
         events = answer(dispatcher, tracker)
         situation = situation_of(tracker)
-        if not situation.known and latest_intent(tracker) != "thanks":
-            say(dispatcher, "utter_ask_situation")
+        if not situation.known:
+            # "he says he'll post my pics if i dont pay" reads as a question and as a story: when the
+            # classifier also saw a situation, the first reply must still carry the urgent advice.
+            also = situation_in_ranking(tracker)
+            if also:
+                return events + respond_to_situation(dispatcher, tracker, also)
+            if latest_intent(tracker) != "thanks":
+                say(dispatcher, "utter_ask_situation")
             return events
         return events + resume(dispatcher, situation, tracker.get_slot("plan_step"))

@@ -7,11 +7,25 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import situation_in_ranking, situation_of
+from actions.conversation import question_in_ranking, situation_in_ranking, situation_of
 from actions.plan import SITUATION_BY_INTENT
 from actions.render import say
 
 Domain = Dict[str, Any]
+
+def answer_the_rest(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """What else the crisis or danger message said: a blackmail story not heard before gets the two
+    most important lines; a question ("would it be easier to just pay?") gets its answer."""
+    also = situation_in_ranking(tracker)
+    if also and not situation_of(tracker).known:
+        # They are also being blackmailed: the two things that matter most, kept short.
+        say(dispatcher, "utter_crisis_urgent")
+        return [SlotSet("situation", SITUATION_BY_INTENT[also])]
+    question = question_in_ranking(tracker)
+    if question:
+        say(dispatcher, f"utter_answer_{question}")
+    return []
+
 
 class ActionCrisis(Action):
     def name(self) -> str:
@@ -21,13 +35,7 @@ class ActionCrisis(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> List[EventType]:
         say(dispatcher, "utter_crisis")
-        events: List[EventType] = []
-        also = situation_in_ranking(tracker)
-        if also and not situation_of(tracker).known:
-            kind = SITUATION_BY_INTENT[also]
-            events.append(SlotSet("situation", kind))
-            # They are also being blackmailed: the two things that matter most, kept short.
-            say(dispatcher, "utter_crisis_urgent")
+        events = answer_the_rest(dispatcher, tracker)
         say(dispatcher, "utter_crisis_continue")
         return events
 
@@ -40,5 +48,6 @@ class ActionDanger(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> List[EventType]:
         say(dispatcher, "utter_danger")
+        events = answer_the_rest(dispatcher, tracker)
         say(dispatcher, "utter_danger_continue")
-        return []
+        return events

@@ -1,6 +1,8 @@
 """The first reply to a described situation: urgent advice, then the age question or the plan."""
 from __future__ import annotations
 
+import re
+
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -14,15 +16,26 @@ from actions.render import say
 from actions.steps import ask_age, resume, start_plan
 
 
+# "he already sent them 100 pounds", "she paid £50 on cashapp": a payment told in the past tense.
+PAID_TEXT = re.compile(
+    r"\b(sent|paid|gave|transferred|bought)\b.{0,40}?(£|\$|€|\b\d+ ?(quid|pounds|dollars|k)\b|gift ?cards?|money|cash)",
+    re.IGNORECASE,
+)
+
+
 def learn_situation(tracker: Tracker, intent: str) -> tuple[Situation, List[EventType]]:
     """Fold what this message says into what we knew: helpers stay helpers, payments stay paid."""
     known = situation_of(tracker)
     kind = SITUATION_BY_INTENT[intent]
+    if kind == HELPER and known.known and not known.is_helper:
+        # Someone who started as the victim doesn't become a helper because one message read that way.
+        kind = known.kind or "money"
     events: List[EventType] = []
     is_helper = known.is_helper or kind == HELPER
     # A helper's message is also about the young person's situation: "my son has paid them".
     also = situation_in_ranking(tracker) if kind == HELPER else None
-    has_paid = known.has_paid or kind == PAID or also == "already_paid"
+    told_payment = bool(PAID_TEXT.search(tracker.latest_message.get("text") or ""))
+    has_paid = known.has_paid or kind == PAID or also == "already_paid" or told_payment
     # A helper who then says "they paid" keeps the helper plan; the scam never overrides a real threat.
     new_kind = known.kind if (known.kind and kind in (HELPER, EMAIL_SCAM)) else kind
     if kind == HELPER and not known.kind:
@@ -37,6 +50,24 @@ def learn_situation(tracker: Tracker, intent: str) -> tuple[Situation, List[Even
     return Situation(new_kind, age_group, is_helper, has_paid), events
 
 
+MID_PLAN_NEWS = {PAID: "utter_paid_too", "shared": "utter_shared_too"}
+
+
+def respond_to_situation(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> List[EventType]:
+    """Urgent advice for a newly described situation, then the age question or the plan."""
+    step = tracker.get_slot("plan_step")
+    situation, events = learn_situation(tracker, intent)
+    kind = SITUATION_BY_INTENT[intent]
+    if is_in_plan(step):
+        # They've had the urgent advice: acknowledge what's new in a line, then back to the plan.
+        say(dispatcher, MID_PLAN_NEWS.get(kind, f"utter_urgent_{situation.kind or kind}"))
+        return events + resume(dispatcher, situation, step)
+    say(dispatcher, f"utter_urgent_{situation.kind or kind}")
+    if situation.kind == EMAIL_SCAM or situation.age_group:
+        return events + start_plan(dispatcher, situation, tracker)
+    return events + ask_age(dispatcher, situation)
+
+
 class ActionSituation(Action):
     def name(self) -> str:
         return "action_situation"
@@ -45,14 +76,4 @@ class ActionSituation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         intent = latest_intent(tracker) or "blackmail_money"
-        if intent not in SITUATION_BY_INTENT:
-            intent = "blackmail_money"
-        step = tracker.get_slot("plan_step")
-        situation, events = learn_situation(tracker, intent)
-        kind = SITUATION_BY_INTENT[intent]
-        say(dispatcher, f"utter_urgent_{kind}")
-        if is_in_plan(step):
-            return events + resume(dispatcher, situation, step)
-        if situation.kind == EMAIL_SCAM or situation.age_group:
-            return events + start_plan(dispatcher, situation, tracker)
-        return events + ask_age(dispatcher, situation)
+        return respond_to_situation(dispatcher, tracker, intent if intent in SITUATION_BY_INTENT else "blackmail_money")

@@ -4,7 +4,8 @@
   model's confidence (the safety net the brief asks for); a crisis probability above
   `crisis_threshold` does too, even when another intent ranks higher.
 - helper: a situation told about someone else ("my son is being blackmailed") is a helper's message,
-  whichever situation the classifier picked.
+  whichever situation the classifier picked; and the reverse, "victim": a "helper" guess for a message
+  that says it is happening to the writer ("im being blackmailed") becomes blackmail_money.
 
 The classifier's ranking is kept behind the forced intent, so actions can still see that a crisis
 message was also about blackmail, or that a helper's child has already paid.
@@ -58,8 +59,11 @@ def forced_intent(
             return intent
     if crisis_confidence >= crisis_threshold:
         return "crisis"
-    if predicted in SITUATIONS and matches(lowered, patterns.get("helper", [])):
+    names_someone_else = matches(lowered, patterns.get("helper", []))
+    if predicted in SITUATIONS and names_someone_else:
         return "helper"
+    if predicted == "helper" and not names_someone_else and matches(lowered, patterns.get("victim", [])):
+        return "blackmail_money"
     return None
 
 

@@ -49,6 +49,15 @@ def test_family_as_the_target_stays_the_victim(text):
     assert forced_intent(text, "blackmail_money", PATTERNS) is None
 
 
+@pytest.mark.parametrize("text", ["im being blackmailed", "someone is blackmailing me pls help"])
+def test_a_helper_guess_for_the_writers_own_story_is_the_victims(text):
+    assert forced_intent(text, "helper", PATTERNS) == "blackmail_money"
+
+
+def test_a_real_helper_stays_a_helper():
+    assert forced_intent("my son is being blackmailed and they keep threatening me too", "helper", PATTERNS) is None
+
+
 def test_helper_never_overrides_a_question():
     assert forced_intent("will my son get in trouble", "ask_in_trouble", PATTERNS) is None
 
