@@ -1,0 +1,421 @@
+"""What the three messaging channels share: keyed ids, the seen-set against retries and replays, button
+payload mapping, running turns after the webhook has been acknowledged, and sending to platform APIs.
+
+Each platform module only verifies its webhook, parses its format into `Inbound` messages and renders
+the assistant's replies (`Channel.deliver`); everything else happens here, once.
+
+Privacy: a platform's user id (a Telegram chat id, a phone number) lives only in memory while its turn is
+handled. The conversation is keyed by an HMAC of channel and user id (`ConversationIds`), the seen-set
+by an HMAC of the delivery id (a WhatsApp message id encodes the sender's number), and log lines carry
+only the keyed hash of the conversation id that every other channel logs.
+"""
+from __future__ import annotations
+
+import abc
+import asyncio
+import base64
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Generic, List, Optional, Protocol, Sequence, Set, TypeVar
+
+import httpx
+from fastapi.responses import JSONResponse
+
+from api.agent_worker import ModelBusy
+from api.assistant import Assistant, NotReady
+from api.channels.text import chosen_number
+from api.logging_setup import conv_hash, log_fields, sensitive
+from api.ratelimit import Limits, RateLimited
+from api.settings import Settings
+from api.text_input import PAYLOAD_PATTERN
+
+logger = logging.getLogger("api.channels")
+
+# A delivery id is remembered this long. Platforms retry for hours (Meta for up to 7 days), so messages
+# older than STALE_AFTER_SECONDS (by the platform's own timestamp) are dropped outright: together the two
+# make a captured request worthless to replay, whenever it is replayed.
+SEEN_SECONDS = 48 * 3600
+STALE_AFTER_SECONDS = 24 * 3600
+SEEN_MAX_ENTRIES = 200_000
+MENUS_MAX_ENTRIES = 50_000
+TOKENS_PER_CONVERSATION = 64
+# Turns accepted but not finished, over all channels. Beyond this the webhook answers 503 so the
+# platform retries later, instead of the process queueing without bound.
+MAX_PENDING_DELIVERIES = 1000
+PLATFORM_TIMEOUT_SECONDS = 10.0
+SEND_ATTEMPTS = 3
+
+# What a person reads when their message cannot be answered normally. Plain words, no markup.
+NOTICES = {
+    "not_text": "Sorry, I can only read text messages. Please type what's happening in your own words.",
+    "too_long": "That message is too long for me. Could you say it in fewer words?",
+    "expired_button": "Sorry, that button has expired. Please type your answer instead.",
+    "rate_limited": "You're sending messages faster than I can read them. Please wait a moment, then try again.",
+    "busy": "Sorry, I'm very busy right now. Please send your message again in a minute.",
+    "not_ready": "Sorry, I'm just starting up. Please send your message again in a minute.",
+}
+CHOOSE_PROMPT = "Choose one:"
+NOTICE_KEY = "kestrel_notice"  # marks a reply that is a notice, not the assistant's turn
+
+_PAYLOAD_RE = re.compile(PAYLOAD_PATTERN)
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+# ---- ids -----------------------------------------------------------------------------------------------
+
+
+class ConversationIds:
+    """Keyed hashes of platform ids. Without the key they cannot be reversed, even for phone numbers
+    (which are few enough to enumerate); with a stable key the same person continues the same
+    conversation after a restart and on any replica."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _mac(self, purpose: str, channel: str, value: str) -> bytes:
+        message = "\x00".join((purpose, channel, value)).encode("utf-8", "surrogatepass")
+        return hmac.new(self._secret, message, hashlib.sha256).digest()
+
+    def conversation(self, channel: str, user_id: str) -> str:
+        digest = base64.urlsafe_b64encode(self._mac("conversation", channel, user_id)).decode().rstrip("=")
+        return f"{channel}-{digest}"
+
+    def delivery(self, channel: str, delivery_id: str) -> str:
+        return self._mac("delivery", channel, delivery_id).hex()[:32]
+
+
+# ---- bounded stores with expiry (the seam for Redis) -------------------------------------------------
+
+
+class SeenStore(Protocol):
+    def first_time(self, key: str) -> bool:
+        """Record `key`; True if it was not already recorded (atomically: Redis `SET key 1 NX EX ttl`)."""
+
+
+class ExpiringDict(Generic[K, V]):
+    """An in-memory dict whose entries expire `ttl` seconds after they were last set, holding at most
+    `max_entries` (the oldest go first). One process only: several workers or replicas need a shared
+    store (Redis) behind the same methods."""
+
+    def __init__(self, ttl: float, max_entries: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: "OrderedDict[K, tuple[float, V]]" = OrderedDict()
+
+    def _purge(self, now: float) -> None:
+        # Entries are kept in order of last set, which with one ttl is also the order of expiry.
+        while self._entries:
+            key, (expires, _) = next(iter(self._entries.items()))
+            if expires > now:
+                break
+            del self._entries[key]
+
+    def get(self, key: K) -> Optional[V]:
+        self._purge(self._clock())
+        entry = self._entries.get(key)
+        return entry[1] if entry else None
+
+    def set(self, key: K, value: V) -> None:
+        now = self._clock()
+        self._purge(now)
+        self._entries[key] = (now + self.ttl, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def pop(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+    def __len__(self) -> int:
+        self._purge(self._clock())
+        return len(self._entries)
+
+
+class InMemorySeen:
+    def __init__(self, ttl: float = SEEN_SECONDS, max_entries: int = SEEN_MAX_ENTRIES,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._entries: ExpiringDict[str, bool] = ExpiringDict(ttl, max_entries, clock)
+
+    def first_time(self, key: str) -> bool:
+        if self._entries.get(key):
+            return False
+        self._entries.set(key, True)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# ---- buttons and payloads ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Menu:
+    numbered: List[str]
+    tokens: Dict[str, str]
+
+
+class Menus:
+    """What the buttons a conversation was last shown stand for.
+
+    Telegram's callback_data (64 bytes) and WhatsApp's button ids carry the payload itself when it fits;
+    a longer one travels as a short random token (`~…`) mapped back here. SMS has no buttons, so options
+    are numbered and a reply "2" is looked up here. Payloads are checked against the payload pattern
+    whatever their route, so a crafted callback can do no more than typing `/intent` could.
+    """
+
+    TOKEN_PREFIX = "~"
+
+    def __init__(self, store: ExpiringDict[str, _Menu]) -> None:
+        self._store = store
+
+    def _menu(self, conversation_id: str) -> _Menu:
+        return self._store.get(conversation_id) or _Menu([], {})
+
+    def references(self, conversation_id: str, payloads: Sequence[str], max_bytes: int) -> List[str]:
+        menu = self._menu(conversation_id)
+        refs: List[str] = []
+        for payload in payloads:
+            if len(payload.encode("utf-8")) <= max_bytes and not payload.startswith(self.TOKEN_PREFIX):
+                refs.append(payload)
+                continue
+            token = self.TOKEN_PREFIX + secrets.token_urlsafe(9)
+            menu.tokens[token] = payload
+            while len(menu.tokens) > TOKENS_PER_CONVERSATION:
+                menu.tokens.pop(next(iter(menu.tokens)))
+            refs.append(token)
+        self._store.set(conversation_id, menu)
+        return refs
+
+    def number(self, conversation_id: str, payloads: Sequence[str]) -> None:
+        """The options just offered as "Reply 1 for …" (an empty list clears them)."""
+        menu = self._menu(conversation_id)
+        menu.numbered = list(payloads)
+        self._store.set(conversation_id, menu)
+
+    def resolve(self, conversation_id: str, reference: str) -> Optional[str]:
+        """The payload a button reference stands for; None if the token is unknown or expired, or the
+        reference is not a payload at all."""
+        if reference.startswith(self.TOKEN_PREFIX):
+            payload = self._menu(conversation_id).tokens.get(reference)
+        else:
+            payload = reference
+        return payload if payload is not None and _PAYLOAD_RE.fullmatch(payload) else None
+
+    def chosen(self, conversation_id: str, number: Optional[int]) -> Optional[str]:
+        numbered = self._menu(conversation_id).numbered
+        if number is None or not 1 <= number <= len(numbered):
+            return None
+        return numbered[number - 1]
+
+
+# ---- talking to platform APIs ------------------------------------------------------------------------
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, status: Optional[int], reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+async def post(http: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
+    """POST with a few retries on network errors, 429 and 5xx. A retried timeout can duplicate a message;
+    for a crisis reply a duplicate is far better than nothing."""
+    last: Optional[BaseException] = None
+    status: Optional[int] = None
+    for attempt in range(SEND_ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(0.5 * attempt)
+        try:
+            response = await http.post(url, **kwargs)
+        except httpx.HTTPError as e:
+            last = e
+            continue
+        status = response.status_code
+        if status < 400:
+            return response
+        if status != 429 and status < 500:
+            break
+        retry_after = response.headers.get("retry-after", "")
+        if retry_after.isdigit():
+            await asyncio.sleep(min(float(retry_after), 5.0))
+    raise DeliveryFailed(status, type(last).__name__ if last else f"http_{status}")
+
+
+# ---- messages in, turns, replies out -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from a person, as every channel hands it over.
+
+    `user` is the platform's user id (a phone number!): used to derive the conversation id and to address
+    the reply, never stored or logged. `address` holds whatever else the reply needs (chat id, the
+    number the message was sent to, a callback id), equally transient.
+    """
+
+    user: str
+    text: Optional[str] = None
+    button: Optional[str] = None  # a button reference (callback data, reply id) to map back to a payload
+    address: Any = None
+
+
+Reply = Dict[str, Any]  # Rasa's shape: {"text": ..., "buttons": [{"title", "payload"}]}
+
+
+def notice(kind: str) -> List[Reply]:
+    return [{"text": NOTICES[kind], NOTICE_KEY: True}]
+
+
+def is_notice(replies: List[Reply]) -> bool:
+    return any(reply.get(NOTICE_KEY) for reply in replies)
+
+
+class Channel(abc.ABC):
+    name: str
+
+    def __init__(self, runtime: "ChannelRuntime") -> None:
+        self.runtime = runtime
+
+    async def before_turn(self, http: httpx.AsyncClient, inbound: Inbound) -> None:
+        """Platform housekeeping due at once (Telegram's answerCallbackQuery)."""
+
+    @abc.abstractmethod
+    async def deliver(self, http: httpx.AsyncClient, inbound: Inbound, conversation_id: str,
+                      replies: List[Reply]) -> None:
+        """Send the replies, in order, in the platform's shape."""
+
+
+def rejected(channel: str, status: int, reason: str) -> JSONResponse:
+    """A webhook request that failed authentication. Logged without anything from the request."""
+    logger.warning("channel request rejected", extra=log_fields(channel=channel, status=status, reason=reason))
+    detail = "Missing signature." if status == 401 else "Invalid signature."
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+def constant_time_equal(supplied: str, expected: str) -> bool:
+    return hmac.compare_digest(supplied.encode("utf-8", "surrogatepass"), expected.encode("utf-8"))
+
+
+class ChannelRuntime:
+    """Shared by the enabled channels of one app."""
+
+    def __init__(self, settings: Settings, assistant: Assistant, limits: Limits, secret: bytes,
+                 seen: Optional[SeenStore] = None, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.assistant = assistant
+        self.limits = limits
+        self.ids = ConversationIds(secret)
+        self.seen: SeenStore = seen or InMemorySeen()
+        self.menus = Menus(ExpiringDict(settings.retention_seconds, MENUS_MAX_ENTRIES))
+        self._clock = clock
+        self._tasks: Set["asyncio.Task[None]"] = set()
+        self._locks: Dict[str, asyncio.Lock] = {}
+        self._waiting: Dict[str, int] = {}
+
+    @property
+    def ready(self) -> bool:
+        """Model loaded and conversation store reachable: otherwise webhooks are not acknowledged."""
+        return self.assistant.is_ready and self.assistant.store_reachable()
+
+    @property
+    def pending(self) -> int:
+        return len(self._tasks)
+
+    def accept(self, channel: Channel, delivery_id: str, inbound: Inbound, sent_at: Optional[float] = None) -> str:
+        """Take one verified message: "queued" (it will be handled after the webhook is answered),
+        "duplicate" (seen before: acknowledge, do nothing), "stale" (older than any retry we honour) or
+        "full" (answer 503 so the platform retries later; the delivery is not marked seen)."""
+        if sent_at is not None and self._clock() - sent_at > STALE_AFTER_SECONDS:
+            logger.info("channel message", extra=log_fields(channel=channel.name, event="stale"))
+            return "stale"
+        if len(self._tasks) >= MAX_PENDING_DELIVERIES:
+            logger.warning("channel message", extra=log_fields(channel=channel.name, event="full",
+                                                               pending=len(self._tasks)))
+            return "full"
+        if not self.seen.first_time(self.ids.delivery(channel.name, delivery_id)):
+            logger.info("channel message", extra=log_fields(channel=channel.name, event="duplicate"))
+            return "duplicate"
+        conversation_id = self.ids.conversation(channel.name, inbound.user)
+        task = asyncio.ensure_future(self._in_order(conversation_id, channel, inbound))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return "queued"
+
+    async def drain(self, timeout: float) -> None:
+        """Let accepted turns finish (at shutdown); cancel what is left after `timeout`."""
+        tasks = list(self._tasks)
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=timeout)
+        for task in late:
+            task.cancel()
+
+    async def _in_order(self, conversation_id: str, channel: Channel, inbound: Inbound) -> None:
+        # One turn at a time per conversation, in arrival order (asyncio.Lock is FIFO), so replies to
+        # two quick messages cannot interleave.
+        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        self._waiting[conversation_id] = self._waiting.get(conversation_id, 0) + 1
+        try:
+            async with lock:
+                await self._handle(conversation_id, channel, inbound)
+        finally:
+            self._waiting[conversation_id] -= 1
+            if not self._waiting[conversation_id]:
+                del self._waiting[conversation_id], self._locks[conversation_id]
+
+    async def _handle(self, conversation_id: str, channel: Channel, inbound: Inbound) -> None:
+        with sensitive(inbound.user, inbound.text, conversation_id):
+            try:
+                async with httpx.AsyncClient(timeout=PLATFORM_TIMEOUT_SECONDS) as http:
+                    await channel.before_turn(http, inbound)
+                    replies = await self._turn(conversation_id, channel.name, inbound)
+                    await channel.deliver(http, inbound, conversation_id, replies)
+            except DeliveryFailed as e:
+                logger.warning(
+                    "channel delivery failed",
+                    extra=log_fields(channel=channel.name, conv=conv_hash(conversation_id), status=e.status,
+                                     error_type=str(e)),
+                )
+            except Exception as e:  # noqa: BLE001 - a background task has no one else to report to
+                logger.error(
+                    "channel turn failed",
+                    extra=log_fields(channel=channel.name, conv=conv_hash(conversation_id),
+                                     error_type=type(e).__name__),
+                )
+
+    async def _turn(self, conversation_id: str, channel: str, inbound: Inbound) -> List[Reply]:
+        try:
+            self.limits.check_conversation(conversation_id)
+        except RateLimited:
+            return notice("rate_limited")
+        text = inbound.text
+        if inbound.button is not None:
+            payload = self.menus.resolve(conversation_id, inbound.button)
+            if payload is None:
+                return notice("expired_button")
+        else:
+            payload = self.menus.chosen(conversation_id, chosen_number(text or ""))
+        if payload is None:
+            if text is None or not text.strip():
+                return notice("not_text")
+            if len(text) > self.settings.max_text_chars:
+                return notice("too_long")
+        try:
+            return await self.assistant.send(
+                conversation_id, text=None if payload else text, payload=payload, channel=channel, create=True
+            )
+        except NotReady:
+            return notice("not_ready")
+        except ModelBusy:
+            return notice("busy")
+        except ValueError:  # nothing left once control characters are stripped
+            return notice("not_text")
