@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help install lock spacy train run shell test test-fast dialogues eval lint bench browser-deps clean
+.PHONY: help install lock spacy train run shell test test-fast dialogues eval lint bench browser-deps test-services telegram-webhook clean
 
 help:
 	@echo "make run    - install, train if needed, serve http://localhost:$(PORT)"
@@ -25,6 +25,7 @@ help:
 	@echo "make eval   - accuracy on the two held-out sets (tests/nlu_holdout*.yml)"
 	@echo "make lint   - rasa data validate, ruff, mypy"
 	@echo "make bench  - speed benchmark (see bench/)"
+	@echo "make telegram-webhook - register the Telegram webhook and its secret (docs/channels.md)"
 
 install: $(STAMP)
 $(STAMP): requirements.lock requirements.txt
@@ -66,7 +67,10 @@ shell: $(MODEL)
 browser-deps:
 	@bash scripts/install_browser_deps.sh
 
-test: $(MODEL) browser-deps
+test-services:
+	@bash scripts/install_test_services.sh
+
+test: $(MODEL) browser-deps test-services
 	@echo "==> Validating training data"
 	@$(RASA) data validate --fail-on-warnings >/tmp/kestrel-validate.log 2>&1 || (cat /tmp/kestrel-validate.log; exit 1)
 	@echo "==> Test stories (rasa test core)"
@@ -91,6 +95,11 @@ lint: $(STAMP)
 
 bench: $(MODEL)
 	@$(PY) -m bench.compare
+
+# Registers PUBLIC_BASE_URL/webhooks/telegram with its secret token (env: TELEGRAM_BOT_TOKEN,
+# TELEGRAM_WEBHOOK_SECRET, PUBLIC_BASE_URL). See docs/channels.md.
+telegram-webhook: $(STAMP)
+	@$(PY) -m api.channels telegram-webhook
 
 clean:
 	rm -rf models build results .pytest_cache

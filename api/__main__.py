@@ -7,14 +7,23 @@ own access log (which prints conversation ids in paths and client addresses) mus
 from __future__ import annotations
 
 import os
+import sys
 
 import uvicorn
 
 from api.settings import Settings
 
+WORKERS_NEED_REDIS = (
+    "WORKERS={workers} needs REDIS_URL: without Redis each worker process keeps its own conversations and "
+    "turn locks in memory, so a conversation would lose its history whenever a message reached another "
+    "worker. Set REDIS_URL=redis://host:6379/0, or WORKERS=1."
+)
+
 
 def main() -> None:
     settings = Settings()
+    if settings.workers > 1 and not settings.redis_url:
+        sys.exit(WORKERS_NEED_REDIS.format(workers=settings.workers))  # exit status 1, message on stderr
     uvicorn.run(
         "api.main:app",
         host=settings.host,
@@ -25,6 +34,9 @@ def main() -> None:
         # Behind a reverse proxy, set FORWARDED_ALLOW_IPS to its address so rate limits see real clients.
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        # Each worker is a process with its own model (about 1 GB of memory each, see docs/deployment.md),
+        # sharing conversations and turn locks through Redis.
+        workers=settings.workers if settings.workers > 1 else None,
     )
 
 

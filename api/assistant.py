@@ -3,6 +3,11 @@
 Web API, REST webhook, Socket.IO and (later) Telegram/WhatsApp/SMS and the scripted dialogue runner all
 go through `Assistant.send`, so retention, metrics, privacy and the busy-model guard apply to all of them.
 All agent work runs on `AgentWorker`'s thread (see agent_worker.py for why).
+
+Conversations live in this process's memory, or with REDIS_URL in Redis, shared by every process and
+replica (stores.py, rasa_stores.py). With Redis, an unreachable Redis is never papered over: turns,
+creation and deletion answer 503 (`StoreUnavailable`), /ready fails, and a background ping notices when
+Redis is back.
 """
 from __future__ import annotations
 
@@ -10,10 +15,20 @@ import asyncio
 import enum
 import logging
 import os
-from typing import Any, Dict, List, Optional
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 from api.agent_worker import AgentWorker, ModelBusy
 from api.conversations import ConversationRegistry
+from api.stores import (
+    RedisConversationRegistry,
+    RedisSeen,
+    StoreErrors,
+    TurnLockLost,
+    TurnLockTimeout,
+    redis_client,
+    tracker_key,
+)
 from api.logging_setup import conv_hash, log_fields, sensitive
 from api.metrics import Metrics, Stopwatch
 from api.settings import Settings
@@ -21,11 +36,27 @@ from api.text_input import strip_controls
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Assistant", "ConversationNotFound", "ModelBusy", "NotReady"]
+__all__ = ["Assistant", "ConversationNotFound", "ModelBusy", "NotReady", "StoreUnavailable"]
+
+# How often the Redis connection is checked in the background (faster while it is down, to recover soon).
+STORE_CHECK_SECONDS = 1.0
+STORE_RECHECK_DOWN_SECONDS = 0.5
 
 
 class NotReady(Exception):
     """No model is loaded (still loading, or loading failed)."""
+
+
+class StoreUnavailable(NotReady):
+    """The conversation store (Redis) cannot be reached. Never answered from memory instead."""
+
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The assistant cannot reach its conversation store right now. Your conversation is safe; "
+            "please try again in a moment."
+        )
 
 
 class ConversationNotFound(Exception):
@@ -43,7 +74,19 @@ class Assistant:
     def __init__(self, settings: Settings, metrics: Optional[Metrics] = None) -> None:
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self.registry = ConversationRegistry(settings.retention_seconds)
+        self._redis: Any = redis_client(settings.redis_url) if settings.redis_url else None
+        self.registry: Union[ConversationRegistry, RedisConversationRegistry]
+        if self._redis is not None:
+            # A turn can wait twice the turn timeout for the model (agent_worker.py) plus one for the lock.
+            budget = 3 * settings.turn_timeout_seconds + 30
+            self.registry = RedisConversationRegistry(self._redis, settings.retention_seconds, budget)
+        else:
+            self.registry = ConversationRegistry(settings.retention_seconds)
+        # Known good until a check says otherwise in memory; unknown (so not ready) until the first ping
+        # with Redis.
+        self._store_ok = self._redis is None
+        self._store_watch: Optional[asyncio.Task] = None
+        self._last_count = 0
         self.worker = AgentWorker(max_pending=settings.max_pending_turns)
         self.state = State.STOPPED
         self.load_error: Optional[str] = None
@@ -52,7 +95,7 @@ class Assistant:
         self._tracker_store: Any = None
         self._load_task: Optional[asyncio.Task] = None
         self._sweeper: Optional[asyncio.Task] = None
-        self.metrics.track_active_conversations(lambda: len(self.registry))
+        self.metrics.track_active_conversations(self._count_conversations)
         self.metrics.track_pending_turns(lambda: self.worker.pending)
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -64,7 +107,16 @@ class Assistant:
         self.state = State.LOADING
         self.worker.start()
         self._load_task = asyncio.ensure_future(self._load())
-        self.start_sweeper()
+        if self._redis is not None:
+            # Redis key expiry does the sweeping; watch the connection instead.
+            self._store_watch = asyncio.ensure_future(self._watch_store())
+        else:
+            self.start_sweeper()
+
+    @property
+    def shared_store(self) -> bool:
+        """Conversations are in Redis, shared with other processes."""
+        return self._redis is not None
 
     def start_sweeper(self) -> None:
         if self._sweeper is None or self._sweeper.done():
@@ -76,10 +128,11 @@ class Assistant:
         return self.is_ready
 
     async def stop(self) -> None:
-        for task in (self._sweeper, self._load_task):
+        for task in (self._sweeper, self._load_task, self._store_watch):
             if task is not None and not task.done():
                 task.cancel()
         self._sweeper = None
+        self._store_watch = None
         self.worker.stop()
         self.state = State.STOPPED
 
@@ -88,8 +141,65 @@ class Assistant:
         return self.state is State.READY and self._agent is not None and self._agent.is_ready()
 
     def store_reachable(self) -> bool:
-        # The in-memory store is always reachable; a Redis store (issue 7) would ping here.
-        return self._tracker_store is not None
+        """The in-memory store is always reachable; Redis as of the last check (at most a second ago)."""
+        return self._tracker_store is not None and self._store_ok
+
+    # ---- the store's health ----------------------------------------------------------------------------
+
+    def _ping(self) -> bool:
+        try:
+            return bool(self._redis.ping())
+        except Exception:  # noqa: BLE001 - any failure to answer is "unreachable"
+            return False
+
+    def _set_store_ok(self, ok: bool, error: Optional[BaseException] = None) -> None:
+        if ok != self._store_ok:
+            if ok:
+                logger.info("conversation store reachable")
+            else:
+                fields = {"error_type": type(error).__name__} if error is not None else {}
+                logger.error("conversation store unreachable", extra=log_fields(**fields))
+        self._store_ok = ok
+
+    async def check_store(self) -> bool:
+        """Ping Redis now (off the server's loop) and record the result."""
+        if self._redis is None:
+            return True
+        self._set_store_ok(await asyncio.to_thread(self._ping))
+        return self._store_ok
+
+    async def _watch_store(self) -> None:
+        while True:
+            ok = await self.check_store()
+            await asyncio.sleep(STORE_CHECK_SECONDS if ok else STORE_RECHECK_DOWN_SECONDS)
+
+    @contextmanager
+    def _store(self) -> Iterator[None]:
+        """Around every store call from a request: refuse at once while Redis is known to be down, and
+        turn a connection failure or timeout into StoreUnavailable (503)."""
+        if not self._store_ok:
+            raise StoreUnavailable()
+        try:
+            yield
+        except StoreErrors as e:
+            self._set_store_ok(False, e)
+            raise StoreUnavailable() from None
+
+    def seen_store(self, ttl_seconds: float) -> Optional[RedisSeen]:
+        """The messaging channels' delivery seen-set shared through Redis; None without Redis (the channels
+        then keep their in-memory one)."""
+        if self._redis is None:
+            return None
+        return RedisSeen(self._redis, ttl_seconds, guard=self._store)
+
+    def _count_conversations(self) -> int:
+        # For the metrics gauge: never let an unreachable Redis break /metrics.
+        if self._store_ok:
+            try:
+                self._last_count = len(self.registry)
+            except StoreErrors as e:
+                self._set_store_ok(False, e)
+        return self._last_count
 
     async def _load(self) -> None:
         timer = Stopwatch()
@@ -112,6 +222,10 @@ class Assistant:
             logger.error("model failed to load", extra=log_fields(error_type=type(e).__name__))
 
     async def _load_on_worker(self) -> Any:
+        # First, before Rasa is imported: speed-ups that keep Rasa's behaviour (api/rasa_speedups.py).
+        from api import rasa_speedups
+
+        rasa_speedups.install()
         # TF reads its thread settings only here, and Rasa logs every prediction at debug level unless
         # told otherwise (rasa-notes.md); both must happen before the model is built.
         from rasa.utils.common import configure_logging_and_warnings
@@ -126,41 +240,61 @@ class Assistant:
         logging.getLogger("rasa").setLevel(max(logging.WARNING, logging.getLevelName(self.settings.log_level)))
 
         from rasa.core.agent import Agent
-        from rasa.core.lock_store import InMemoryLockStore
-        from rasa.core.tracker_store import InMemoryTrackerStore
+        from rasa.core.lock_store import InMemoryLockStore, LockStore
+        from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
         from rasa.shared.core.domain import Domain
 
         from api.inprocess_actions import action_endpoint
+        from api.rasa_stores import KestrelRedisTrackerStore, RedisTurnLockStore, fail_loudly
         from api.turn_events import TurnEventBroker
 
         model = self.settings.resolved_model_path()
         if model is None:
             raise FileNotFoundError("no trained model found: run `make train` or set MODEL_PATH")
-        # Seam for issue 7: a RedisTrackerStore/RedisLockStore go here. Rasa wraps any store in
-        # FailSafeTrackerStore, which silently keeps conversations in memory when Redis fails; a
-        # Redis deployment should replace that with a readiness failure instead.
-        tracker_store = InMemoryTrackerStore(Domain.empty(), event_broker=TurnEventBroker())
+        tracker_store: TrackerStore
+        lock_store: LockStore
+        if self.settings.redis_url:
+            tracker_store = KestrelRedisTrackerStore(
+                Domain.empty(), self._redis, self.settings.retention_seconds, event_broker=TurnEventBroker()
+            )
+            # Waiting for another process's turn ends a little before the turn's own deadline
+            # (agent_worker.py), so a message that gets 503 is never handled later; still longer than a
+            # dead process's lock lives (LOCK_LIFETIME_SECONDS), so a crash costs a wait, not an error.
+            lock_store = RedisTurnLockStore(
+                self.settings.redis_url, wait_seconds=0.75 * self.settings.turn_timeout_seconds
+            )
+        else:
+            tracker_store = InMemoryTrackerStore(Domain.empty(), event_broker=TurnEventBroker())
+            lock_store = InMemoryLockStore()
         agent = Agent.load(
             str(model),
             tracker_store=tracker_store,
-            lock_store=InMemoryLockStore(),
+            lock_store=lock_store,
             action_endpoint=action_endpoint(self.settings.action_endpoint_url),
         )
         if not agent.is_ready():
             raise RuntimeError("agent loaded without a model")
+        # Rasa wraps the store in FailSafeTrackerStore, which on a Redis error would carry on with this
+        # process's memory (or a blank conversation): make it raise, so the person gets a 503 instead.
+        fail_loudly(agent, tracker_store)
+        rasa_speedups.freeze_loaded_heap()
         return agent, tracker_store
 
     # ---- conversations ---------------------------------------------------------------------------
 
     def exists(self, conversation_id: str) -> bool:
-        """Live (known, not idle past retention). An expired one found here is erased on the spot."""
-        if self.registry.is_live(conversation_id):
-            return True
-        self._expire(conversation_id)
-        return False
+        """Live (known, not idle past retention). An expired one found here is erased on the spot.
+        Raises StoreUnavailable if Redis cannot be reached."""
+        with self._store():
+            if self.registry.is_live(conversation_id):
+                return True
+            self._expire(conversation_id)
+            return False
 
     def _expire(self, conversation_id: str) -> None:
-        if self.registry.forget(conversation_id):
+        # With Redis the registry key may already have expired on its own: erase the tracker regardless
+        # (a DEL of a missing key costs nothing), so an expired conversation never comes back with history.
+        if self.registry.forget(conversation_id) or self.shared_store:
             self._erase(conversation_id)
 
     async def send(
@@ -198,7 +332,8 @@ class Assistant:
 
         timer = Stopwatch()
         outcome = "error"
-        self.registry.begin_turn(conversation_id)
+        with self._store():
+            self.registry.begin_turn(conversation_id)
         try:
             with sensitive(message, conversation_id):
                 events: List[Dict[str, Any]] = []
@@ -212,11 +347,30 @@ class Assistant:
         except ModelBusy:
             outcome = "busy"
             raise
+        except TurnLockTimeout:
+            outcome = "busy"
+            raise ModelBusy(
+                "The assistant is still answering an earlier message in this conversation. "
+                "Please try again in a moment."
+            ) from None
+        except TurnLockLost:
+            outcome = "busy"
+            raise ModelBusy("The assistant could not finish answering in time. Please try again.") from None
+        except StoreErrors as e:
+            outcome = "store_unavailable"
+            self._set_store_ok(False, e)
+            raise StoreUnavailable() from None
         finally:
-            self.registry.end_turn(conversation_id)
-            if not self.registry.known(conversation_id):
-                # Deleted or swept while this turn ran: the turn's save may have recreated the tracker.
-                self._erase(conversation_id)
+            try:
+                if self._store_ok:  # (known down: no call that would only time out)
+                    self.registry.end_turn(conversation_id)
+                    if not self.registry.known(conversation_id):
+                        # Deleted or swept while this turn ran: the turn's save may have recreated the tracker.
+                        self._erase(conversation_id)
+            except StoreErrors as e:
+                # Redis went away after the turn was saved: the answer still goes out (answering 503 for a
+                # handled message would invite a duplicate), and begin_turn's TTL bounds the key's life.
+                self._set_store_ok(False, e)
             self.metrics.turns.labels(channel=channel, outcome=outcome).inc()
             self.metrics.turn_latency.labels(channel=channel).observe(timer.seconds)
             logger.info(
@@ -253,15 +407,18 @@ class Assistant:
 
     async def delete(self, conversation_id: str) -> bool:
         """Erase a conversation now (erasure on request). Returns False if it did not exist."""
-        existed = self.registry.forget(conversation_id)  # from here on new messages to it get 404
-        self._erase(conversation_id)
+        with self._store():
+            existed = self.registry.forget(conversation_id)  # from here on new messages to it get 404
+            self._erase(conversation_id)
         return existed
 
     def _erase(self, conversation_id: str) -> None:
         # Done from the server's thread, not queued behind predictions: a person pressing "leave" must
-        # not wait for the model. A single dict.pop is atomic, and a turn still running for this id is
-        # caught by the check at the end of `send`. A Redis store (issue 7) would DEL the key here.
-        if self._tracker_store is not None:
+        # not wait for the model. A single dict.pop (or Redis DEL) is atomic, and a turn still running for
+        # this id is caught by the check at the end of `send` (in whichever process runs it).
+        if self._redis is not None:
+            self._redis.delete(tracker_key(conversation_id))
+        elif self._tracker_store is not None:
             self._tracker_store.store.pop(conversation_id, None)
 
     async def sweep_expired(self) -> int:

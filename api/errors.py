@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.agent_worker import ModelBusy
-from api.assistant import ConversationNotFound, NotReady
+from api.assistant import ConversationNotFound, NotReady, StoreUnavailable
 from api.ratelimit import RateLimited
 from api.schemas import Error
 
@@ -29,6 +29,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _not_ready(_: Request, exc: NotReady) -> JSONResponse:
         return error(503, str(exc), {"Retry-After": str(NOT_READY_RETRY_SECONDS)})
 
+    @app.exception_handler(StoreUnavailable)
+    async def _store_unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        return error(503, str(exc), {"Retry-After": str(exc.retry_after)})
+
     @app.exception_handler(ModelBusy)
     async def _busy(_: Request, exc: ModelBusy) -> JSONResponse:
         return error(503, str(exc), {"Retry-After": str(exc.retry_after)})
@@ -47,7 +51,7 @@ def responses(*statuses: int) -> Dict[int | str, Dict[str, Any]]:
         413: "Request body too large",
         415: "Content-Type must be application/json",
         429: "Rate limit reached; see Retry-After",
-        503: "Model not loaded yet, or busy for too long; see Retry-After",
+        503: "Model not loaded yet, busy for too long, or conversation store unreachable; see Retry-After",
     }
     retry_after = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
     out: Dict[int | str, Dict[str, Any]] = {}

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api import pages, routes_ops, routes_rest, routes_v1
 from api.assistant import Assistant
+from api.channels import install_channels
 from api.errors import install_error_handlers
 from api.logging_setup import setup_logging
 from api.middleware import (
@@ -65,6 +66,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     app.include_router(routes_ops.build_router())
     app.include_router(routes_ops.build_admin_router(models))
     app.include_router(pages.build_router())
+    install_channels(app, settings)  # Telegram, WhatsApp, Twilio: only those with credentials configured
     app.mount("/static", pages.static_app(), name="static")
     sio = create_socketio(
         assistant, limits, settings.cors_origins, settings.max_text_chars, settings.max_body_bytes

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from pathlib import Path
 from typing import Any, List, Optional
 
-from pydantic import BaseSettings, Field, validator
+from pydantic import BaseSettings, Field, SecretStr, validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,26 +25,50 @@ def latest_model(models_dir: Path) -> Optional[Path]:
 
 class Settings(BaseSettings):
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=1, le=65535)
     # Comma-separated list of exact origins (https://example.org). Empty means same-origin only.
     cors_origins: List[str] = Field(default_factory=list)
-    retention_minutes: float = Field(30, gt=0)
-    rate_limit_per_client: int = Field(60, ge=1, description="requests per minute per client IP")
-    rate_limit_per_conversation: int = Field(30, ge=1, description="messages per minute per conversation")
+    retention_minutes: float = Field(default=30, gt=0)
+    rate_limit_per_client: int = Field(default=60, ge=1, description="requests per minute per client IP")
+    rate_limit_per_conversation: int = Field(default=30, ge=1, description="messages per minute per conversation")
     admin_token: Optional[str] = None
     kestrel_profile: str = "uk"
     # A .tar.gz, or a directory whose newest .tar.gz is used. Unset: newest model in ./models.
     model_path: Optional[Path] = None
     action_endpoint_url: Optional[str] = None
-    redis_url: Optional[str] = None  # reserved for the scale-out issue; unused by the in-memory stores
+    # Set: conversations, turn locks and retention live in Redis, shared by every process (api/stores.py).
+    # Unset: in this process's memory, and WORKERS must be 1.
+    redis_url: Optional[str] = None
+    # Uvicorn worker processes for `python -m api`; more than one needs REDIS_URL.
+    workers: int = Field(default=1, ge=1)
     log_level: str = "INFO"
-    max_text_chars: int = Field(2000, ge=1)
+    max_text_chars: int = Field(default=2000, ge=1)
     # Larger bodies are refused with 413 before JSON parsing, so a huge upload cannot cost memory or CPU.
-    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # A turn that waits longer than this for the model gets 503 instead of hanging the client.
-    turn_timeout_seconds: float = Field(30, gt=0)
+    turn_timeout_seconds: float = Field(default=30, gt=0)
     # More turns than this queued for the model at once are refused with 503 straight away.
-    max_pending_turns: int = Field(64, ge=1)
+    max_pending_turns: int = Field(default=64, ge=1)
+
+    # ---- messaging channels (api/channels, docs/channels.md): each is on when its credentials are set ----
+    # Where the platforms reach this service, e.g. https://kestrel.example.org (Twilio signs this URL).
+    public_base_url: Optional[str] = None
+    # Key for the hashes that stand in for platform user ids (phone numbers). Unset: random per process.
+    channel_id_secret: Optional[SecretStr] = None
+    telegram_bot_token: Optional[SecretStr] = None
+    telegram_webhook_secret: Optional[SecretStr] = None
+    telegram_api_base: str = "https://api.telegram.org"
+    whatsapp_access_token: Optional[SecretStr] = None
+    whatsapp_app_secret: Optional[SecretStr] = None
+    whatsapp_verify_token: Optional[SecretStr] = None
+    whatsapp_phone_number_id: Optional[str] = None
+    whatsapp_api_base: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "v21.0"
+    twilio_account_sid: Optional[str] = None
+    twilio_auth_token: Optional[SecretStr] = None
+    twilio_api_base: str = "https://api.twilio.com"
+    # Longest SMS sent, in segments (1 = 160 GSM-7 characters); longer replies go out as several SMS.
+    twilio_sms_max_segments: int = Field(default=1, ge=1, le=10)
 
     class Config:
         env_file = None
@@ -63,6 +88,14 @@ class Settings(BaseSettings):
             raise ValueError(f"CORS origin {origin!r} must start with http:// or https://")
         return origin
 
+    @validator("redis_url")
+    def _redis_url_scheme(cls, url: Optional[str]) -> Optional[str]:
+        if not url:
+            return None  # an empty REDIS_URL= line means no Redis
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
+        return url
+
     @validator("admin_token")
     def _blank_token_means_none(cls, token: Optional[str]) -> Optional[str]:
         # An empty ADMIN_TOKEN= line must not become a valid (empty) bearer token.
@@ -74,6 +107,38 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"LOG_LEVEL {level!r} is not a logging level")
         return level
+
+    @validator(
+        "public_base_url", "channel_id_secret", "telegram_bot_token", "telegram_webhook_secret",
+        "whatsapp_access_token", "whatsapp_app_secret", "whatsapp_verify_token", "whatsapp_phone_number_id",
+        "twilio_account_sid", "twilio_auth_token", pre=True,
+    )
+    def _blank_channel_setting_means_none(cls, value: Any) -> Any:
+        # An empty `TELEGRAM_BOT_TOKEN=` line leaves the channel off instead of half-configured.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @validator("public_base_url", "telegram_api_base", "whatsapp_api_base", "twilio_api_base")
+    def _base_url(cls, url: Optional[str]) -> Optional[str]:
+        if url is None:
+            return None
+        url = url.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"{url!r} must start with https:// (or http:// for a local test server)")
+        return url
+
+    @validator("telegram_webhook_secret")
+    def _telegram_secret_format(cls, secret: Optional[SecretStr]) -> Optional[SecretStr]:
+        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - for setWebhook's secret_token.
+        value = secret.get_secret_value() if secret else None
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+        return secret
+
+    @validator("channel_id_secret")
+    def _channel_secret_length(cls, secret: Optional[SecretStr]) -> Optional[SecretStr]:
+        if secret is not None and len(secret.get_secret_value()) < 16:
+            raise ValueError("CHANNEL_ID_SECRET must be at least 16 characters (32 random bytes is better)")
+        return secret
 
     def resolved_model_path(self) -> Optional[Path]:
         """The model archive to load, or None when there is none (the service then stays not-ready)."""

@@ -94,7 +94,12 @@ def create_socketio(
     @sio.on("session_request")
     async def session_request(sid: str, data: Any) -> None:
         requested = data.get("session_id") if isinstance(data, dict) else None
-        if isinstance(requested, str) and assistant.exists(requested):
+        try:
+            resumed = isinstance(requested, str) and assistant.exists(requested)
+        except NotReady as e:  # the conversation store (Redis) is unreachable: say so, keep the session
+            await error(sid, 503, str(e))
+            return
+        if resumed:
             conversation_id = requested
         else:
             conversation_id = new_conversation_id()

@@ -28,7 +28,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     hook.add_argument("--info", action="store_true", help="only show the webhook Telegram has now")
     args = parser.parse_args(argv)
 
-    settings = Settings()  # type: ignore[call-arg]  # mypy reads Field(default, ...) as required
+    settings = Settings()
     missing = [name for name in NEEDED if not getattr(settings, name.lower())]
     if args.info:
         missing = [name for name in missing if name == "TELEGRAM_BOT_TOKEN"]

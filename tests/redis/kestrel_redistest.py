@@ -1,0 +1,213 @@
+"""Helpers for the Redis scale-out tests: a private redis-server, the service as separate processes, and
+checks on the conversation as Redis holds it. (A module with a unique name, so no clash with other test
+folders' helpers.)"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import httpx
+import redis
+
+REPO = Path(__file__).resolve().parents[2]
+MODEL_DIR = Path(os.environ.get("KESTREL_TEST_MODEL_PATH", REPO / "models"))
+REDIS_SERVER = shutil.which("redis-server")
+NO_REDIS_REASON = (
+    "redis-server is not installed: these tests start a real one. `make test` installs it "
+    "(scripts/install_test_services.sh, Debian package redis-server)."
+)
+
+BLACKMAIL_TEXT = "someone has my nudes and wants £200 or he'll send them to my family"
+UNDER18_PAYLOAD = '/tell_age{"age_group":"under18"}'
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """redis-server on a free loopback port, with its data in `directory` (append-only file, fsync on
+    every write), so stopping and starting it again keeps the conversations, as a real deployment's
+    persistent Redis would."""
+
+    def __init__(self, directory: Path) -> None:
+        assert REDIS_SERVER is not None, NO_REDIS_REASON
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(
+            [
+                str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1", "--protected-mode", "yes",
+                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.directory),
+                "--daemonize", "no", "--logfile", str(self.directory / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if self.client().ping():
+                    return self
+            except redis.exceptions.ConnectionError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"redis-server did not start: {(self.directory / 'redis.log').read_text()[-2000:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM): the append-only file is complete, and the port is free again."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(15)
+        self.process = None
+
+    def client(self) -> "redis.Redis[bytes]":
+        return redis.Redis(port=self.port, socket_timeout=2, socket_connect_timeout=2)
+
+
+class Service:
+    """`python -m api` as its own process (what `make run` and the container run)."""
+
+    def __init__(self, name: str, log_dir: Path, redis_url: Optional[str], **env: str) -> None:
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_dir / f"{name}.log"
+        self.env = dict(
+            os.environ,
+            HOST="127.0.0.1",
+            PORT=str(self.port),
+            MODEL_PATH=str(MODEL_DIR),
+            LOG_LEVEL="INFO",
+            RATE_LIMIT_PER_CLIENT="100000",
+            RATE_LIMIT_PER_CONVERSATION="100000",
+            **env,
+        )
+        self.env.pop("ADMIN_TOKEN", None)
+        if redis_url:
+            self.env["REDIS_URL"] = redis_url
+        self.workers = int(self.env.get("WORKERS", "1"))
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> "Service":
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "api"], cwd=REPO, env=self.env, stdout=log, stderr=log
+            )
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def models_loaded(self) -> int:
+        return self.log().count('"msg": "model loaded"')
+
+    def wait_ready(self, timeout: float = 600) -> None:
+        """Every worker has loaded its model, and /ready says so."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log()[-3000:]}")
+            if self.models_loaded() >= self.workers:
+                try:
+                    if httpx.get(self.url + "/ready", timeout=2).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.25)
+        raise RuntimeError(f"{self.name} not ready after {timeout} s:\n{self.log()[-3000:]}")
+
+    def worker_pids(self) -> List[int]:
+        """The uvicorn worker processes under this one (none when it serves in-process)."""
+        assert self.process is not None
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                cmdline = (stat.parent / "cmdline").read_bytes()
+                if b"spawn_main" in cmdline:
+                    children.append(int(stat.parent.name))
+        return children
+
+    def kill9(self) -> None:
+        """SIGKILL, at once: the main process first (it is the only one with WORKERS=1), then its workers."""
+        assert self.process is not None
+        workers = self.worker_pids() if self.workers > 1 else []
+        self.process.kill()
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60)
+
+
+# ---- the conversation as Redis holds it -------------------------------------------------------------
+
+
+def tracker_events(r: "redis.Redis[bytes]", conversation_id: str) -> List[Dict[str, Any]]:
+    raw = r.get(f"kestrel:tracker:{conversation_id}")
+    assert raw is not None, "no tracker in Redis"
+    return json.loads(raw)["events"]
+
+
+def turns(events: List[Dict[str, Any]]) -> List[str]:
+    """Check the events are whole turns, one after another, and return the user texts in order.
+
+    Every user message must be followed by the bot's turn, which ends with `action_listen`, before the
+    next user message: a lost update or two turns run at once would break that (two user events in a
+    row, or a turn without its answer).
+    """
+    texts: List[str] = []
+    awaiting_listen = False
+    answered = False
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            assert not awaiting_listen, f"user message {event.get('text')!r} arrived inside another turn"
+            texts.append(event.get("text"))
+            awaiting_listen, answered = True, False
+        elif kind == "bot" and awaiting_listen:
+            answered = True
+        elif kind == "action" and event.get("name") == "action_listen" and awaiting_listen:
+            assert answered, f"the turn for {texts[-1]!r} ended without a bot message"
+            awaiting_listen = False
+    assert not awaiting_listen, f"the turn for {texts[-1]!r} never finished"
+    return texts
+
+
+def slots(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+    values: Dict[str, Any] = {}
+    for event in events:
+        if event.get("event") == "slot":
+            values[event["name"]] = event["value"]
+    return values
+
+
+def all_text(messages: List[Dict[str, Any]]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)

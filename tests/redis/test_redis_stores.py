@@ -1,0 +1,261 @@
+"""The Redis stores on their own, against a real redis-server (no model): the turn lock (mutual
+exclusion between independent clients, owner token, expiry of a dead holder's lock, renewal while a turn
+runs, bounded wait), the fenced tracker save, the registry's TTL-based retention, and Rasa's
+FailSafeTrackerStore made to raise instead of quietly using memory."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import redis
+from kestrel_redistest import free_port
+
+from api.rasa_stores import KestrelRedisTrackerStore, RedisTurnLockStore, fail_loudly
+from api.settings import Settings
+from api.stores import (
+    SOCKET_TIMEOUT_SECONDS,
+    RedisConversationRegistry,
+    TurnLockLost,
+    TurnLockTimeout,
+    conversation_key,
+    lock_key,
+    redis_client,
+    tracker_key,
+)
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+
+
+def two_processes(url: str, **kwargs: float) -> tuple[RedisTurnLockStore, RedisTurnLockStore]:
+    """Two lock stores with their own clients, as two service processes have."""
+    return RedisTurnLockStore(url, **kwargs), RedisTurnLockStore(url, **kwargs)
+
+
+# ---- turn lock ---------------------------------------------------------------------------------------
+
+
+async def test_only_one_holder_at_a_time_across_clients(redis_server):
+    stores = two_processes(redis_server.url, wait_seconds=20)
+    inside = 0
+    most_inside = 0
+    order = []
+
+    async def turn(store: RedisTurnLockStore, n: int) -> None:
+        nonlocal inside, most_inside
+        async with store.lock("conv-a"):
+            inside += 1
+            most_inside = max(most_inside, inside)
+            order.append(("start", n))
+            await asyncio.sleep(0.01)  # the other client's polls run meanwhile
+            order.append(("end", n))
+            inside -= 1
+
+    await asyncio.gather(*(turn(stores[n % 2], n) for n in range(20)))
+    assert most_inside == 1
+    assert all(order[i][0] == "start" and order[i + 1] == ("end", order[i][1]) for i in range(0, 40, 2))
+    assert not redis_server.client().exists(lock_key("conv-a")), "released after the last turn"
+
+
+async def test_a_dead_holders_lock_expires_and_its_late_release_cannot_free_the_new_owner(redis_server):
+    r = redis_server.client()
+    # A process that took the lock and was then killed: its key stays until the lifetime runs out.
+    r.set(lock_key("conv-b"), "token-of-a-dead-process", px=400)
+    store = RedisTurnLockStore(redis_server.url, wait_seconds=5, lifetime_seconds=2)
+    started = time.monotonic()
+    async with store.lock("conv-b"):
+        waited = time.monotonic() - started
+        assert 0.2 < waited < 2, waited
+        mine = r.get(lock_key("conv-b"))
+        assert mine and mine != b"token-of-a-dead-process"
+        # The release script checks the owner token: the dead process's token frees nothing.
+        released = r.eval(
+            "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+            1, lock_key("conv-b"), "token-of-a-dead-process",
+        )
+        assert released == 0 and r.get(lock_key("conv-b")) == mine
+
+
+async def test_a_long_turn_keeps_its_lock_past_the_lifetime(redis_server):
+    first, second = two_processes(redis_server.url, wait_seconds=0.3, lifetime_seconds=0.3)
+    async with first.lock("conv-c"):
+        await asyncio.sleep(1.0)  # more than three lifetimes: renewals keep it
+        with pytest.raises(TurnLockTimeout):
+            async with second.lock("conv-c"):
+                pass
+
+
+async def test_waiting_is_bounded(redis_server):
+    first, second = two_processes(redis_server.url, wait_seconds=0.5)
+    async with first.lock("conv-d"):
+        started = time.monotonic()
+        with pytest.raises(TurnLockTimeout):
+            async with second.lock("conv-d"):
+                pass
+        assert time.monotonic() - started < 1.5
+
+
+async def test_unreachable_redis_fails_fast_instead_of_hanging():
+    store = RedisTurnLockStore(f"redis://127.0.0.1:{free_port()}/0", wait_seconds=30)
+    started = time.monotonic()
+    with pytest.raises(redis.exceptions.ConnectionError):
+        async with store.lock("conv-e"):
+            pass
+    assert time.monotonic() - started < 3
+
+
+def test_a_redis_that_accepts_but_never_answers_times_out(redis_server):
+    """A hung Redis (or a network that drops packets) must not hang a request: socket timeouts bound it."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held = []
+    threading.Thread(target=lambda: [held.append(listener.accept()) for _ in range(4)], daemon=True).start()
+    url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    try:
+        started = time.monotonic()
+        with pytest.raises(redis.exceptions.TimeoutError):
+            redis_client(url).ping()
+        assert time.monotonic() - started < SOCKET_TIMEOUT_SECONDS + 1
+    finally:
+        listener.close()
+
+
+# ---- tracker store -----------------------------------------------------------------------------------
+
+
+def _tracker(sender: str, *texts: str):
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    events = []
+    for text in texts:
+        events += [UserUttered(text), BotUttered("ok"), ActionExecuted("action_listen")]
+    return DialogueStateTracker.from_events(sender, events)
+
+
+def _store(url: str, retention: float = 60):
+    from rasa.shared.core.domain import Domain
+
+    return KestrelRedisTrackerStore(Domain.empty(), redis_client(url), retention)
+
+
+async def test_save_inside_the_turn_lock_lands_with_the_retention_expiry(redis_server):
+    store = _store(redis_server.url, retention=90)
+    async with RedisTurnLockStore(redis_server.url, wait_seconds=5).lock("conv-f"):
+        await store.save(_tracker("conv-f", "hello"))
+    ttl = redis_server.client().pttl(tracker_key("conv-f"))
+    assert 85_000 < ttl <= 90_000
+    retrieved = await store.retrieve("conv-f")
+    assert [e.text for e in retrieved.events if e.type_name == "user"] == ["hello"]
+
+
+async def test_save_after_the_lock_was_lost_is_refused_and_writes_nothing(redis_server):
+    store = _store(redis_server.url)
+    r = redis_server.client()
+    async with RedisTurnLockStore(redis_server.url, wait_seconds=5).lock("conv-g"):
+        await store.save(_tracker("conv-g", "first"))
+        # Our lock expired (the process stalled) and another process took the conversation.
+        r.set(lock_key("conv-g"), "another-process", px=5000)
+        with pytest.raises(TurnLockLost):
+            await store.save(_tracker("conv-g", "first", "stale second"))
+    r.delete(lock_key("conv-g"))
+    retrieved = await store.retrieve("conv-g")
+    assert [e.text for e in retrieved.events if e.type_name == "user"] == ["first"]
+
+
+async def test_rasas_failsafe_wrapper_raises_instead_of_falling_back_to_memory(redis_server):
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    dead = _store(f"redis://127.0.0.1:{free_port()}/0")
+    # Rasa's own behaviour, for the record: a read error becomes "no conversation", a write goes to memory.
+    assert await FailSafeTrackerStore(dead).retrieve("someone") is None
+
+    wrapper = FailSafeTrackerStore(dead)
+
+    class FakeAgent:
+        tracker_store = wrapper
+        processor = None
+
+    fail_loudly(FakeAgent(), dead)
+    with pytest.raises(redis.exceptions.ConnectionError):
+        await wrapper.retrieve("someone")
+    with pytest.raises(redis.exceptions.ConnectionError):
+        await wrapper.save(_tracker("someone", "hi"))
+    assert wrapper._fallback_tracker_store is None, "nothing was kept in memory"
+
+
+async def test_fail_loudly_refuses_unexpected_rasa_wiring(redis_server):
+    class NotWrapped:
+        tracker_store = object()
+        processor = None
+
+    with pytest.raises(RuntimeError, match="rasa 3.6"):
+        fail_loudly(NotWrapped(), object())
+
+
+# ---- conversation registry ---------------------------------------------------------------------------
+
+
+def test_registry_expiry_is_redis_key_expiry(redis_server):
+    registry = RedisConversationRegistry(redis_client(redis_server.url), retention_seconds=0.3, turn_budget_seconds=60)
+    registry.touch("idle")
+    registry.begin_turn("busy")
+    assert registry.is_live("idle") and registry.is_live("busy")
+    time.sleep(0.5)
+    assert not registry.is_live("idle") and not registry.known("idle"), "gone once idle past retention"
+    assert registry.is_live("busy"), "a turn in progress keeps its conversation"
+    registry.end_turn("busy")
+    assert 0 < redis_server.client().pttl(conversation_key("busy")) <= 300
+    assert registry.expired() == [], "nothing to sweep: Redis removes expired keys itself"
+
+
+def test_registry_forget_is_final_even_for_a_turn_still_running(redis_server):
+    registry = RedisConversationRegistry(redis_client(redis_server.url), retention_seconds=60, turn_budget_seconds=60)
+    registry.begin_turn("gone")
+    assert registry.forget("gone") is True
+    registry.end_turn("gone")  # the turn ends after the deletion
+    assert not registry.known("gone")
+    assert registry.forget("gone") is False
+
+
+def test_registry_counts_live_conversations_across_processes(redis_server):
+    redis_server.client().delete("kestrel:active")
+    one = RedisConversationRegistry(redis_client(redis_server.url), retention_seconds=0.3, turn_budget_seconds=0)
+    other = RedisConversationRegistry(redis_client(redis_server.url), retention_seconds=60, turn_budget_seconds=0)
+    one.touch("short-lived")
+    other.touch("long-lived")
+    assert len(one) == len(other) == 2
+    time.sleep(0.5)
+    assert len(other) == 1
+
+
+# ---- settings ----------------------------------------------------------------------------------------
+
+
+def test_redis_url_must_be_a_redis_url():
+    assert Settings(redis_url="redis://cache:6379/0").redis_url == "redis://cache:6379/0"
+    assert Settings(redis_url="").redis_url is None
+    with pytest.raises(ValueError, match="REDIS_URL"):
+        Settings(redis_url="cache:6379")
+
+
+# ---- messaging channels' seen-set ----------------------------------------------------------------------
+
+
+async def test_channel_deliveries_are_seen_once_across_processes(redis_server, tmp_path):
+    from api.assistant import Assistant
+
+    processes = [Assistant(Settings(redis_url=redis_server.url, model_path=tmp_path)) for _ in range(2)]
+    for assistant in processes:
+        assert await assistant.check_store(), "the background check that start() runs"
+    one, other = (assistant.seen_store(60) for assistant in processes)
+    assert one is not None and other is not None
+    assert one.first_time("delivery-1") is True
+    assert other.first_time("delivery-1") is False, "a retry reaching another process is a duplicate"
+    assert other.first_time("delivery-2") is True
+    assert 0 < redis_server.client().pttl("kestrel:seen:delivery-1") <= 60_000
+    assert Assistant(Settings(model_path=tmp_path)).seen_store(60) is None, "no Redis: the channel's own set"
