@@ -1,0 +1,328 @@
+"""`make bench`: Kestrel against stock Rasa, on the same trained model, in one go (about 6 minutes).
+
+1. Kestrel as `make run` starts it (`python -m api`, default settings, loopback port): cold start (process
+   start to `/ready` 200), then the load generator at 1 and 16 concurrent conversations, peak RSS.
+2. Stock Rasa: `rasa run --enable-api` + `rasa run actions` (both on 127.0.0.1), driven through its REST
+   channel the same way: cold start (process start to the REST channel answering with text), the same
+   loads, peak RSS of each process.
+3. Training from scratch: `rasa train --force` into a temporary folder, with an empty training cache.
+
+Each load level runs `--rounds` times (default 2) for `--seconds` each, after a short warm-up; the summary
+uses the median of the rounds and every round is printed. The machine's load average is printed before
+and after: other work on the machine slows both servers, so compare runs made at similar load.
+
+    .venv/bin/python -m bench.compare                       # everything (make bench)
+    .venv/bin/python -m bench.compare --only kestrel --skip-train --kestrel-env LOG_LEVEL=WARNING
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as _dt
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+from bench import processes
+from bench.loadgen import LoadResult, run_load
+from bench.processes import REPO, Server
+
+MODEL = REPO / "models" / "kestrel.tar.gz"
+TARGETS = {
+    "throughput_ratio_16": 4.0,  # Kestrel / stock messages per second at 16 concurrent
+    "p95_ms_16": 100.0,
+    "cold_start_s": 15.0,
+    "rss_mb": 700.0,
+    "train_s": 180.0,
+}
+
+
+@dataclass
+class ServerRun:
+    name: str
+    cold_start_s: float = float("nan")
+    cold_start_what: str = ""
+    first_reply_s: float = float("nan")
+    loads: Dict[int, List[LoadResult]] = field(default_factory=dict)
+    peak_rss_mb: Dict[str, float] = field(default_factory=dict)
+    cpu_ms: Dict[int, List[Dict[str, float]]] = field(default_factory=dict)  # per message, by process
+    error: Optional[str] = None
+
+    def median(self, concurrency: int, metric: Callable[[LoadResult], float]) -> float:
+        values = [metric(r) for r in self.loads.get(concurrency, [])]
+        return statistics.median(values) if values else float("nan")
+
+    def errors(self, concurrency: int) -> int:
+        return sum(r.error_count for r in self.loads.get(concurrency, []))
+
+
+def _log(message: str) -> None:
+    print(message, flush=True)
+
+
+def machine() -> str:
+    cores = os.cpu_count() or 0
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        ram = f"{kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        ram = "RAM unknown"
+    return f"{cores} cores, {ram}, Python {sys.version.split()[0]}"
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def _drive(run: ServerRun, base_url: str, servers: Sequence[Server], args: argparse.Namespace) -> None:
+    asyncio.run(run_load(base_url, concurrency=4, seconds=3, seed=999))  # warm-up, not counted
+    for round_no in range(args.rounds):
+        for concurrency in args.concurrency:
+            before, own_before = processes.cpu_by_process(servers), time.process_time()
+            result = asyncio.run(run_load(base_url, concurrency, args.seconds, seed=100 * round_no + concurrency))
+            after, own = processes.cpu_by_process(servers), time.process_time() - own_before
+            run.loads.setdefault(concurrency, []).append(result)
+            _log(result.line(f"  {run.name:7} round {round_no + 1}: "))
+            if result.answered:
+                # CPU per answered message, by process: where the machine's two cores went.
+                per = {label: (after[label] - before.get(label, 0.0)) * 1000 / result.answered for label in after}
+                per["load generator"] = own * 1000 / result.answered
+                run.cpu_ms.setdefault(concurrency, []).append(per)
+                _log("      CPU ms per message: " + ", ".join(
+                    f"{label} {ms:.1f}" for label, ms in per.items() if ms >= 0.05))
+
+
+def bench_kestrel(tmp: Path, args: argparse.Namespace) -> ServerRun:
+    run = ServerRun("Kestrel")
+    port = processes.free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {"HOST": "127.0.0.1", "PORT": str(port), "MODEL_PATH": str(args.model)}
+    redis: Optional[Server] = None
+    if args.workers > 1:
+        redis, env["REDIS_URL"] = processes.start_redis(tmp)
+        env["WORKERS"] = str(args.workers)
+        run.name = f"Kestrel {args.workers}w"
+    env.update(dict(item.split("=", 1) for item in args.kestrel_env))
+    log = tmp / "kestrel.log"
+    server = processes.start("kestrel", [sys.executable, "-m", "api"], log, env)
+    try:
+        ready = processes.ready_check(base)
+        if args.workers > 1:
+            # /ready answers from whichever worker took the connection: wait until every worker has
+            # logged that its model is loaded (LOG_LEVEL INFO, the default).
+            def all_ready() -> bool:
+                loaded = log.read_text(errors="replace").count('"msg": "model loaded"')
+                return loaded >= args.workers and ready()
+
+            check = all_ready
+        else:
+            check = ready
+        run.cold_start_s = processes.wait_until(check, [server], timeout=180)
+        run.cold_start_what = "process start to /ready 200" + (" from every worker" if args.workers > 1 else "")
+        run.first_reply_s = processes.wait_until(processes.rest_answers_check(base), [server], timeout=60)
+        _log(f"  {run.name} cold start {run.cold_start_s:.1f} s (first REST reply at {run.first_reply_s:.1f} s)")
+        _drive(run, base, [server] + ([redis] if redis else []), args)
+    except Exception as e:  # noqa: BLE001 - report and carry on with the other server
+        run.error = f"{type(e).__name__}: {e}"
+        _log(f"  {run.name} failed: {run.error}\n{server.log_tail()}")
+    finally:
+        processes.stop(server)
+        run.peak_rss_mb = server.peak_rss_mb
+        if redis is not None:
+            processes.stop(redis)
+            run.peak_rss_mb.update(redis.peak_rss_mb)
+    return run
+
+
+def bench_stock(tmp: Path, args: argparse.Namespace) -> ServerRun:
+    run = ServerRun("stock")
+    rasa = str(Path(sys.executable).parent / "rasa")
+    port, actions_port = processes.free_port(), processes.free_port()
+    base = f"http://127.0.0.1:{port}"
+    (tmp / "endpoints.yml").write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    (tmp / "credentials.yml").write_text("rest:\n")
+    env = {"RASA_TELEMETRY_ENABLED": "false"}
+    actions = processes.start(
+        "rasa run actions", [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+        tmp / "stock-actions.log", {**env, "SANIC_HOST": "127.0.0.1"},  # rasa_sdk's only way to bind loopback
+    )
+    server = processes.start(
+        "rasa run",
+        [rasa, "run", "--enable-api", "--model", str(args.model), "--endpoints", str(tmp / "endpoints.yml"),
+         "--credentials", str(tmp / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(port)],
+        tmp / "stock-rasa.log", env,
+    )
+    try:
+        run.cold_start_s = processes.wait_until(processes.rest_answers_check(base), [server, actions], timeout=240)
+        run.cold_start_what = "process start to the REST channel answering with text"
+        run.first_reply_s = run.cold_start_s
+        _log(f"  stock cold start {run.cold_start_s:.1f} s")
+        _drive(run, base, [server, actions], args)
+    except Exception as e:  # noqa: BLE001
+        run.error = f"{type(e).__name__}: {e}"
+        _log(f"  stock failed: {run.error}\n{server.log_tail()}\n{actions.log_tail()}")
+    finally:
+        processes.stop(server)
+        processes.stop(actions)
+        run.peak_rss_mb = {**server.peak_rss_mb, **actions.peak_rss_mb}
+    return run
+
+
+def time_training(tmp: Path) -> Optional[float]:
+    rasa = str(Path(sys.executable).parent / "rasa")
+    out = tmp / "trained"
+    log = tmp / "train.log"
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_CACHE_DIRECTORY": str(tmp / "cache")}
+    t0 = time.monotonic()
+    with open(log, "wb") as f:
+        done = subprocess.run(
+            [rasa, "train", "--force", "--out", str(out), "--fixed-model-name", "bench"],
+            cwd=REPO, env=env, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=900,
+        )
+    seconds = time.monotonic() - t0
+    if done.returncode != 0 or not (out / "bench.tar.gz").exists():
+        _log(f"  training failed (exit {done.returncode}); see the end of its log:")
+        _log("\n".join(log.read_text(errors="replace").splitlines()[-15:]))
+        return None
+    return seconds
+
+
+def _fmt(value: float, digits: int = 0) -> str:
+    return "-" if value != value else f"{value:.{digits}f}"  # NaN -> "-"
+
+
+def _rss_total(peaks: Dict[str, float]) -> float:
+    return sum(peaks.values()) if peaks else float("nan")
+
+
+def _server_cpu(run: ServerRun, concurrency: int) -> float:
+    """Median over rounds of the CPU every server process (not the load generator) spent per message."""
+    rounds = run.cpu_ms.get(concurrency, [])
+    totals = [sum(ms for label, ms in per.items() if label != "load generator") for per in rounds]
+    return statistics.median(totals) if totals else float("nan")
+
+
+def report(runs: List[ServerRun], train_s: Optional[float], args: argparse.Namespace) -> List[str]:
+    lines = [
+        "",
+        "| | " + " | ".join(r.name for r in runs) + (" | Kestrel/stock |" if len(runs) == 2 else " |"),
+        "|---|" + "---|" * len(runs) + ("---|" if len(runs) == 2 else ""),
+    ]
+
+    def row(label: str, metric: Callable[[ServerRun], float], digits: int = 0, ratio: bool = True) -> None:
+        values = [metric(r) for r in runs]
+        cells = [_fmt(v, digits) for v in values]
+        if len(runs) == 2:
+            k, s = values
+            cells.append(f"{k / s:.2f}" if ratio and s and s == s and k == k else "")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    for c in args.concurrency:
+        row(f"messages/s, {c} concurrent", lambda r, c=c: r.median(c, lambda x: x.throughput), 1)
+        row(f"p50 ms, {c} concurrent", lambda r, c=c: r.median(c, lambda x: x.p(50)))
+        row(f"p95 ms, {c} concurrent", lambda r, c=c: r.median(c, lambda x: x.p(95)))
+        row(f"p99 ms, {c} concurrent", lambda r, c=c: r.median(c, lambda x: x.p(99)))
+        row(f"errors, {c} concurrent (all rounds)", lambda r, c=c: float(r.errors(c)), ratio=False)
+    row("cold start s", lambda r: r.cold_start_s, 1)
+    row("peak RSS MB, all processes", lambda r: _rss_total(r.peak_rss_mb))
+    row("server CPU ms per message, 16 concurrent", lambda r: _server_cpu(r, 16), 1)
+    lines.append("")
+    for r in runs:
+        for c, rounds in r.cpu_ms.items():
+            labels = sorted({label for per in rounds for label in per})
+            medians = {label: statistics.median(per.get(label, 0.0) for per in rounds) for label in labels}
+            lines.append(f"- {r.name} CPU ms per message at {c} concurrent: " + ", ".join(
+                f"{label} {ms:.1f}" for label, ms in medians.items() if ms >= 0.05))
+        for label, mb in r.peak_rss_mb.items():
+            lines.append(f"- peak RSS {label}: {mb:.0f} MB")
+        if r.cold_start_what:
+            lines.append(f"- {r.name} cold start: {r.cold_start_what}")
+        if r.error:
+            lines.append(f"- {r.name} FAILED: {r.error}")
+    if train_s is not None:
+        lines.append(f"- training from scratch (rasa train --force, empty cache): {train_s:.0f} s")
+    return lines
+
+
+def targets(runs: List[ServerRun], train_s: Optional[float]) -> List[str]:
+    k = next((r for r in runs if r.name.startswith("Kestrel")), None)
+    s = next((r for r in runs if r.name == "stock"), None)
+    out = ["", "Targets (2 cores):"]
+
+    def check(label: str, value: float, limit: float, higher_is_better: bool = False, unit: str = "") -> None:
+        if value != value:
+            out.append(f"  [ -- ] {label}: not measured")
+            return
+        ok = value >= limit if higher_is_better else value <= limit
+        sign = ">=" if higher_is_better else "<="
+        out.append(f"  [{' ok ' if ok else 'MISS'}] {label}: {value:.1f}{unit} (target {sign} {limit:g}{unit})")
+
+    if k and s and 16 in k.loads and 16 in s.loads:
+        check("throughput Kestrel/stock at 16 concurrent",
+              k.median(16, lambda x: x.throughput) / s.median(16, lambda x: x.throughput),
+              TARGETS["throughput_ratio_16"], higher_is_better=True, unit="x")
+    if k:
+        check("Kestrel p95 at 16 concurrent", k.median(16, lambda x: x.p(95)), TARGETS["p95_ms_16"], unit=" ms")
+        check("Kestrel cold start", k.cold_start_s, TARGETS["cold_start_s"], unit=" s")
+        workers = [mb for label, mb in k.peak_rss_mb.items() if not label.startswith("redis")]
+        check("Kestrel peak RSS per worker", max(workers, default=float("nan")),
+              TARGETS["rss_mb"], unit=" MB")
+    if train_s is not None:
+        check("training from scratch", train_s, TARGETS["train_s"], unit=" s")
+    return out
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="Kestrel against stock Rasa on the same model.")
+    parser.add_argument("--seconds", type=float, default=20.0, help="per load level and round (20)")
+    parser.add_argument("--rounds", type=int, default=2, help="times each load level runs (2)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--only", choices=["kestrel", "stock"], help="benchmark one server only")
+    parser.add_argument("--skip-train", action="store_true", help="do not time training from scratch")
+    parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="Kestrel worker processes; above 1 starts a private redis-server for REDIS_URL")
+    parser.add_argument("--kestrel-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for Kestrel, e.g. LOG_LEVEL=WARNING (repeatable)")
+    args = parser.parse_args(argv)
+    if not args.model.exists():
+        print(f"no model at {args.model}: run `make train`", file=sys.stderr)
+        return 2
+    args.model = args.model.resolve()
+
+    started = time.monotonic()
+    _log(f"Kestrel benchmark, {_dt.date.today().isoformat()}, {machine()}")
+    _log(f"model {args.model.relative_to(REPO) if args.model.is_relative_to(REPO) else args.model}; "
+         f"loads {args.concurrency} concurrent x {args.rounds} rounds x {args.seconds:g} s; "
+         f"load average at start {load_average()}")
+    tmp = Path(tempfile.mkdtemp(prefix="kestrel-bench-"))
+    runs: List[ServerRun] = []
+    train_s: Optional[float] = None
+    try:
+        if args.only in (None, "kestrel"):
+            _log("Kestrel (python -m api):")
+            runs.append(bench_kestrel(tmp, args))
+        if args.only in (None, "stock"):
+            _log("stock Rasa (rasa run --enable-api + rasa run actions):")
+            runs.append(bench_stock(tmp, args))
+        if not args.skip_train:
+            _log("training from scratch (rasa train --force) ...")
+            train_s = time_training(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for line in report(runs, train_s, args) + targets(runs, train_s):
+        _log(line)
+    _log(f"\nload average at end {load_average()}; whole benchmark {time.monotonic() - started:.0f} s")
+    return 1 if any(r.error for r in runs) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
