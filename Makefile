@@ -75,8 +75,12 @@ test: $(MODEL) browser-deps test-services
 	@$(RASA) data validate --fail-on-warnings >/tmp/kestrel-validate.log 2>&1 || (cat /tmp/kestrel-validate.log; exit 1)
 	@echo "==> Test stories (rasa test core)"
 	@$(RASA) test core --model $(MODEL) --stories tests --fail-on-prediction-errors --out results/core >/tmp/kestrel-core.log 2>&1 || (tail -n 40 /tmp/kestrel-core.log; exit 1)
-	@echo "==> pytest"
-	@$(PY) -m pytest tests
+	@echo "==> pytest (everything but the browser)"
+	@$(PY) -m pytest tests -m "not browser"
+	@# Playwright's sync API leaves an event loop running in the main thread, which breaks every
+	@# asyncio test after it: the browser tests get a process of their own.
+	@echo "==> pytest (browser: Debian's chromium through Playwright)"
+	@$(PY) -m pytest tests/browser -m browser
 
 # The dialogue scripts alone: in-process, or against a running service with URL=...
 dialogues: $(if $(URL),$(STAMP),$(MODEL))
@@ -93,8 +97,10 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check actions api nlp scripts tests bench
 	@$(VENV)/bin/mypy actions api nlp
 
+# Kestrel against stock Rasa on the same model (docs/performance.md), about 4 minutes.
+# More: make bench BENCH_ARGS="--workers 1 2" (2 workers with a private redis-server), --help for the rest.
 bench: $(MODEL)
-	@$(PY) -m bench.compare
+	@$(PY) -m bench.compare $(BENCH_ARGS)
 
 # Registers PUBLIC_BASE_URL/webhooks/telegram with its secret token (env: TELEGRAM_BOT_TOKEN,
 # TELEGRAM_WEBHOOK_SECRET, PUBLIC_BASE_URL). See docs/channels.md.
