@@ -6,31 +6,21 @@ the shared Assistant was started on.
 """
 from __future__ import annotations
 
-import time
 from typing import Any, AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
 import pytest_asyncio
-from kestrel_webtest import MODEL_DIR, LiveServer, client_for, make_settings
+from kestrel_webtest import LiveServer, client_for, make_settings, started_assistant
 
 from api.assistant import Assistant
 from api.main import create_app
-from api.settings import latest_model
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def assistant() -> AsyncIterator[Assistant]:
-    if MODEL_DIR.is_dir() and latest_model(MODEL_DIR) is None:
-        pytest.fail(f"no trained model in {MODEL_DIR}: run `make train` first")
-    started = time.perf_counter()
-    instance = Assistant(make_settings())
-    await instance.start()
-    ready = await instance.wait_until_ready(timeout=900)
-    assert ready, f"model failed to load: {instance.load_error}"
-    print(f"\n[kestrel] model loaded in {time.perf_counter() - started:.1f} s")
-    yield instance
-    await instance.stop()
+    async with started_assistant() as instance:
+        yield instance
 
 
 @pytest.fixture(scope="session")

@@ -3,19 +3,21 @@ test folders' conftest.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, AsyncIterator, Dict, List
 
 import httpx
+import pytest
 import uvicorn
 
 from api.assistant import Assistant
-from api.settings import Settings
+from api.settings import Settings, latest_model
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_DIR = Path(os.environ.get("KESTREL_TEST_MODEL_PATH", REPO / "models"))
@@ -42,6 +44,23 @@ def make_settings(**overrides: Any) -> Settings:
     )
     values.update(overrides)
     return Settings(**values)
+
+
+@contextlib.asynccontextmanager
+async def started_assistant() -> AsyncIterator[Assistant]:
+    """The real trained model in an Assistant, for a session fixture (tests/api and tests/channels)."""
+    if MODEL_DIR.is_dir() and latest_model(MODEL_DIR) is None:
+        pytest.fail(f"no trained model in {MODEL_DIR}: run `make train` first")
+    started = time.perf_counter()
+    instance = Assistant(make_settings())
+    await instance.start()
+    ready = await instance.wait_until_ready(timeout=900)
+    assert ready, f"model failed to load: {instance.load_error}"
+    print(f"\n[kestrel] model loaded in {time.perf_counter() - started:.1f} s")
+    try:
+        yield instance
+    finally:
+        await instance.stop()
 
 
 def client_for(app: Any, **kwargs: Any) -> httpx.AsyncClient:

@@ -7,7 +7,6 @@ Assistant was started on and the one the channels' background turns run on.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterator
 
@@ -18,25 +17,16 @@ import pytest_asyncio
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 
 from channel_fakes import FakePlatform, channel_settings  # noqa: E402
-from kestrel_webtest import MODEL_DIR, client_for, make_settings  # noqa: E402
+from kestrel_webtest import client_for, make_settings, started_assistant  # noqa: E402
 
 from api.assistant import Assistant  # noqa: E402
 from api.main import create_app  # noqa: E402
-from api.settings import latest_model  # noqa: E402
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def assistant() -> AsyncIterator[Assistant]:
-    if MODEL_DIR.is_dir() and latest_model(MODEL_DIR) is None:
-        pytest.fail(f"no trained model in {MODEL_DIR}: run `make train` first")
-    started = time.perf_counter()
-    instance = Assistant(make_settings())
-    await instance.start()
-    ready = await instance.wait_until_ready(timeout=900)
-    assert ready, f"model failed to load: {instance.load_error}"
-    print(f"\n[kestrel] model loaded in {time.perf_counter() - started:.1f} s")
-    yield instance
-    await instance.stop()
+    async with started_assistant() as instance:
+        yield instance
 
 
 @pytest.fixture(scope="session")
