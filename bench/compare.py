@@ -100,33 +100,33 @@ def _drive(run: ServerRun, base_url: str, servers: Sequence[Server], args: argpa
                     f"{label} {ms:.1f}" for label, ms in per.items() if ms >= 0.05))
 
 
-def bench_kestrel(tmp: Path, args: argparse.Namespace) -> ServerRun:
+def bench_kestrel(tmp: Path, args: argparse.Namespace, workers: int) -> ServerRun:
     run = ServerRun("Kestrel")
     port = processes.free_port()
     base = f"http://127.0.0.1:{port}"
     env = {"HOST": "127.0.0.1", "PORT": str(port), "MODEL_PATH": str(args.model)}
     redis: Optional[Server] = None
-    if args.workers > 1:
+    if workers > 1:
         redis, env["REDIS_URL"] = processes.start_redis(tmp)
-        env["WORKERS"] = str(args.workers)
-        run.name = f"Kestrel {args.workers}w"
+        env["WORKERS"] = str(workers)
+        run.name = f"Kestrel {workers}w"
     env.update(dict(item.split("=", 1) for item in args.kestrel_env))
-    log = tmp / "kestrel.log"
+    log = tmp / f"kestrel-{workers}.log"
     server = processes.start("kestrel", [sys.executable, "-m", "api"], log, env)
     try:
         ready = processes.ready_check(base)
-        if args.workers > 1:
+        if workers > 1:
             # /ready answers from whichever worker took the connection: wait until every worker has
             # logged that its model is loaded (LOG_LEVEL INFO, the default).
             def all_ready() -> bool:
                 loaded = log.read_text(errors="replace").count('"msg": "model loaded"')
-                return loaded >= args.workers and ready()
+                return loaded >= workers and ready()
 
             check = all_ready
         else:
             check = ready
         run.cold_start_s = processes.wait_until(check, [server], timeout=180)
-        run.cold_start_what = "process start to /ready 200" + (" from every worker" if args.workers > 1 else "")
+        run.cold_start_what = "process start to /ready 200" + (" from every worker" if workers > 1 else "")
         run.first_reply_s = processes.wait_until(processes.rest_answers_check(base), [server], timeout=60)
         _log(f"  {run.name} cold start {run.cold_start_s:.1f} s (first REST reply at {run.first_reply_s:.1f} s)")
         _drive(run, base, [server] + ([redis] if redis else []), args)
@@ -211,18 +211,22 @@ def _server_cpu(run: ServerRun, concurrency: int) -> float:
 
 
 def report(runs: List[ServerRun], train_s: Optional[float], args: argparse.Namespace) -> List[str]:
+    stock = next((r for r in runs if r.name == "stock"), None)
+    ours = [r for r in runs if r is not stock]
+    ratio_names = [f"{r.name}/stock" for r in ours] if stock else []
     lines = [
         "",
-        "| | " + " | ".join(r.name for r in runs) + (" | Kestrel/stock |" if len(runs) == 2 else " |"),
-        "|---|" + "---|" * len(runs) + ("---|" if len(runs) == 2 else ""),
+        "| | " + " | ".join([r.name for r in runs] + ratio_names) + " |",
+        "|---|" + "---|" * (len(runs) + len(ratio_names)),
     ]
 
     def row(label: str, metric: Callable[[ServerRun], float], digits: int = 0, ratio: bool = True) -> None:
-        values = [metric(r) for r in runs]
-        cells = [_fmt(v, digits) for v in values]
-        if len(runs) == 2:
-            k, s = values
-            cells.append(f"{k / s:.2f}" if ratio and s and s == s and k == k else "")
+        cells = [_fmt(metric(r), digits) for r in runs]
+        if stock:
+            s = metric(stock)
+            for r in ours:
+                k = metric(r)
+                cells.append(f"{k / s:.2f}" if ratio and s and s == s and k == k else "")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
 
     for c in args.concurrency:
@@ -253,7 +257,6 @@ def report(runs: List[ServerRun], train_s: Optional[float], args: argparse.Names
 
 
 def targets(runs: List[ServerRun], train_s: Optional[float]) -> List[str]:
-    k = next((r for r in runs if r.name.startswith("Kestrel")), None)
     s = next((r for r in runs if r.name == "stock"), None)
     out = ["", "Targets (2 cores):"]
 
@@ -265,16 +268,15 @@ def targets(runs: List[ServerRun], train_s: Optional[float]) -> List[str]:
         sign = ">=" if higher_is_better else "<="
         out.append(f"  [{' ok ' if ok else 'MISS'}] {label}: {value:.1f}{unit} (target {sign} {limit:g}{unit})")
 
-    if k and s and 16 in k.loads and 16 in s.loads:
-        check("throughput Kestrel/stock at 16 concurrent",
-              k.median(16, lambda x: x.throughput) / s.median(16, lambda x: x.throughput),
-              TARGETS["throughput_ratio_16"], higher_is_better=True, unit="x")
-    if k:
-        check("Kestrel p95 at 16 concurrent", k.median(16, lambda x: x.p(95)), TARGETS["p95_ms_16"], unit=" ms")
-        check("Kestrel cold start", k.cold_start_s, TARGETS["cold_start_s"], unit=" s")
+    for k in (r for r in runs if r is not s):
+        if s and 16 in k.loads and 16 in s.loads:
+            check(f"throughput {k.name}/stock at 16 concurrent",
+                  k.median(16, lambda x: x.throughput) / s.median(16, lambda x: x.throughput),
+                  TARGETS["throughput_ratio_16"], higher_is_better=True, unit="x")
+        check(f"{k.name} p95 at 16 concurrent", k.median(16, lambda x: x.p(95)), TARGETS["p95_ms_16"], unit=" ms")
+        check(f"{k.name} cold start", k.cold_start_s, TARGETS["cold_start_s"], unit=" s")
         workers = [mb for label, mb in k.peak_rss_mb.items() if not label.startswith("redis")]
-        check("Kestrel peak RSS per worker", max(workers, default=float("nan")),
-              TARGETS["rss_mb"], unit=" MB")
+        check(f"{k.name} peak RSS per worker", max(workers, default=float("nan")), TARGETS["rss_mb"], unit=" MB")
     if train_s is not None:
         check("training from scratch", train_s, TARGETS["train_s"], unit=" s")
     return out
@@ -288,8 +290,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--only", choices=["kestrel", "stock"], help="benchmark one server only")
     parser.add_argument("--skip-train", action="store_true", help="do not time training from scratch")
     parser.add_argument("--model", type=Path, default=MODEL)
-    parser.add_argument("--workers", type=int, default=1,
-                        help="Kestrel worker processes; above 1 starts a private redis-server for REDIS_URL")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1],
+                        help="Kestrel runs with these WORKERS counts (default 1); above 1 starts a private "
+                        "redis-server for REDIS_URL, e.g. --workers 1 2")
     parser.add_argument("--kestrel-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for Kestrel, e.g. LOG_LEVEL=WARNING (repeatable)")
     args = parser.parse_args(argv)
@@ -308,8 +311,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     train_s: Optional[float] = None
     try:
         if args.only in (None, "kestrel"):
-            _log("Kestrel (python -m api):")
-            runs.append(bench_kestrel(tmp, args))
+            for workers in args.workers:
+                _log(f"Kestrel (python -m api{f', WORKERS={workers} with Redis' if workers > 1 else ''}):")
+                runs.append(bench_kestrel(tmp, args, workers))
         if args.only in (None, "stock"):
             _log("stock Rasa (rasa run --enable-api + rasa run actions):")
             runs.append(bench_stock(tmp, args))

@@ -54,7 +54,7 @@ CLOSINGS = ["thanks", "thank you so much", "ok thanks", "bye"]
 
 
 def conversation(rng: random.Random) -> List[str]:
-    """One conversation's user messages, in order (9 to 13 messages)."""
+    """One conversation's user messages, in order (8 to 13 of them)."""
     messages = [rng.choice(GREETINGS), rng.choice(STORIES), rng.choice(AGE_BUTTONS)]
     questions = rng.sample(QUESTIONS, 3)
     steps = [rng.choice(NEXT) for _ in range(rng.randint(3, 5))]

@@ -10,7 +10,8 @@ reply. Bounded twice: no new message starts after `--seconds`, and at most `--co
 Safety: only loopback addresses (127.0.0.0/8, ::1, localhost) are accepted; proxies from the environment
 are ignored and redirects are not followed, so the load cannot leave this machine.
 
-Each virtual person sends its own `X-Forwarded-For` address from 198.18.0.0/15 (the range set aside for
+Each conversation uses its own keep-alive connection, closed after its last message, as a new person
+connecting would. Each virtual person sends its own `X-Forwarded-For` address from 198.18.0.0/15 (the range set aside for
 benchmarks, RFC 2544): Kestrel trusts that header from loopback, so its per-client rate limit sees many
 people, as behind a real proxy, instead of one client sending everything. Stock Rasa ignores the header.
 """
@@ -145,11 +146,15 @@ async def run_load(
             sender = "bench-" + secrets.token_urlsafe(12)
             headers = {"X-Forwarded-For": _forwarded_for(index)} if forwarded_for else {}
             finished = True
-            for text in messages:
+            for i, text in enumerate(messages):
                 if time.perf_counter() >= deadline:
                     finished = False
                     break
-                await _send(client, result, sender, text, headers)
+                # Each conversation is a different person, so its own connection: the last message
+                # closes it and the next conversation connects afresh (with several worker processes,
+                # connections kept open for the whole run would stay wherever they first landed).
+                last = i == len(messages) - 1
+                await _send(client, result, sender, text, {**headers, "Connection": "close"} if last else headers)
             if finished:
                 result.conversations_finished += 1
 
