@@ -1,17 +1,21 @@
-"""`make bench`: Kestrel against stock Rasa, on the same trained model, in one go (about 6 minutes).
+"""`make bench`: Kestrel against stock Rasa, on the same trained model, in one go (~4 min; ~6 with 2 workers).
 
 1. Kestrel as `make run` starts it (`python -m api`, default settings, loopback port): cold start (process
    start to `/ready` 200), then the load generator at 1 and 16 concurrent conversations, peak RSS.
+   `--workers 1 2` adds a run with WORKERS=2 and a private redis-server for REDIS_URL.
 2. Stock Rasa: `rasa run --enable-api` + `rasa run actions` (both on 127.0.0.1), driven through its REST
    channel the same way: cold start (process start to the REST channel answering with text), the same
    loads, peak RSS of each process.
 3. Training from scratch: `rasa train --force` into a temporary folder, with an empty training cache.
 
 Each load level runs `--rounds` times (default 2) for `--seconds` each, after a short warm-up; the summary
-uses the median of the rounds and every round is printed. The machine's load average is printed before
-and after: other work on the machine slows both servers, so compare runs made at similar load.
+uses the median of the rounds and every round is printed, with the CPU each process spent per message (the
+figure least disturbed by other work on the machine). The load average is printed before and after: other
+work on the machine slows every server, so compare runs made at similar load. docs/performance.md has the
+measured table.
 
     .venv/bin/python -m bench.compare                       # everything (make bench)
+    .venv/bin/python -m bench.compare --workers 1 2         # make bench BENCH_ARGS="--workers 1 2"
     .venv/bin/python -m bench.compare --only kestrel --skip-train --kestrel-env LOG_LEVEL=WARNING
 """
 from __future__ import annotations
