@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List, Optional
+from typing import List, Optional
 
 from actions.facts import Service, facts
 from actions.render import text_of
 
-Domain = Dict[str, Any]
 
 
 def contact_text(service: Service) -> str:

@@ -27,6 +27,12 @@ def responses() -> Dict[str, List[Dict[str, Any]]]:
     return yaml.safe_load(CONTENT_FILE.read_text(encoding="utf-8"))["responses"]
 
 
+@lru_cache(maxsize=None)
+def fact_values() -> Dict[str, str]:
+    """The facts as template values, built once: the resource file doesn't change while serving."""
+    return facts().template_vars()
+
+
 def first_existing(candidates: Iterable[str]) -> str:
     """The first response name that exists, for specific-then-general variants."""
     tried = list(candidates)
@@ -42,7 +48,7 @@ def render(name: str, **values: str) -> Dict[str, Any]:
     if not variants:
         raise MissingResponse(name)
     variant = variants[0]
-    fill = {**facts().template_vars(), **values}
+    fill = {**fact_values(), **values}
     text = variant.get("text", "").format_map(fill)
     buttons = [
         {"title": b["title"].format_map(fill), "payload": b["payload"]}

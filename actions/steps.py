@@ -1,7 +1,7 @@
 """Showing the plan: one step, the resume line, the age question and the summary."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -13,7 +13,6 @@ from actions.facts import facts
 from actions.plan import AGE_QUESTION, SUMMARY, Situation, position, steps_for
 from actions.render import first_existing, render, say, text_of
 
-Domain = Dict[str, Any]
 
 SUPPORT_SERVICES = {
     UNDER_18: ["childline", "samaritans", "shout", "papyrus"],
