@@ -10,14 +10,41 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
+import holidays
 import yaml
 
 RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
 LONDON = ZoneInfo("Europe/London")
 DAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# England and Wales share one calendar; Scotland and Northern Ireland each have their own.
+BANK_HOLIDAY_NATIONS = {"england_wales": "ENG", "scotland": "SCT", "northern_ireland": "NIR"}
+DEFAULT_BANK_HOLIDAYS = "england_wales"
+
+
+@lru_cache(maxsize=None)
+def _bank_holidays(nation: str) -> holidays.HolidayBase:
+    # Years are filled in on first lookup, so the calendar stays right however long the process runs.
+    return holidays.country_holidays("GB", subdiv=BANK_HOLIDAY_NATIONS[nation])
+
+
+def is_bank_holiday(day: dt.date, nation: str) -> bool:
+    return day in _bank_holidays(nation)
+
+
+def _nation(value: Any, where: str) -> str:
+    if value not in BANK_HOLIDAY_NATIONS:
+        raise ValueError(f"{where}: bank_holidays must be one of {', '.join(BANK_HOLIDAY_NATIONS)}, not {value!r}")
+    return str(value)
+
+
+def _verified(value: Any, where: str) -> bool:
+    # Only a literal false counts: "no" or "false" in quotes would otherwise read as verified.
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: verified must be true or false, not {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -34,14 +61,19 @@ class Service:
     max_age: Optional[int] = None
     audience: str = ""
     source: str = ""
+    # The nations whose bank holidays close it; empty when bank holidays change nothing.
+    bank_holidays: Tuple[str, ...] = ()
+    verified: bool = True
 
     def is_open(self, now: dt.datetime) -> Optional[bool]:
         """True/False when the hours are known, None when the sheet gives none."""
         if not self.hours:
             return None
+        local = now.astimezone(LONDON)
+        if any(is_bank_holiday(local.date(), nation) for nation in self.bank_holidays):
+            return False
         if self.hours.get("always"):
             return True
-        local = now.astimezone(LONDON)
         if DAY_KEYS[local.weekday()] not in self.hours.get("days", []):
             return False
         current = local.strftime("%H:%M")
@@ -74,6 +106,7 @@ class Platform:
     name: str
     steps: str
     url: Optional[str] = None
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,6 +115,7 @@ class Facts:
     platforms: Dict[str, Platform]
     aliases: Dict[str, str]
     profile: Dict[str, Any]
+    profile_name: str = ""
 
     def platform_for(self, mention: Optional[str]) -> Optional[Platform]:
         """The platform a user's word refers to, or None when we have no specific steps for it."""
@@ -118,8 +152,33 @@ class Facts:
     def open_now(self, keys: Iterable[str], now: dt.datetime) -> List[Service]:
         return [self.services[k] for k in keys if self.services[k].is_open(now)]
 
+    def unverified(self) -> List[str]:
+        """Keys of the items marked unverified (services.nspcc, kent.police_online_report_url): the names
+        a deployer lists in CONFIRMED_FACTS once they have checked each one."""
+        keys = [f"services.{k}" for k, svc in self.services.items() if not svc.verified]
+        keys += [f"platforms.{k}" for k, p in self.platforms.items() if not p.verified]
+        if self.profile.get("verified") is False:
+            keys.append(self.profile_name)
+        keys += [f"{self.profile_name}.{k}" for k in self.profile.get("unverified") or {}]
+        return keys
 
-def _service(key: str, raw: Dict[str, Any]) -> Service:
+
+def _closing_nations(key: str, hours: Dict[str, Any], deployer_nation: str) -> Tuple[str, ...]:
+    own = hours.get("bank_holidays")
+    if not hours.get("closed_on_bank_holidays"):
+        if own is not None:
+            raise ValueError(f"services.{key}: bank_holidays needs closed_on_bank_holidays: true")
+        return ()
+    nations = [deployer_nation]
+    if own is not None:
+        # A UK-wide line closes on its own nation's bank holidays; it rarely says whether it also keeps
+        # the caller's. A wrong "Open now" sends someone to a phone nobody answers, so both count.
+        nations.insert(0, _nation(own, f"services.{key}"))
+    return tuple(dict.fromkeys(nations))
+
+
+def _service(key: str, raw: Dict[str, Any], deployer_nation: str = DEFAULT_BANK_HOLIDAYS) -> Service:
+    hours = raw.get("hours") or {}
     return Service(
         key=key,
         name=raw["name"],
@@ -128,31 +187,53 @@ def _service(key: str, raw: Dict[str, Any]) -> Service:
         text_word=raw.get("text_word"),
         url=raw.get("url"),
         email=raw.get("email"),
-        hours=raw.get("hours") or {},
+        hours=hours,
         min_age=raw.get("min_age"),
         max_age=raw.get("max_age"),
         audience=raw.get("for", ""),
         source=str(raw["source"]),
+        bank_holidays=_closing_nations(key, hours, deployer_nation),
+        verified=_verified(raw.get("verified", True), f"services.{key}"),
     )
+
+
+def _check_profile(name: str, profile: Dict[str, Any]) -> None:
+    where = f"profiles/{name}.yml"
+    _nation(profile.get("bank_holidays", DEFAULT_BANK_HOLIDAYS), where)
+    _verified(profile.get("verified", True), where)
+    unverified = profile.get("unverified") or {}
+    if not isinstance(unverified, dict):
+        raise ValueError(f"{where}: unverified must map each unchecked key to its facts-sheet item")
+    # A misspelt key would leave the real item looking verified.
+    missing = [k for k in unverified if profile.get(k) in (None, "")]
+    if missing:
+        raise ValueError(f"{where}: unverified names keys the profile does not set: {', '.join(missing)}")
 
 
 def load_facts(profile_name: Optional[str] = None, resources: Path = RESOURCES_DIR) -> Facts:
     raw = yaml.safe_load((resources / "services.yml").read_text(encoding="utf-8"))
-    name = profile_name or os.environ.get("KESTREL_PROFILE", "uk")
+    name = profile_name or os.environ.get("KESTREL_PROFILE") or "uk"
     profile_file = resources / "profiles" / f"{name}.yml"
     if not profile_file.is_file():
         raise FileNotFoundError(f"Unknown deployer profile {name!r}: no {profile_file}")
+    profile = yaml.safe_load(profile_file.read_text(encoding="utf-8")) or {}
+    _check_profile(name, profile)
+    nation = profile.get("bank_holidays", DEFAULT_BANK_HOLIDAYS)
     aliases = {
         alias: key for key, words in raw.get("platform_aliases", {}).items() for alias in words
     }
     return Facts(
-        services={k: _service(k, v) for k, v in raw["services"].items()},
+        services={k: _service(k, v, nation) for k, v in raw["services"].items()},
         platforms={
-            k: Platform(key=k, name=v["name"], steps=v["steps"], url=v.get("url"))
+            k: Platform(
+                key=k, name=v["name"], steps=v["steps"], url=v.get("url"),
+                verified=_verified(v.get("verified", True), f"platforms.{k}"),
+            )
             for k, v in raw["platforms"].items()
         },
         aliases=aliases,
-        profile=yaml.safe_load(profile_file.read_text(encoding="utf-8")) or {},
+        profile=profile,
+        profile_name=name,
     )
 
 
