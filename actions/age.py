@@ -1,7 +1,13 @@
-"""Turn what people say about age ("im 15", "fifteen", "over 18") into an age group."""
+"""What people say about age ("im 15", "fifteen", "she's 14", "I was 16 in the pic but I'm 20 now").
+
+Two readings: a message that answers the assistant's age question may be a bare "15" or "sixteen";
+any other message counts only an explicit statement ("im 15", "my 14 year old", "she is 16"), so an
+amount ("50 quid"), a deadline ("24 hours") or a time ("by 10") is never read as an age.
+"""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Optional
 
 UNDER_18 = "under18"
@@ -12,36 +18,138 @@ AGE_GROUPS = (UNDER_18, ADULT, UNKNOWN)
 _WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "twenty one": 21, "twenty two": 22, "twenty three": 23, "twenty four": 24, "twenty five": 25,
+    "thirty": 30, "forty": 40, "fifty": 50,
 }
-_UNDER = re.compile(
-    r"\b(under|below|less than)\s*(18|eighteen)\b|\bu18\b|\b(kid|child|minor|teen(ager)?)\b"
-    # "not even 18 yet", "nearly 18", "i turn 18 next month": still under 18.
-    r"|\bnot (even )?(18|eighteen)\b|\b(nearly|almost|not quite)\s*(18|eighteen)\b"
-    r"|\b(turn|turning)\s*(18|eighteen)\b|\bunder ?age\b"
+_NUM = r"(\d{1,2}|" + "|".join(sorted((w.replace(" ", "[ -]") for w in _WORDS), key=len, reverse=True)) + r")"
+_AGE = "(?P<n>" + _NUM[1:]  # the same, as the named group an age is read from
+_NOT_AN_AGE = (
+    r"(?!\s*(?:%|quid|pounds?|dollars?|euros?|k\b|grand|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years? ago|"
+    r"times?|pm|am\b|o'?clock|followers|messages|pics|photos|people|of (my|his|her|them)|x\b|\.\d|,\d{3}))"
 )
-_OVER = re.compile(r"\b(over|above)\s*(18|eighteen)\b|\b18\s*\+|\b(adult|grown ?up)\b")
-_NUMBER = re.compile(r"(?<![\d£$€.,])\b(\d{1,2})\b(?![\d,.]*\s*(?:quid|pounds|dollars|k\b))")
+# The writer's own age: "i'm 15", "im fifteen", "aged 16", "we're both 17", "21m".
+_SELF = re.compile(
+    rf"\b(i'?m|im|i am|i'?m only|i just turned|i turned|aged|age|we'?re both|we are both|we'?re|we are)\s+"
+    rf"(only\s+|just\s+|nearly\s+|almost\s+|both\s+)?{_AGE}\b{_NOT_AN_AGE}"
+)
+# Someone else's: "my son is 15", "she's fourteen", "my stepson (15)", "Year 10 girl, 14", "he turned 18".
+_OTHER = re.compile(
+    rf"\b(son|daughter|child|kid|boy|girl|brother|sister|bro|sis|friend|mate|bestie|cousin|nephew|niece|grandson|"
+    rf"granddaughter|stepson|stepdaughter|student|pupil|learner|girlfriend|boyfriend|gf|bf|partner|flatmate|"
+    rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+just turned|\s+turned|\s+has just turned)?\s+"
+    rf"(only\s+|just\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}"
+)
+_BRACKETED = re.compile(rf"\(\s*{_AGE}\s*[,)/ ]")
+# "15 years old", "15yo", "15 y/o", "a 14 year old", "my 15yr old son".
+_YEARS_OLD = re.compile(rf"\b{_AGE}\s*-?\s*(years?|yrs?|yo|y/o|y\.o\.?)\b(\s*-?\s*old)?")
+# "I'll be 16 in June": a year younger now.
+_WILL_BE = re.compile(rf"\b(i'?ll|ill|i will|he'?ll|she'?ll) be\s+{_NUM}\b")
+# The age in the picture: "I was 16 in the pic", "when I was 15", "they're from when I was 17".
+_PICTURED = re.compile(
+    rf"(\b(i|he|she|they) (was|were)\s+{_NUM}\b[^.?!]{{0,30}}\b(in (it|them|the (pics?|pictures?|photos?|videos?|vid|clip)))"
+    rf"|\bwhen (i|he|she|they) (was|were)\s+(still\s+|only\s+|just\s+)?{_NUM}\b"
+    rf"|\b(i|he|she|they) (was|were)\s+(only\s+|still\s+)?{_NUM}\s+(when|at the time)\b"
+    rf"|\b(pics?|pictures?|photos?|videos?|vid|clip|nudes?)\b[^.?!]{{0,30}}\b(from when|taken when|when)\s+(i|he|she|they)\s+(was|were)\s+{_NUM}\b"
+    rf"|\bunder ?(18|age)\b[^.?!]{{0,20}}\b(in (it|them|the (pics?|pictures?|photos?|videos?)))"
+    rf"|\b(from|back in|(was|were)( [a-z]+){{0,4}} in) (year|yr) ?([7-9]|1[0-2])\b"
+    rf")"
+)
+_UNDER = re.compile(
+    r"\b(under|below|less than)\s*(18|eighteen)\b|\bu18\b|\bunder ?age\b"
+    # "not even 18 yet", "nearly 18", "i turn 18 next month": still under 18.
+    r"|\bnot (even )?(18|eighteen)( yet)?\b|\b(nearly|almost|not quite)\s*(18|eighteen)\b"
+    r"|\b(turn|turning)\s*(18|eighteen)\b|\b(i'?m|im|i am) (a )?(minor|kid|child|teen(ager)?)\b"
+    r"|\bin (year|yr) ?([7-9]|1[0-3])\b|\bat (secondary|high) school\b|\bin (sixth form|high school|secondary)\b"
+)
+_NOT_CHILD = re.compile(r"\b(not|no longer) (a )?(kid|child|minor|teen(ager)?)\b")
+_OVER = re.compile(r"\b(over|above)\s*(18|eighteen)\b|\b18\s*\+|\b(i'?m|im|i am) (an )?(adult|grown ?up)\b|\bat uni(versity)?\b")
+# An answer to the question: a number first ("23. No I haven't paid", "16 ye", "21m").
+_BARE = re.compile(rf"^[^\w£$€]*(yeah,? |yes,? |ye,? |i'?m |im |i am )?{_NUM}\s*(m|f|male|female)?\b{_NOT_AN_AGE}")
+# An answer to the question may also be "over", "under", "adult", "a minor", "teen".
+_BARE_GROUP_UNDER = re.compile(r"^\W*(under|minor|a minor|teen|teenager|kid|child|no,? under)\W*$")
+_BARE_GROUP_ADULT = re.compile(r"^\W*(over|adult|an adult|grown ?up|older)\W*$")
 
 
-def age_group_from_text(text: Optional[str]) -> Optional[str]:
-    """The age group a message states, or None when it states none."""
-    if not text:
-        return None
-    lowered = text.lower()
-    if _UNDER.search(lowered):
-        return UNDER_18
-    if _OVER.search(lowered):
-        return ADULT
-    for word, value in _WORDS.items():
-        if re.search(rf"\b{word}\b", lowered):
-            return group_for_years(value)
-    match = _NUMBER.search(lowered)
-    if match:
-        return group_for_years(int(match.group(1)))
-    return None
+@dataclass(frozen=True)
+class AgeStatement:
+    """An age group the message states, and whether the pictures were taken under 18."""
+
+    group: Optional[str]
+    pictured_under18: bool = False
+
+
+def _years(token: str) -> int:
+    token = re.sub(r"[ -]+", " ", token)
+    return int(token) if token.isdigit() else _WORDS[token]
 
 
 def group_for_years(years: int) -> Optional[str]:
     if years < 5 or years > 99:
         return None
     return UNDER_18 if years < 18 else ADULT
+
+
+def _first_group(pattern: re.Pattern[str], text: str) -> Optional[str]:
+    """The first age the pattern finds: the person a message is about is usually named first ("she's 17,
+    her boyfriend is 19")."""
+    for match in pattern.finditer(text):
+        group = group_for_years(_years(match.group("n")))
+        if group:
+            return group
+    return None
+
+
+def read_age(text: Optional[str], answering: bool = False, about_someone_else: bool = False) -> AgeStatement:
+    """The age group `text` states (None when it states none). `answering`: the message may be a reply to
+    the age question, so a bare "15", "sixteen" or "over" counts too. `about_someone_else`: a helper's
+    message, where "my son is 15" counts and the writer's own "I'm 45" does not."""
+    if not text:
+        return AgeStatement(None)
+    lowered = text.lower().replace("\u2019", "'")
+    pictured = _PICTURED.search(lowered)
+    pictured_under18 = False
+    rest = lowered
+    if pictured:
+        numbers = [g for g in pictured.groups() if g and re.fullmatch(_NUM, g)]
+        years = _years(numbers[0]) if numbers else 0
+        pictured_under18 = (bool(numbers) and years < 18) or bool(re.search(r"under ?(18|age)|year|yr", pictured.group(0)))
+        rest = lowered[: pictured.start()] + " " + lowered[pictured.end():]
+    group = _group_now(rest, answering, about_someone_else)
+    if pictured_under18 and group is None and not re.search(r"\b(now|today|these days)\b", rest):
+        # "the pics are from when I was 16" on its own says nothing about the age now.
+        return AgeStatement(None, True)
+    return AgeStatement(group, pictured_under18)
+
+
+def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional[str]:
+    if about_someone_else:
+        explicit = _first_group(_OTHER, text) or _first_group(_BRACKETED, text) or _first_group(_YEARS_OLD, text)
+    else:
+        explicit = _first_group(_SELF, text) or _first_group(_YEARS_OLD, text)
+    if explicit:
+        return explicit
+    will_be = _WILL_BE.search(text)
+    if will_be:
+        return group_for_years(_years(will_be.group(2)) - 1)
+    if not about_someone_else:
+        if _NOT_CHILD.search(text) or _OVER.search(text):
+            return ADULT
+        if _UNDER.search(text):
+            return UNDER_18
+    if answering:
+        bare = _BARE.match(text)
+        if bare:
+            return group_for_years(_years(bare.group(2)))
+        if _BARE_GROUP_UNDER.match(text):
+            return UNDER_18
+        if _BARE_GROUP_ADULT.match(text):
+            return ADULT
+        for word, value in sorted(_WORDS.items(), key=lambda kv: -len(kv[0])):
+            if re.search(rf"\b{word}\b", text):
+                return group_for_years(value)
+    return None
+
+
+def age_group_from_text(text: Optional[str]) -> Optional[str]:
+    """The age group an answer to the age question gives, or None."""
+    return read_age(text, answering=True).group

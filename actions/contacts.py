@@ -1,4 +1,4 @@
-"""One line per service ("• Childline (up to 19): call 0800 1111"), built from the resource file."""
+"""One line per service ("• Childline (under 19): call 0800 1111"), built from the resource file."""
 from __future__ import annotations
 
 import datetime as dt
@@ -23,13 +23,8 @@ def contact_text(service: Service) -> str:
 
 
 def audience_text(service: Service) -> str:
-    if service.max_age is not None and service.max_age >= 18:
-        return text_of("utter_audience_up_to", age=str(service.max_age))
-    if service.max_age is not None:
-        return text_of("utter_audience_under", age=str(service.max_age + 1))
-    if service.min_age is not None:
-        return text_of("utter_audience_min", age=str(service.min_age))
-    return ""
+    """" (under 19)": who a service is for, in the resource file's own words."""
+    return text_of("utter_audience_label", label=service.label) if service.label else ""
 
 
 def service_lines(keys: List[str], now: Optional[dt.datetime] = None) -> List[str]:

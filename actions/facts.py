@@ -60,6 +60,7 @@ class Service:
     min_age: Optional[int] = None
     max_age: Optional[int] = None
     audience: str = ""
+    label: str = ""  # who it is for, in a few words: "under 19"
     source: str = ""
     # The nations whose bank holidays close it; empty when bank holidays change nothing.
     bank_holidays: Tuple[str, ...] = ()
@@ -191,6 +192,7 @@ def _service(key: str, raw: Dict[str, Any], deployer_nation: str = DEFAULT_BANK_
         min_age=raw.get("min_age"),
         max_age=raw.get("max_age"),
         audience=raw.get("for", ""),
+        label=raw.get("label", ""),
         source=str(raw["source"]),
         bank_holidays=_closing_nations(key, hours, deployer_nation),
         verified=_verified(raw.get("verified", True), f"services.{key}"),

@@ -1,26 +1,38 @@
 """Which steps a person's plan has, worked out from what we know about their situation.
 
 The plan is derived, never stored: only the current step's key lives in the `plan_step` slot, so a
-change of situation or age (said mid-plan) reshapes the rest of the plan without migrating state.
+change of situation, age or role (said mid-plan) reshapes the rest of the plan without migrating state.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import List, Optional
 
+from actions.age import ADULT, UNDER_18
+
 AGE_QUESTION = "age"
+OVERVIEW = "overview"
 SUMMARY = "summary"
 
 EMAIL_SCAM = "email_scam"
 HELPER = "helper"
 PAID = "paid"
+SHARED = "shared"
+
+# Who is talking: the person it is happening to, or someone helping them.
+VICTIM = "victim"
+PARENT = "parent"
+TEACHER = "teacher"
+FRIEND = "friend"
+OTHER_HELPER = "helper"
+ROLES = (VICTIM, PARENT, TEACHER, FRIEND, OTHER_HELPER)
 
 # Intent -> situation slot value. The email scam gets its own short plan; the rest share one.
 SITUATION_BY_INTENT = {
     "blackmail_money": "money",
     "blackmail_images": "images",
     "already_paid": PAID,
-    "images_shared": "shared",
+    "images_shared": SHARED,
     "email_scam": EMAIL_SCAM,
     "partner_threat": "partner",
     "fake_images": "fake",
@@ -36,23 +48,52 @@ class Situation:
     age_group: Optional[str]
     is_helper: bool = False
     has_paid: bool = False
+    role: Optional[str] = None
+    pictured_under18: bool = False
+    is_shared: bool = False
 
     @property
     def known(self) -> bool:
         return self.kind is not None or self.is_helper
 
+    @property
+    def audience(self) -> str:
+        """victim, parent, teacher, friend or helper: whose words the replies use."""
+        if not self.is_helper:
+            return VICTIM
+        return self.role if self.role in ROLES and self.role != VICTIM else OTHER_HELPER
+
+    def but(self, **changes: object) -> "Situation":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
 
 def steps_for(situation: Situation) -> List[str]:
     if situation.kind == EMAIL_SCAM:
         return ["secure_accounts", "report_scam", "support"]
-    steps = ["evidence"]
+    steps: List[str] = []
+    if situation.audience == TEACHER:
+        # Schools: the designated safeguarding lead first; they make the police referral.
+        steps.append("dsl")
+    steps.append("evidence")
     if situation.has_paid:
         steps.append("bank")
-    return steps + ["block_report", "police", "removal", "support"]
+    if situation.is_shared or situation.kind == SHARED:
+        # Once something is out, getting it taken down matters most after saving where it is.
+        steps.append("removal")
+    steps.append("block_report")
+    if situation.audience in (VICTIM, FRIEND) and situation.age_group != ADULT:
+        # Under 18 (or not said): an adult they trust, early, before the police step. A friend helping
+        # a friend is usually young too: the same step, in a friend's words.
+        steps.append("trusted_adult")
+    steps.append("police")
+    if "removal" not in steps:
+        steps.append("removal")
+    steps.append("support")
+    return steps
 
 
 def next_step(situation: Situation, current: Optional[str]) -> str:
-    """The step after `current` (the first when none), or SUMMARY after the last."""
+    """The step after `current` (the first when none, or after the overview), or SUMMARY after the last."""
     steps = steps_for(situation)
     if current not in steps:
         return steps[0]
@@ -67,3 +108,7 @@ def position(situation: Situation, step: str) -> tuple[int, int]:
 
 def is_in_plan(step: Optional[str]) -> bool:
     return step not in (None, AGE_QUESTION)
+
+
+def is_under18(situation: Situation) -> bool:
+    return situation.age_group == UNDER_18

@@ -1,24 +1,25 @@
-"""Showing the plan: one step, the resume line, the age question and the summary."""
+"""Showing the plan: the overview, one step in detail, the resume line and the age question."""
 from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.age import ADULT, UNDER_18, UNKNOWN
 from actions.contacts import service_lines
 from actions.facts import facts
-from actions.plan import AGE_QUESTION, SUMMARY, Situation, position, steps_for
+from actions.plan import AGE_QUESTION, OVERVIEW, SUMMARY, VICTIM, Situation, next_step, position, steps_for
 from actions.render import first_existing, render, say, text_of
 
-
+# Who to talk to, by audience and age: the support step and "talk to someone" read this.
 SUPPORT_SERVICES = {
-    UNDER_18: ["childline", "samaritans", "shout", "papyrus"],
-    ADULT: ["samaritans", "shout", "papyrus", "revenge_porn_helpline", "victim_support"],
-    UNKNOWN: ["childline", "samaritans", "shout", "papyrus", "victim_support"],
-    "helper": ["childline", "nspcc", "samaritans"],
+    ("victim", UNDER_18): ["childline", "samaritans", "shout", "papyrus"],
+    ("victim", ADULT): ["revenge_porn_helpline", "samaritans", "shout", "papyrus", "victim_support"],
+    ("victim", UNKNOWN): ["childline", "revenge_porn_helpline", "samaritans", "shout", "papyrus"],
+    ("helper", UNDER_18): ["nspcc", "childline", "samaritans"],
+    ("helper", ADULT): ["revenge_porn_helpline", "victim_support", "samaritans"],
+    ("helper", UNKNOWN): ["nspcc", "childline", "revenge_porn_helpline", "samaritans"],
 }
 
 
@@ -26,93 +27,124 @@ def age_key(situation: Situation) -> str:
     return situation.age_group if situation.age_group in (UNDER_18, ADULT) else UNKNOWN
 
 
+def support_services(situation: Situation) -> List[str]:
+    who = "victim" if situation.audience == VICTIM else "helper"
+    services = SUPPORT_SERVICES[(who, age_key(situation))]
+    if situation.pictured_under18:
+        # The Revenge Porn Helpline is for pictures of adults; under-18 pictures go to the IWF.
+        services = [s for s in services if s != "revenge_porn_helpline"]
+    return services
+
+
 def variant(prefix: str, situation: Situation) -> str:
-    """Most specific response for this audience: helper+age, helper, age, then plain."""
+    """Most specific response for this person: audience+age, audience, helper+age, helper, age, plain.
+    An adult whose pictures were taken under 18 gets the under-18 picture routes ("pictured")."""
     age = age_key(situation)
     candidates: List[str] = []
+    if situation.kind == "email_scam":
+        candidates.append(f"{prefix}_scam")
+    if situation.pictured_under18 and age != UNDER_18:
+        candidates.append(f"{prefix}_pictured")
     if situation.is_helper:
-        candidates += [f"{prefix}_helper_{age}", f"{prefix}_helper"]
+        audience = situation.audience
+        candidates += [f"{prefix}_{audience}_{age}", f"{prefix}_{audience}", f"{prefix}_helper_{age}", f"{prefix}_helper"]
     candidates += [f"{prefix}_{age}", prefix]
     return first_existing(candidates)
 
 
-def platform_values(mention: Optional[str]) -> Dict[str, str]:
-    """Report-and-block steps for the app the person named, or general steps when we have none."""
+def platform_values(mentions: Optional[str]) -> Dict[str, str]:
+    """Report-and-block steps for each app the person named ("instagram|snapchat"), or general steps
+    when they named none."""
     other = facts().platforms["other"]
-    if not mention:
+    named = [m for m in (mentions or "").split("|") if m.strip()]
+    if not named:
         return {"platform_name": other.name, "platform_steps": other.steps}
-    known = facts().platform_for(mention)
-    name = known.name if known else mention.strip().title()
-    steps = known.steps if known else other.steps
-    return {
-        "platform_name": name,
-        "platform_steps": text_of("utter_platform_steps", platform_name=name, platform_steps=steps),
-    }
+    names, lines = [], []
+    for mention in named:
+        known = facts().platform_for(mention)
+        name = known.name if known else mention.strip().title()
+        names.append(name)
+        lines.append(text_of("utter_platform_steps", platform_name=name, platform_steps=known.steps if known else other.steps))
+    return {"platform_name": " and ".join(names), "platform_steps": "\n".join(lines)}
 
 
-def step_values(step: str, situation: Situation, tracker: Tracker) -> Dict[str, str]:
+def step_values(step: str, situation: Situation, platform: Optional[str]) -> Dict[str, str]:
     if step == "block_report":
-        return platform_values(tracker.get_slot("platform"))
+        return platform_values(platform)
     if step == "support":
-        group = "helper" if situation.is_helper else age_key(situation)
-        return {"support_lines": "\n".join(service_lines(SUPPORT_SERVICES[group]))}
+        return {"support_lines": "\n".join(service_lines(support_services(situation)))}
     return {}
 
 
-def step_text(step: str, situation: Situation, tracker: Tracker) -> str:
+def step_text(step: str, situation: Situation, platform: Optional[str]) -> str:
     number, total = position(situation, step)
     header = text_of(
         "utter_step_header", number=str(number), total=str(total),
-        title=text_of(f"utter_title_{step}"),
+        title=text_of(variant(f"utter_title_{step}", situation)),
     )
-    body = text_of(variant(f"utter_step_{step}", situation), **step_values(step, situation, tracker))
+    body = text_of(variant(f"utter_step_{step}", situation), **step_values(step, situation, platform))
     return f"{header}\n{body}"
 
 
 def show_step(
-    dispatcher: CollectingDispatcher, step: str, situation: Situation, tracker: Tracker
+    dispatcher: CollectingDispatcher, step: str, situation: Situation, platform: Optional[str]
 ) -> List[EventType]:
     if step == SUMMARY:
-        show_summary(dispatcher, situation)
-    else:
-        dispatcher.utter_message(
-            text=step_text(step, situation, tracker),
-            buttons=render("utter_step_buttons")["buttons"],
-        )
+        say(dispatcher, "utter_plan_finished")
+        return [SlotSet("plan_step", SUMMARY)]
+    buttons = render("utter_step_buttons")["buttons"]
+    dispatcher.utter_message(text=step_text(step, situation, platform), buttons=buttons)
     return [SlotSet("plan_step", step)]
 
 
-def start_plan(
-    dispatcher: CollectingDispatcher, situation: Situation, tracker: Tracker
-) -> List[EventType]:
-    say(dispatcher, "utter_plan_intro")
-    return show_step(dispatcher, steps_for(situation)[0], situation, tracker)
-
-
-def show_summary(dispatcher: CollectingDispatcher, situation: Situation) -> None:
-    lines = [
-        "✓ " + text_of(variant(f"utter_summary_{step}", situation))
-        for step in steps_for(situation)
+def overview_lines(situation: Situation) -> List[str]:
+    return [
+        f"{number}. " + text_of(variant(f"utter_overview_{step}", situation))
+        for number, step in enumerate(steps_for(situation), start=1)
     ]
-    say(dispatcher, "utter_plan_summary", summary_lines="\n".join(lines))
 
 
-def ask_age(dispatcher: CollectingDispatcher, situation: Situation) -> List[EventType]:
-    name = "utter_ask_age_helper" if situation.is_helper else "utter_ask_age"
-    say(dispatcher, name, buttons=render("utter_age_buttons")["buttons"])
-    return [SlotSet("plan_step", AGE_QUESTION)]
+def show_overview(dispatcher: CollectingDispatcher, situation: Situation, step: Optional[str]) -> List[EventType]:
+    """Every step on one screen, one line each with its key contact: someone who leaves now has seen
+    them all. The step stays where it was, so "next" carries on from there."""
+    intro = variant("utter_overview_intro", situation)
+    say(dispatcher, intro, overview_lines="\n".join(overview_lines(situation)))
+    current = step if step in steps_for(situation) else OVERVIEW
+    upcoming = next_step(situation, current)
+    if upcoming == SUMMARY:
+        say(dispatcher, "utter_plan_finished")
+        return [SlotSet("plan_step", current)]
+    number, _ = position(situation, upcoming)
+    say(
+        dispatcher, "utter_overview_next", number=str(number),
+        title=text_of(variant(f"utter_title_{upcoming}", situation)),
+    )
+    return [SlotSet("plan_step", current)]
 
 
-def resume(
-    dispatcher: CollectingDispatcher, situation: Situation, step: Optional[str]
-) -> List[EventType]:
-    """After an interruption, say where the person is, without repeating the whole step."""
-    if step == AGE_QUESTION:
-        return ask_age(dispatcher, situation)
-    if step and step != SUMMARY and step in steps_for(situation):
-        number, total = position(situation, step)
-        say(
-            dispatcher, "utter_resume", number=str(number), total=str(total),
-            title=text_of(f"utter_title_{step}"),
-        )
+def ask_age(dispatcher: CollectingDispatcher, situation: Situation, times_asked: int = 0) -> List[EventType]:
+    """The age question; the second time, one short line (it is never asked a third time)."""
+    prefix = "utter_ask_age_again" if times_asked else "utter_ask_age"
+    say(dispatcher, variant(prefix, situation), buttons=render("utter_age_buttons")["buttons"])
+    return [SlotSet("plan_step", AGE_QUESTION), SlotSet("age_asked", float(times_asked + 1))]
+
+
+def resume(dispatcher: CollectingDispatcher, situation: Situation, step: Optional[str]) -> List[EventType]:
+    """After an interruption: the way back into the plan, one line, never the whole step again."""
+    if step in (None, AGE_QUESTION):
+        if step is None and situation.age_group is None and situation.kind != "email_scam":
+            return ask_age(dispatcher, situation)
+        # The age question was asked already: carry on with every age's options.
+        return show_overview(dispatcher, situation, step)
+    if step == SUMMARY:
+        return []
+    upcoming = next_step(situation, step)
+    if upcoming == SUMMARY:
+        say(dispatcher, "utter_resume_end")
+        return []
+    number, total = position(situation, upcoming)
+    say(
+        dispatcher, "utter_resume", number=str(number), total=str(total),
+        title=text_of(variant(f"utter_title_{upcoming}", situation)),
+    )
     return []

@@ -3,6 +3,9 @@
 - crisis / danger_now: explicit phrases force the intent, so the crisis reply never depends on a
   model's confidence (the safety net the brief asks for); a crisis probability above
   `crisis_threshold` does too, even when another intent ranks higher.
+- idioms ("my mum will kill me") never become crisis or danger unless an explicit phrase says so, and
+  the classifier's crisis or danger needs a word of that kind in the message (`crisis_words`,
+  `danger_words`).
 - helper: a situation told about someone else ("my son is being blackmailed") is a helper's message,
   whichever situation the classifier picked; and the reverse, "victim": a "helper" guess for a message
   that says it is happening to the writer ("im being blackmailed") becomes blackmail_money.
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Pattern, Text
+from typing import Any, Dict, List, Optional, Pattern, Sequence, Text
 
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -51,14 +54,23 @@ def matches(text: str, patterns: List[Pattern[str]]) -> bool:
 
 def forced_intent(
     text: str, predicted: Optional[str], patterns: Patterns, crisis_confidence: float = 0.0,
-    crisis_threshold: float = 1.1,
+    crisis_threshold: float = 1.1, ranked: Sequence[str] = (),
 ) -> Optional[str]:
     lowered = normalise(text)
     for intent in ALWAYS:
         if matches(lowered, patterns.get(intent, [])):
             return intent
-    if crisis_confidence >= crisis_threshold:
+    # "my dad will kill me", "i'm dead if she sees it": fear of being found out, not a crisis or a
+    # threat to life. Only the explicit phrases above can make such a message crisis or danger.
+    idiom = matches(lowered, patterns.get("idiom", []))
+    # The classifier alone may call a message crisis or danger only when it has a word of that kind:
+    # "thank you, you've been very kind" shares letters with farewells, not meaning.
+    crisis_words = matches(lowered, patterns.get("crisis_words", [])) and not idiom
+    danger_words = matches(lowered, patterns.get("danger_words", [])) and not idiom
+    if crisis_confidence >= crisis_threshold and crisis_words:
         return "crisis"
+    if (predicted == "crisis" and not crisis_words) or (predicted == "danger_now" and not danger_words):
+        return next((name for name in ranked if name not in ALWAYS and name != "nlu_fallback"), "out_of_scope")
     names_someone_else = matches(lowered, patterns.get("helper", []))
     if predicted in SITUATIONS and names_someone_else:
         return "helper"
@@ -101,7 +113,9 @@ class IntentOverrides(GraphComponent):
         predicted = (message.get(INTENT) or {}).get("name")
         ranking: Ranking = message.get(INTENT_RANKING_KEY) or []
         crisis = next((r.get("confidence") or 0.0 for r in ranking if r.get("name") == "crisis"), 0.0)
-        forced = forced_intent(text, predicted, self.patterns, crisis, self.crisis_threshold)
+        forced = forced_intent(
+            text, predicted, self.patterns, crisis, self.crisis_threshold, [str(r.get("name")) for r in ranking]
+        )
         if not forced or forced == predicted:
             return
         rest = [r for r in ranking if r.get("name") != forced]

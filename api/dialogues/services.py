@@ -73,13 +73,13 @@ def mentioned(text: str) -> Set[str]:
 
 
 @lru_cache(maxsize=None)
-def crisis_services() -> Tuple[str, ...]:
-    """The services the crisis response gives (999, Samaritans, Shout, ...), read from the placeholders of
-    `utter_crisis` in content/responses.yml, so the check follows the content rather than a copy of it."""
+def crisis_services(variant: str = "utter_crisis") -> Tuple[str, ...]:
+    """The services a crisis response gives (999, Samaritans, Shout, ...), read from the placeholders of
+    `utter_crisis` (or its age variant) in content/responses.yml, so the check follows the content."""
     from actions.render import CONTENT_FILE
 
     responses = yaml.safe_load(CONTENT_FILE.read_text(encoding="utf-8"))["responses"]
-    text = responses["utter_crisis"][0]["text"]
+    text = responses[variant][0]["text"]
     ids = sorted(service_ids(), key=len, reverse=True)
     found: List[str] = []
     for placeholder in re.findall(r"\{(\w+)\}", text):
@@ -98,8 +98,18 @@ def describe_services(ids: List[str]) -> str:
     return ", ".join(f"{i} ({contacts_of(i).describe()})" for i in ids)
 
 
+def crisis_variants() -> Tuple[str, ...]:
+    from actions.render import responses
+
+    return tuple(name for name in responses() if name == "utter_crisis" or name.startswith("utter_crisis_") and
+                 name.removeprefix("utter_crisis_") in ("under18", "adult", "unknown", "helper", "again"))
+
+
 def missing_for_crisis(text: str) -> List[str]:
-    """The crisis services whose contact is not in `text` (empty: `text` is a crisis response)."""
+    """The crisis services whose contact is not in `text` (empty: `text` is a crisis response, in the
+    general wording or the one for adults)."""
     present = mentioned(text)
-    return [s for s in crisis_services() if s not in present]
+    return min(
+        ([s for s in crisis_services(v) if s not in present] for v in crisis_variants()), key=len
+    )
 

@@ -1,0 +1,381 @@
+"""What a message means here: the parse (intent ranking, entities, text) read together with the
+conversation so far (a pending age question, who it is happening to, the step, what was said before).
+
+`interpret` is the one place that decides. It is pure: no Rasa objects, no replies, so every reading
+can be tested on its own (tests/actions/test_reading.py), and `actions/turn.py` only carries it out.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from actions.age import UNKNOWN, read_age
+from actions.plan import (
+    AGE_QUESTION,
+    EMAIL_SCAM,
+    FRIEND,
+    HELPER,
+    OTHER_HELPER,
+    PAID,
+    PARENT,
+    SHARED,
+    SITUATION_BY_INTENT,
+    TEACHER,
+    Situation,
+)
+
+# What the assistant will do with the message.
+CRISIS = "crisis"
+DANGER = "danger"
+SITUATION = "situation"  # a situation told for the first time: the urgent advice
+RETOLD = "retold"  # more about a situation already known: a short acknowledgement
+AGE_ANSWER = "age_answer"
+AGE_SKIPPED = "age_skipped"
+AGE_WHY = "age_why"
+QUESTION = "question"
+NEXT = "next"
+REPEAT = "repeat"
+OVERVIEW = "overview"
+HUMAN = "human"
+GREET = "greet"
+OPENING = "opening"
+GOODBYE = "goodbye"
+THANKS = "thanks"
+DENY = "deny"
+BOT = "bot"
+OUT_OF_SCOPE = "out_of_scope"
+NOT_UNDERSTOOD = "not_understood"
+
+QUESTIONS = frozenset({
+    "ask_should_pay", "ask_in_trouble", "ask_delete", "ask_how_report", "ask_will_they_post",
+    "ask_my_fault", "ask_bank", "ask_police_tell_parents", "ask_screenshot", "ask_tell_adult",
+    "ask_passwords", "ask_new_account", "ask_which_service", "ask_search_removal",
+})
+SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
+# What someone says when they are ready to carry on after the crisis reply.
+MOVING_ON = QUESTIONS | frozenset(SITUATION_BY_INTENT) | {
+    "affirm", "next_step", "thanks", "show_plan", "repeat_step", "ask_human", "greet", "goodbye", "tell_age",
+}
+
+# A retelling changes the kind of situation (to a partner's threat, fake pictures...) only when the
+# classifier is this sure; otherwise it is more detail about the same story.
+CHANGE_CONFIDENCE = 0.7
+# A situation the classifier ranked behind the intent acted on ("he'll post it and I want to die",
+# "my son has paid them") counts when it is this confident; below that it is guesswork.
+ALSO_SEEN = 0.15
+
+_NEG = (
+    r"(haven'?t|havent|have not|hasn'?t|hasnt|didn'?t|didnt|did not|never|not|won'?t|wont|will not|"
+    r"don'?t|dont|do not|aint|ain'?t|refuse to|refused to|no way i'?m|not gonna|not going to)"
+)
+_NOT_PAID = re.compile(
+    rf"\b{_NEG}\s+(\w+\s+){{0,3}}?(paid|pay|payed|sent|send|given|give|transferred|bought|buy)\b"
+    r"|\b(nothing|no money|not (a|one) (penny|cent|pound|thing)|zero|nowt)\b[^.?!]{0,20}\b(paid|sent|given|yet|so far)\b"
+    r"|\bnot (a|one) (penny|cent|pound|quid)\b|\bno,? i (haven'?t|havent|didn'?t|didnt)\b"
+)
+_PAID = re.compile(
+    r"\b(i'?ve|ive|i have|i|we|he|she|they|already|just|and|so|then)\s+(already\s+|just\s+|then\s+|actually\s+)?"
+    r"(paid|payed|transferred|sent (him|her|them) (the )?(money|cash|£|\$|€|\d)|sent (the )?(money|cash|£|\$|€|\d)|gave (him|her|them) (the )?(money|cash|£|\$|€|\d)"
+    r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
+    r"|\b(sent|paid|payed|gave|transferred)\s+(him|her|them|the guy|that guy|it)?\s*(£|\$|€|\d+ ?(quid|pounds|dollars|euros|k\b|grand))"
+    r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
+    r"|\b(on|with|using) (my|his|her|their) (mum|mom|dad|parents?)'?s? (card|bank|account)"
+)
+# The classifier's "already paid" counts only with a verb of paying and a word for money in the message.
+_PAID_VERB = re.compile(r"\b(paid|payed|transferred|bought|gave|sent|handed over|spent|used)\b")
+_MONEY = re.compile(
+    r"£|\$|€|\b(money|cash|quid|pounds?|dollars?|euros?|gift ?cards?|vouchers?|bitcoin|crypto|btc|steam cards?|"
+    r"paypal|venmo|revolut|monzo|\d+k?)\b"
+)
+# "they'll send it to my mum unless...": a threat, not something already shared.
+_THREAT_ONLY = re.compile(r"\b(will|'ll|ll|gonna|going to|threaten\w*|unless|if i don'?t|if i dont|or else|or (he|she|they)|says? (he|she|they))\b")
+_NOT_SHARED = re.compile(
+    rf"\b{_NEG}\s+(\w+\s+){{0,3}}?(posted|post|shared|share|sent|send|leaked|leak|put)\b"
+    r"|\bnot (posted|shared|sent|out|leaked)( (it|them|anything))?( yet)?\b|\bnothing'?s? (been )?(posted|shared|out)\b"
+)
+_SHARED = re.compile(
+    r"\b(has|have|'s|'ve|already|just|actually)\s+(already\s+|just\s+|actually\s+|now\s+)?(posted|shared|leaked|put (it|them) (up|online)|sent (it|them|the (pics?|video|vid|photos?)) to)\b"
+    r"|\b(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b(?! if| unless| or)"
+    r"|\b(everyone|people|my (mates|friends)) (has|have) (seen|got) (it|them)\b|\bgoing round (the )?school\b"
+)
+_REFUSES_AGE = re.compile(
+    r"\b(rather not|prefer not|not (gonna|going to) (say|tell)|none of (your|ur) (business|concern)|not telling|"
+    r"doesn'?t matter|does it matter|not saying|skip( it| that)?|pass|mind your own|nope|nah|no comment|"
+    r"i'?d rather not|don'?t want to say|dont want to say|no thanks)\b"
+)
+_WHY = re.compile(r"^\W*(why|how come|what for|why (do|does|d) (you|u|it) (need|want|ask|matter)|why\?*)\b")
+# Someone other than the writer: the subject of a helper's message.
+_OTHER_PERSON = re.compile(
+    r"\b(my|our|a|his|her|their|this) (son|daughter|child|kid|boy|girl|teen|teenager|friend|mate|bestie|brother|sister|"
+    r"cousin|nephew|niece|grandson|granddaughter|student|pupil|learner|partner|husband|wife|boyfriend|girlfriend|"
+    r"bf|gf|flatmate|colleague|young person|stepson|stepdaughter)\b|\bsomeone i know\b|\b(he|she|they)\b"
+)
+_OWN_STORY = re.compile(
+    r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|my (nudes|pics|pictures|photos|video|vid|nude))\b"
+    r"|\b(i'?m|im|i am) being\b|\bi (sent|paid|payed|was recorded)\b|\b(send|show|share|post) (it|them|\w+ \w+) to my\b"
+)
+_ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
+    (TEACHER, re.compile(
+        r"\b(i'?m|i am|as|i work as) (a|an|the|his|her|their|deputy|the deputy) (\w+ )?(teacher|dsl|safeguarding lead|head of year|"
+        r"form tutor|tutor|youth worker|school nurse|head ?teacher|pastoral|teaching assistant|ta|senco|"
+        r"learning mentor|school counsellor|college tutor|lecturer|coach)\b"
+        r"|\b(teacher|dsl|head of year|school nurse|form tutor|tutor|teaching assistant|youth worker|pastoral lead|"
+        r"deputy head|head teacher|headteacher)( \d+)? here\b|\bhead of year \d+\b"
+        r"|\b(my|our|a|one of my|one of our) (student|pupil|learner|tutee|form)s?\b"
+        r"|\b(boy|girl|student|pupil|child|kid|young person) in (my|our) (year|class|form|school|tutor group|group)\b"
+        r"|\b(at|in) (my|our) (school|class|college|youth club)\b|\bin year \d+\b.{0,60}\b(disclosed|told me)\b"
+        r"|\b(has|have) (just )?disclosed\b|\b(our|the school'?s?) (dsl|safeguarding lead)\b"
+    )),
+    (PARENT, re.compile(
+        r"\b(my|our) (\d{1,2} ?(year|yr)s? ?old |teenage |little |eldest |youngest |step ?)?"
+        r"(son|daughter|child|kid|boy|girl|teen|teenager|stepson|stepdaughter|grandson|granddaughter)\b"
+        r"|\b(i'?m|i am) (a|his|her|their) (parent|mum|mom|dad|father|mother|carer|guardian|nan|gran|grandma|grandad|"
+        r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b|\b(foster|adopted) (son|daughter|child)\b"
+    )),
+    (FRIEND, re.compile(
+        r"\b(my|our) (best |close )?(friend|mate|bestie|bro|brother|sister|sis|cousin|flatmate|roommate|housemate|"
+        r"colleague|coworker|partner|husband|wife|boyfriend|girlfriend|bf|gf)\b"
+    )),
+]
+
+
+@dataclass(frozen=True)
+class Parse:
+    """The NLU result for one message."""
+
+    intent: Optional[str]
+    text: str = ""
+    ranking: Tuple[Tuple[str, float], ...] = ()
+    entities: Tuple[Tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_message(cls, message: Dict[str, Any]) -> "Parse":
+        ranking = tuple(
+            (str(r.get("name")), float(r.get("confidence") or 0.0)) for r in message.get("intent_ranking") or []
+        )
+        entities = tuple(
+            (str(e.get("entity")), str(e.get("value"))) for e in message.get("entities") or [] if e.get("value")
+        )
+        return cls((message.get("intent") or {}).get("name"), message.get("text") or "", ranking, entities)
+
+    @property
+    def confidence(self) -> float:
+        return self.ranking[0][1] if self.ranking else 1.0
+
+    def entity(self, name: str) -> Optional[str]:
+        return next((value for entity, value in self.entities if entity == name), None)
+
+    def all_of(self, name: str) -> Tuple[str, ...]:
+        return tuple(value for entity, value in self.entities if entity == name)
+
+    def runner_up(self, wanted: frozenset[str]) -> Optional[str]:
+        """The best-ranked intent in `wanted` behind the one acted on, if confident enough to count."""
+        for name, confidence in self.ranking[1:]:
+            if name in wanted and confidence >= ALSO_SEEN:
+                return name
+        return None
+
+
+@dataclass(frozen=True)
+class State:
+    """The conversation so far, as the slots keep it."""
+
+    situation: Situation
+    step: Optional[str] = None
+    last_reply: Optional[str] = None
+    age_asked: int = 0  # how many times the age question has been asked
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the message means: the act to carry out, and what we now know."""
+
+    act: str
+    situation: Situation
+    told: Optional[str] = None  # the situation this message tells (SITUATION, RETOLD, crisis "also")
+    question: Optional[str] = None
+    news: Tuple[str, ...] = field(default=())  # what changed: paid, not_paid, shared, age, helper ...
+    platforms: Tuple[str, ...] = ()  # apps named in this message
+
+
+def normalise(text: str) -> str:
+    return text.lower().replace("\u2019", "'").replace("\u2018", "'").strip()
+
+
+def payment_told(text: str) -> Optional[bool]:
+    """True: says they (or the person helped) paid; False: says they haven't; None: says neither."""
+    for match in _PAID.finditer(text):
+        before = text[max(0, match.start() - 30): match.start()]
+        if not re.search(rf"\b{_NEG}\s+(\w+\s+){{0,3}}$", before + " ") and not _NOT_PAID.search(match.group(0)):
+            return True
+    return False if _NOT_PAID.search(text) else None
+
+
+def sharing_told(text: str) -> Optional[bool]:
+    """True: the pictures are already out; False: says they are not; None: neither."""
+    if _NOT_SHARED.search(text):
+        return False
+    return True if _SHARED.search(text) else None
+
+
+def role_told(text: str) -> Optional[str]:
+    for role, pattern in _ROLE_PATTERNS:
+        if pattern.search(text):
+            return role
+    return None
+
+
+def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]:
+    """Fold what this message says into what we knew: helpers stay helpers, payments stay paid
+    unless the person says otherwise, an age told in passing counts."""
+    known = state.situation
+    news: List[str] = []
+    situation = known
+    intent = parse.intent or ""
+    role = role_told(text)
+    # A teacher's or grandparent's story often reads like the victim's own ("someone is threatening to
+    # send a photo of her"): who is telling it decides, unless the message is about "me".
+    tells_for_someone = intent == "helper" or (
+        intent in SITUATION_BY_INTENT and role in (TEACHER, PARENT) and not _OWN_STORY.search(text)
+    )
+    if tells_for_someone and not known.known:
+        situation = situation.but(is_helper=True, kind=situation.kind or HELPER)
+        news.append("helper")
+    if situation.is_helper and role and situation.role in (None, OTHER_HELPER, FRIEND) and role != situation.role:
+        situation = situation.but(role=role)
+    answering = state.step == AGE_QUESTION or situation.age_group in (None, UNKNOWN)
+    age = read_age(text, answering=answering, about_someone_else=situation.is_helper)
+    button_age = parse.entity("age_group")
+    group = button_age or age.group
+    if group and group != situation.age_group:
+        situation = situation.but(age_group=group)
+        news.append("age")
+    if age.pictured_under18 and not situation.pictured_under18:
+        situation = situation.but(pictured_under18=True)
+        news.append("pictured_under18")
+    paid = payment_told(text)
+    told = SITUATION_BY_INTENT.get(intent)
+    if told == PAID and paid is False:
+        told = None
+    if paid is None and told == PAID and _PAID_VERB.search(text) and _MONEY.search(text):
+        paid = True
+    if paid is True and not situation.has_paid:
+        situation = situation.but(has_paid=True)
+        news.append("paid")
+    elif paid is False:
+        news.append("not_paid")
+        if situation.has_paid:
+            situation = situation.but(has_paid=False, kind="money" if situation.kind == PAID else situation.kind)
+    shared = sharing_told(text)
+    if told == SHARED and shared is False:
+        told = None
+    if shared is None and told == SHARED and not _THREAT_ONLY.search(text):
+        shared = True
+    if shared is True and not situation.is_shared:
+        situation = situation.but(is_shared=True)
+        news.append("shared")
+    elif shared is False:
+        news.append("not_shared")
+    return situation, news
+
+
+def _situation_kind(known: Situation, told: str) -> str:
+    """The situation slot after this telling: a real threat is never replaced by the scam email, and a
+    helper's story keeps the helper's plan."""
+    if known.kind in (None, HELPER):
+        return told
+    if told in (EMAIL_SCAM, HELPER, PAID, SHARED):
+        return known.kind
+    return told
+
+
+def _told_situation(parse: Parse, news: List[str], situation: Situation) -> Optional[str]:
+    """The situation intent this message tells, with negations taken out ("I haven't paid a penny"), and
+    a payment only where the message speaks of money."""
+    intent = parse.intent or ""
+    if intent == "already_paid" and ("not_paid" in news or not situation.has_paid):
+        return "blackmail_money"
+    if intent == "images_shared" and "not_shared" in news:
+        return "blackmail_money"
+    if intent in SITUATION_BY_INTENT:
+        return intent
+    return None
+
+
+def interpret(parse: Parse, state: State) -> Reading:
+    text = normalise(parse.text)
+    intent = parse.intent or "nlu_fallback"
+    situation, news = _learn(state, parse, text)
+    platforms = parse.all_of("platform")
+
+    def reading(act: str, **kwargs: Any) -> Reading:
+        return Reading(act, situation, news=tuple(news), platforms=platforms, **kwargs)
+
+    if intent == "crisis":
+        also = parse.runner_up(SITUATION_INTENTS)
+        return reading(CRISIS, told=SITUATION_BY_INTENT[also] if also else None,
+                       question=parse.runner_up(QUESTIONS))
+    if intent == "danger_now":
+        also = parse.runner_up(SITUATION_INTENTS)
+        return reading(DANGER, told=SITUATION_BY_INTENT[also] if also else None,
+                       question=parse.runner_up(QUESTIONS))
+
+    if state.last_reply == CRISIS and intent not in MOVING_ON:
+        # Straight after the crisis reply, "idk", "i feel weird", "im in the car" are still the crisis
+        # talking: stay with it rather than go back to the plan.
+        return reading(CRISIS, question="again")
+
+    if state.step == AGE_QUESTION and intent not in SITUATION_BY_INTENT:
+        if "age" in news or intent == "tell_age" and situation.age_group:
+            return reading(AGE_ANSWER)
+        if _WHY.search(text) and state.last_reply != AGE_WHY:
+            return reading(AGE_WHY)
+        if intent in ("prefer_not_say", "deny") or _REFUSES_AGE.search(text):
+            situation = situation.but(age_group=UNKNOWN)
+            return reading(AGE_SKIPPED)
+
+    told_intent = _told_situation(parse, news, situation)
+    if told_intent is None and intent in QUESTIONS and not situation.known:
+        # "he says he'll post my pics if i dont pay, what do i do": a question and a story at once.
+        told_intent = parse.runner_up(SITUATION_INTENTS)
+    if told_intent is not None:
+        told = SITUATION_BY_INTENT[told_intent]
+        if told == HELPER and state.situation.known and not state.situation.is_helper:
+            # The victim doesn't become a helper because one message read that way.
+            told = state.situation.kind or "money"
+        if told == HELPER and not _OTHER_PERSON.search(text) and not state.situation.known:
+            return reading(OPENING)
+        question = parse.intent if parse.intent in QUESTIONS else None
+        if state.situation.known and told != state.situation.kind and parse.confidence < CHANGE_CONFIDENCE:
+            # "im dead if my mum sees this" read as a partner's threat: too unsure to change the story.
+            told = state.situation.kind or told
+        situation = situation.but(kind=_situation_kind(situation, told))
+        if state.situation.known:
+            return reading(RETOLD, told=told, question=question)
+        return reading(SITUATION, told=told, question=question)
+
+    if intent in ("already_paid", "images_shared"):
+        # Negated: "nothing paid so far", "no he hasn't posted it" — news for the plan, not a new story.
+        return reading(RETOLD if state.situation.known else SITUATION, told=situation.kind or "money")
+    if intent in QUESTIONS:
+        return reading(QUESTION, question=intent)
+    if intent in ("next_step", "affirm"):
+        return reading(NEXT)
+    if intent == "repeat_step":
+        return reading(REPEAT)
+    if intent == "show_plan":
+        return reading(OVERVIEW)
+    if intent == "tell_age":
+        return reading(AGE_ANSWER) if "age" in news else reading(NOT_UNDERSTOOD)
+    if intent == "prefer_not_say":
+        # "does it matter?" after the age is known is not a refusal to give it.
+        return reading(AGE_SKIPPED) if situation.age_group in (None, UNKNOWN) else reading(NOT_UNDERSTOOD)
+    if "age" in news and situation.known:
+        # "she's 14" typed as a reply to anything: an age, whatever the classifier thought.
+        return reading(AGE_ANSWER)
+    simple = {
+        "ask_human": HUMAN, "greet": GREET, "opening": OPENING, "goodbye": GOODBYE, "thanks": THANKS,
+        "deny": DENY, "bot_challenge": BOT, "out_of_scope": OUT_OF_SCOPE,
+    }
+    return reading(simple.get(intent, NOT_UNDERSTOOD))

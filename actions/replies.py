@@ -1,0 +1,297 @@
+"""Carrying out a reading: the words for each act, for this person, then the way back into the plan.
+
+`reply` returns the kind of reply it gave (kept in the `reply_kind` slot, so the next turn knows what
+was just said) and the slot events for the plan.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Tuple
+
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.age import UNKNOWN
+from actions.contacts import service_lines
+from actions.plan import AGE_QUESTION, EMAIL_SCAM, OVERVIEW, SUMMARY, Situation, next_step, steps_for
+from actions.reading import (
+    AGE_ANSWER, AGE_SKIPPED, AGE_WHY, BOT, CRISIS, DANGER, DENY, GOODBYE, GREET, HUMAN, NEXT, NOT_UNDERSTOOD,
+    OPENING, OUT_OF_SCOPE, OVERVIEW as OVERVIEW_ACT, QUESTION, REPEAT, RETOLD, SITUATION, THANKS, Reading, State,
+)
+from actions.render import render, say
+from actions.steps import ask_age, platform_values, resume, show_overview, show_step, support_services, variant
+
+Events = List[EventType]
+
+
+@dataclass(frozen=True)
+class Context:
+    platform: Optional[str] = None
+    channel: Optional[str] = None
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _age_known(situation: Situation) -> bool:
+    return situation.age_group is not None or situation.kind == EMAIL_SCAM
+
+
+# The age question is asked at most this many times; then the plan shows every age's options.
+MOST_AGE_ASKS = 2
+
+
+def _after_news(dispatcher: CollectingDispatcher, situation: Situation, state: State) -> Events:
+    """Once the situation is known: the age question (asked again once, in a line, if the answer was
+    about something else), then the whole plan at a glance."""
+    if state.step in (None, AGE_QUESTION) and not _age_known(situation) and state.age_asked < MOST_AGE_ASKS:
+        return ask_age(dispatcher, situation, state.age_asked)
+    if state.step in (None, AGE_QUESTION):
+        return show_overview(dispatcher, situation, None)
+    return resume(dispatcher, situation, state.step)
+
+
+def _answer(dispatcher: CollectingDispatcher, question: str, situation: Situation, context: Context) -> None:
+    if question == "ask_how_report":
+        values = platform_values(context.platform)
+        name = variant("utter_answer_ask_how_report_platform" if context.platform else "utter_answer_ask_how_report", situation)
+        say(dispatcher, name, **values)
+    elif question == "ask_should_pay" and situation.has_paid:
+        say(dispatcher, variant("utter_answer_ask_should_pay_helper_paid" if situation.is_helper else "utter_answer_ask_should_pay_paid", situation))
+    else:
+        say(dispatcher, variant(f"utter_answer_{question}", situation))
+
+
+def _urgent(dispatcher: CollectingDispatcher, reading: Reading) -> None:
+    situation = reading.situation
+    told = reading.told or situation.kind or "money"
+    if situation.is_helper:
+        say(dispatcher, variant("utter_urgent_helper", situation))
+        if situation.has_paid:
+            say(dispatcher, "utter_helper_paid_too")
+        if situation.is_shared:
+            say(dispatcher, variant("utter_shared_too", situation))
+        return
+    if told == "helper":
+        told = "money"
+    if told in ("money", "images", "partner", "fake") and situation.has_paid:
+        told = "paid"
+    say(dispatcher, variant(f"utter_urgent_{told}", situation))
+    if told != EMAIL_SCAM:
+        say(dispatcher, variant("utter_urgent_footer", situation))
+
+
+def on_situation(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    _urgent(dispatcher, reading)
+    if reading.question and reading.question != "ask_should_pay":
+        _answer(dispatcher, reading.question, reading.situation, context)
+    return SITUATION, _after_news(dispatcher, reading.situation, state)
+
+
+_NEWS_REPLIES = (
+    ("paid", "utter_paid_too"),
+    ("shared", "utter_shared_too"),
+    ("pictured_under18", "utter_pictured_too"),
+    ("not_paid", "utter_not_paid"),
+    ("not_shared", "utter_not_shared"),
+)
+
+
+def on_retold(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    """A story told again, or with more detail: one line for what changed, never the urgent block again."""
+    situation = reading.situation
+    said = [name for news, name in _NEWS_REPLIES if news in reading.news]
+    if said:
+        for name in said:
+            say(dispatcher, variant(name, situation))
+    elif reading.told != state.situation.kind and reading.told in ("partner", "fake", EMAIL_SCAM, "images"):
+        say(dispatcher, variant(f"utter_also_{reading.told}", situation))
+    else:
+        say(dispatcher, variant("utter_retold", situation))
+    if reading.question and reading.question != "ask_should_pay":
+        _answer(dispatcher, reading.question, situation, context)
+    if "age" in reading.news and state.step not in (None, AGE_QUESTION):
+        return RETOLD, show_overview(dispatcher, situation, state.step)
+    return RETOLD, _after_news(dispatcher, situation, state)
+
+
+def on_age(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    situation = reading.situation
+    events: Events = []
+    if reading.act == AGE_SKIPPED or situation.age_group in (None, UNKNOWN):
+        situation = situation.but(age_group=UNKNOWN)
+        events.append(SlotSet("age_group", UNKNOWN))
+        say(dispatcher, "utter_age_skipped")
+    else:
+        say(dispatcher, variant("utter_age_thanks", situation))
+    if not situation.known:
+        say(dispatcher, "utter_ask_situation")
+        return AGE_ANSWER, events + [SlotSet("plan_step", None)]
+    step = state.step if state.step not in (AGE_QUESTION,) else None
+    return AGE_ANSWER, events + show_overview(dispatcher, situation, step)
+
+
+def on_age_why(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    say(dispatcher, variant("utter_age_why", reading.situation), buttons=render("utter_age_buttons")["buttons"])
+    return AGE_WHY, []
+
+
+def on_question(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    assert reading.question
+    _answer(dispatcher, reading.question, reading.situation, context)
+    if not reading.situation.known:
+        say(dispatcher, "utter_ask_situation")
+        return QUESTION, []
+    return QUESTION, _after_news(dispatcher, reading.situation, state)
+
+
+def on_next(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    situation = reading.situation
+    if not situation.known:
+        say(dispatcher, "utter_ask_situation")
+        return NEXT, []
+    if state.step in (None, AGE_QUESTION):
+        if state.step == AGE_QUESTION:
+            # Moving on without answering is fine: the plan shows options for every age.
+            say(dispatcher, "utter_age_skipped")
+            situation = situation.but(age_group=situation.age_group or UNKNOWN)
+            return NEXT, [SlotSet("age_group", situation.age_group)] + show_overview(dispatcher, situation, None)
+        return NEXT, _after_news(dispatcher, situation, state)
+    if state.step == SUMMARY:
+        say(dispatcher, "utter_plan_finished")
+        return NEXT, []
+    upcoming = next_step(situation, state.step)
+    return f"step:{upcoming}", show_step(dispatcher, upcoming, situation, context.platform)
+
+
+def on_repeat(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    situation = reading.situation
+    step = state.step
+    if not situation.known:
+        say(dispatcher, "utter_ask_situation")
+        return REPEAT, []
+    if step not in steps_for(situation) or state.last_reply == f"repeat:{step}":
+        # Not on a step, or asked twice running for the same one: show every step, so nobody is stuck.
+        return OVERVIEW_ACT, show_overview(dispatcher, situation, step)
+    return f"repeat:{step}", show_step(dispatcher, step, situation, context.platform)
+
+
+def on_overview(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    if not reading.situation.known:
+        say(dispatcher, "utter_ask_situation")
+        return OVERVIEW_ACT, []
+    step = state.step if state.step != AGE_QUESTION else None
+    return OVERVIEW_ACT, show_overview(dispatcher, reading.situation, step)
+
+
+def on_crisis(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    situation = reading.situation
+    if reading.question == "again":
+        say(dispatcher, "utter_crisis_again")
+        return CRISIS, []
+    crisis = "utter_crisis_helper" if situation.is_helper else "utter_crisis_adult" if situation.age_group == "adult" else "utter_crisis"
+    return CRISIS, _safety_first(dispatcher, reading, state, crisis, "utter_crisis_continue")
+
+
+def on_danger(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    return DANGER, _safety_first(dispatcher, reading, state, "utter_danger", "utter_danger_continue")
+
+
+def _safety_first(dispatcher: CollectingDispatcher, reading: Reading, state: State, first: str, then: str) -> Events:
+    """The crisis or danger reply itself, then what else the message said, kept short: a blackmail story
+    not heard before gets the two most important lines; a question gets its answer."""
+    say(dispatcher, first)
+    if reading.told and not state.situation.known:
+        say(dispatcher, "utter_crisis_urgent")
+    elif reading.question:
+        _answer(dispatcher, reading.question, reading.situation, Context())
+    say(dispatcher, then)
+    return []
+
+
+def on_human(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    situation = reading.situation
+    say(dispatcher, variant("utter_answer_ask_human", situation))
+    dispatcher.utter_message(text="\n".join(service_lines(support_services(situation), now=now())))
+    say(dispatcher, "utter_human_footer")
+    if not situation.known:
+        return HUMAN, []
+    return HUMAN, resume(dispatcher, situation, state.step) if state.step not in (None, AGE_QUESTION) else []
+
+
+def on_greet(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    if not reading.situation.known:
+        say(dispatcher, "utter_greet")
+        return GREET, []
+    say(dispatcher, "utter_greet_again")
+    return GREET, _after_news(dispatcher, reading.situation, state)
+
+
+def _simple(name: str, act: str, carry_on: bool = False) -> Callable[..., Tuple[str, Events]]:
+    def handler(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+        say(dispatcher, variant(name, reading.situation))
+        if carry_on and reading.situation.known and state.step not in (None, AGE_QUESTION, SUMMARY):
+            return act, resume(dispatcher, reading.situation, state.step)
+        return act, []
+    return handler
+
+
+def on_bot(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    channel = context.channel if f"utter_privacy_{context.channel}" in _responses() else "web"
+    say(dispatcher, "utter_answer_bot_challenge")
+    say(dispatcher, f"utter_privacy_{channel}")
+    return BOT, []
+
+
+def _responses() -> Dict[str, object]:
+    from actions.render import responses
+
+    return responses()
+
+
+def on_not_understood(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    if state.last_reply == NOT_UNDERSTOOD:
+        say(dispatcher, variant("utter_fallback_options", reading.situation))
+        return NOT_UNDERSTOOD, []
+    if reading.situation.known and state.step not in (None, AGE_QUESTION):
+        say(dispatcher, "utter_fallback_in_plan")
+        return NOT_UNDERSTOOD, []
+    say(dispatcher, "utter_fallback_first")
+    return NOT_UNDERSTOOD, []
+
+
+def on_deny(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    say(dispatcher, "utter_deny")
+    return DENY, []
+
+
+Handler = Callable[[CollectingDispatcher, Reading, State, Context], Tuple[str, Events]]
+
+HANDLERS: Dict[str, Handler] = {
+    CRISIS: on_crisis,
+    DANGER: on_danger,
+    SITUATION: on_situation,
+    RETOLD: on_retold,
+    AGE_ANSWER: on_age,
+    AGE_SKIPPED: on_age,
+    AGE_WHY: on_age_why,
+    QUESTION: on_question,
+    NEXT: on_next,
+    REPEAT: on_repeat,
+    OVERVIEW_ACT: on_overview,
+    HUMAN: on_human,
+    GREET: on_greet,
+    OPENING: _simple("utter_opening", OPENING),
+    GOODBYE: _simple("utter_goodbye", GOODBYE),
+    THANKS: _simple("utter_answer_thanks", THANKS),
+    DENY: on_deny,
+    BOT: on_bot,
+    OUT_OF_SCOPE: _simple("utter_answer_out_of_scope", OUT_OF_SCOPE, carry_on=True),
+    NOT_UNDERSTOOD: on_not_understood,
+}
+
+
+def reply(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    return HANDLERS[reading.act](dispatcher, reading, state, context)
