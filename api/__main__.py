@@ -11,7 +11,7 @@ import sys
 
 import uvicorn
 
-from api.settings import Settings
+from api.settings import UNCONFIRMED_IN_PRODUCTION, Settings
 
 WORKERS_NEED_REDIS = (
     "WORKERS={workers} needs REDIS_URL: without Redis each worker process keeps its own conversations and "
@@ -24,6 +24,10 @@ def main() -> None:
     settings = Settings()
     if settings.workers > 1 and not settings.redis_url:
         sys.exit(WORKERS_NEED_REDIS.format(workers=settings.workers))  # exit status 1, message on stderr
+    # Before uvicorn, so a refusal is one plain message rather than a traceback from every worker.
+    unconfirmed = settings.unconfirmed_facts() if settings.kestrel_mode == "production" else []
+    if unconfirmed:
+        sys.exit(UNCONFIRMED_IN_PRODUCTION.format(keys=", ".join(unconfirmed)))
     uvicorn.run(
         "api.main:app",
         host=settings.host,

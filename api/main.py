@@ -21,7 +21,7 @@ from api.middleware import (
 )
 from api.ratelimit import Limits
 from api.schemas import request_models
-from api.settings import Settings
+from api.settings import Settings, check_facts
 from api.socketio_channel import create_socketio, socketio_asgi_app
 
 API_DESCRIPTION = """
@@ -38,6 +38,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     neither starts nor stops it."""
     settings = settings or Settings()
     setup_logging(settings.log_level)
+    unverified_facts = check_facts(settings)  # raises UnconfirmedFacts in production
     owns_assistant = assistant is None
     assistant = assistant or Assistant(settings)
     limits = Limits(settings.rate_limit_per_client, settings.rate_limit_per_conversation)
@@ -60,6 +61,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.limits = limits
+    app.state.unverified_facts = unverified_facts
 
     app.include_router(routes_v1.build_router(models))
     app.include_router(routes_rest.build_router(models))

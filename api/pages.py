@@ -1,13 +1,24 @@
-"""The page at `/` and the static folder at `/static` (the widget's files, written in the widget issue)."""
+"""The page at `/` and the static folder at `/static` (the widget's files, written in the widget issue).
+
+The demo page names helplines, their numbers and age limits. Numbers change, so the page is a template
+filled from the resource file (`{childline_phone}`, `{childline_tel}`, `{childline_under}`), like the
+assistant's own replies, and never typed in.
+"""
 from __future__ import annotations
 
+import html
+import re
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from actions.facts import Facts, load_facts
+from api.routing import settings_of
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Long enough to spare deployers' visitors a download per page view, short enough that a fix reaches
@@ -22,6 +33,28 @@ _PLACEHOLDER = """<!doctype html>
 """
 
 
+@lru_cache(maxsize=None)
+def _profile_facts(profile: str) -> Facts:
+    return load_facts(profile)
+
+
+def demo_page_values(facts: Facts) -> Dict[str, str]:
+    """The facts' template values, plus `{key}_tel` (a tel: link) and `{key}_under` (the first age a
+    service no longer takes) for each service."""
+    values = dict(facts.template_vars())
+    for key, service in facts.services.items():
+        if service.phone:
+            values[f"{key}_tel"] = "tel:" + re.sub(r"\s", "", service.phone)
+        if service.max_age is not None:
+            values[f"{key}_under"] = str(service.max_age + 1)
+    return values
+
+
+def render_demo_page(template: str, facts: Facts) -> str:
+    values = {key: html.escape(value) for key, value in demo_page_values(facts).items()}
+    return template.format_map(values)
+
+
 class CachedStaticFiles(StaticFiles):
     """StaticFiles already sends ETag/Last-Modified and answers If-None-Match with 304; add caching."""
 
@@ -29,6 +62,12 @@ class CachedStaticFiles(StaticFiles):
         response = super().file_response(full_path, stat_result, scope, status_code)
         response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}"
         return response
+
+    def lookup_path(self, path: str) -> Any:
+        # The demo page's template, with its placeholders unfilled: `/` serves it filled in.
+        if path.strip("/") == "index.html":
+            return "", None
+        return super().lookup_path(path)
 
     async def check_config(self) -> None:
         # Starlette raises (a 500) when the folder is missing; until the widget ships, answer 404 instead.
@@ -40,10 +79,11 @@ def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
-    async def index() -> Response:
+    async def index(request: Request) -> Response:
         page = STATIC_DIR / "index.html"
         if page.is_file():
-            return FileResponse(page, media_type="text/html")
+            facts = _profile_facts(settings_of(request).kestrel_profile)
+            return HTMLResponse(render_demo_page(page.read_text(encoding="utf-8"), facts))
         return HTMLResponse(_PLACEHOLDER)
 
     return router

@@ -30,14 +30,16 @@ def build_router() -> APIRouter:
     )
     async def ready(request: Request) -> JSONResponse:
         assistant = assistant_of(request)
+        # Ready or not, so a deployer's probe or dashboard sees it from the first check.
+        unverified = {"unverified": request.app.state.unverified_facts} if request.app.state.unverified_facts else {}
         if assistant.is_ready and assistant.store_reachable():
-            return JSONResponse({"status": "ready"})
+            return JSONResponse({"status": "ready", **unverified})
         status = assistant.state.value if not assistant.is_ready else "store_unreachable"
         detail = assistant.load_error and "model failed to load"
         body: Dict[str, Any] = {"status": status}
         if detail:
             body["detail"] = detail
-        return JSONResponse(body, status_code=503, headers={"Retry-After": "10"})
+        return JSONResponse({**body, **unverified}, status_code=503, headers={"Retry-After": "10"})
 
     @router.get(
         "/metrics",

@@ -105,6 +105,12 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str = Field(..., description="`ready`, `loading` or `failed`", example="ready")
     detail: Optional[str] = None
+    unverified: Optional[List[str]] = Field(
+        None,
+        description="Facts (numbers, addresses, hours) marked unverified in the resource files and not yet "
+        "confirmed by the deployer in CONFIRMED_FACTS; absent when there are none",
+        example=["kent.police_online_report_url"],
+    )
 
 
 # ---- requests ---------------------------------------------------------------------------------------

@@ -5,14 +5,29 @@ Names are the environment variables themselves (case-insensitive), so the README
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import re
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, List, Literal, Optional
 
 from pydantic import BaseSettings, Field, SecretStr, validator
 
+from actions.facts import load_facts
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+logger = logging.getLogger(__name__)
+
+UNCONFIRMED_IN_PRODUCTION = (
+    "KESTREL_MODE=production, but these facts are marked unverified and not confirmed: {keys}. People "
+    "would be given them as checked. Check each on the organisation's own site, correct "
+    "resources/ if needed, then list it in CONFIRMED_FACTS (comma-separated)."
+)
+
+
+class UnconfirmedFacts(RuntimeError):
+    """Production mode with unverified facts the deployer has not confirmed."""
 
 
 def latest_model(models_dir: Path) -> Optional[Path]:
@@ -33,6 +48,11 @@ class Settings(BaseSettings):
     rate_limit_per_conversation: int = Field(default=30, ge=1, description="messages per minute per conversation")
     admin_token: Optional[str] = None
     kestrel_profile: str = "uk"
+    # "production" refuses to start while a fact marked unverified in resources/ is not in CONFIRMED_FACTS;
+    # "development" runs anyway and says which (log and /ready).
+    kestrel_mode: Literal["development", "production"] = "development"
+    # Comma-separated: services.nspcc,kent.police_online_report_url. Each is a fact the deployer has checked.
+    confirmed_facts: List[str] = Field(default_factory=list)
     # A .tar.gz, or a directory whose newest .tar.gz is used. Unset: newest model in ./models.
     model_path: Optional[Path] = None
     action_endpoint_url: Optional[str] = None
@@ -77,7 +97,7 @@ class Settings(BaseSettings):
         @classmethod
         def parse_env_var(cls, field_name: str, raw_val: str) -> Any:
             # A comma list is friendlier in .env files and Helm values than the JSON pydantic expects.
-            if field_name == "cors_origins":
+            if field_name in ("cors_origins", "confirmed_facts"):
                 return [item.strip() for item in raw_val.split(",") if item.strip()]
             return cls.json_loads(raw_val)  # type: ignore[attr-defined]
 
@@ -87,6 +107,14 @@ class Settings(BaseSettings):
         if origin != "*" and not origin.startswith(("http://", "https://")):
             raise ValueError(f"CORS origin {origin!r} must start with http:// or https://")
         return origin
+
+    @validator("kestrel_mode", pre=True)
+    def _mode_any_case(cls, mode: Any) -> Any:
+        return mode.strip().lower() if isinstance(mode, str) else mode
+
+    @validator("confirmed_facts", each_item=True)
+    def _fact_key(cls, key: str) -> str:
+        return key.strip()
 
     @validator("redis_url")
     def _redis_url_scheme(cls, url: Optional[str]) -> Optional[str]:
@@ -150,3 +178,29 @@ class Settings(BaseSettings):
     @property
     def retention_seconds(self) -> float:
         return self.retention_minutes * 60
+
+    def unconfirmed_facts(self) -> List[str]:
+        """Facts the profile's resources mark unverified that CONFIRMED_FACTS does not list."""
+        confirmed = set(self.confirmed_facts)
+        return [key for key in load_facts(self.kestrel_profile).unverified() if key not in confirmed]
+
+
+def check_facts(settings: Settings) -> List[str]:
+    """Log which facts are still unverified and return them; in production, refuse instead.
+
+    Only the items' keys are logged: they name resource entries, never anything a person wrote.
+    """
+    flagged = load_facts(settings.kestrel_profile).unverified()
+    unconfirmed = settings.unconfirmed_facts()
+    if unconfirmed and settings.kestrel_mode == "production":
+        raise UnconfirmedFacts(UNCONFIRMED_IN_PRODUCTION.format(keys=", ".join(unconfirmed)))
+    if unconfirmed:
+        logger.warning(
+            "UNVERIFIED FACTS in use, shown to people as if checked: %s. Check each, then list it in "
+            "CONFIRMED_FACTS; KESTREL_MODE=production will not start until then.", ", ".join(unconfirmed)
+        )
+    stray = [key for key in settings.confirmed_facts if key not in flagged]
+    if stray:
+        # A typo here would leave the real item unconfirmed without anyone noticing why.
+        logger.warning("CONFIRMED_FACTS names items not marked unverified: %s", ", ".join(stray))
+    return unconfirmed

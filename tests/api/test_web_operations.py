@@ -16,6 +16,7 @@ from kestrel_webtest import (
 )
 
 import api.pages as pages
+from actions.facts import load_facts
 from api.assistant import Assistant
 from api.main import create_app
 
@@ -26,7 +27,9 @@ async def test_health_and_ready(client):
     health = await client.get("/health")
     assert health.status_code == 200 and health.json() == {"status": "ok"}
     ready = await client.get("/ready")
-    assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+    unverified = load_facts("uk").unverified()
+    assert ready.status_code == 200
+    assert ready.json() == ({"status": "ready", "unverified": unverified} if unverified else {"status": "ready"})
 
 
 async def test_not_ready_until_the_model_is_loaded():
@@ -52,7 +55,10 @@ async def test_a_model_that_fails_to_load_is_reported(tmp_path):
         assert not await failing.wait_until_ready(timeout=120)
         async with client_for(create_app(make_settings(), assistant=failing)) as c:
             ready = await c.get("/ready")
-            assert ready.status_code == 503 and ready.json() == {"status": "failed", "detail": "model failed to load"}
+            assert ready.status_code == 503
+            assert {k: v for k, v in ready.json().items() if k != "unverified"} == {
+                "status": "failed", "detail": "model failed to load"
+            }
             created = await c.post("/api/v1/conversations")
             assert created.status_code == 503 and "could not be loaded" in created.json()["detail"]
     finally:
