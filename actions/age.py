@@ -61,6 +61,8 @@ _UNDER = re.compile(
     r"|\b(turn|turning)\s*(18|eighteen)\b|\b(i'?m|im|i am) (a )?(minor|kid|child|teen(ager)?)\b"
     r"|\bin (year|yr) ?([7-9]|1[0-3])\b|\bat (secondary|high) school\b|\bin (sixth form|high school|secondary)\b"
 )
+# A pupil in Year 7 to 12 is under 18 (Year 13 may be 18).
+_SCHOOL_YEAR = re.compile(r"\b(year|yr) ?([7-9]|1[0-2])\b")
 _NOT_CHILD = re.compile(r"\b(not|no longer) (a )?(kid|child|minor|teen(ager)?)\b")
 _OVER = re.compile(r"\b(over|above)\s*(18|eighteen)\b|\b18\s*\+|\b(i'?m|im|i am) (an )?(adult|grown ?up)\b|\bat uni(versity)?\b")
 # An answer to the question: a number first ("23. No I haven't paid", "16 ye", "21m").
@@ -93,7 +95,8 @@ def _first_group(pattern: re.Pattern[str], text: str) -> Optional[str]:
     """The first age the pattern finds: the person a message is about is usually named first ("she's 17,
     her boyfriend is 19")."""
     for match in pattern.finditer(text):
-        group = group_for_years(_years(match.group("n")))
+        years = _years(match.group("n")) - (1 if re.search(r"\b(nearly|almost)\b", match.group(0)) else 0)
+        group = group_for_years(years)
         if group:
             return group
     return None
@@ -131,6 +134,8 @@ def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional
     will_be = _WILL_BE.search(text)
     if will_be:
         return group_for_years(_years(will_be.group(2)) - 1)
+    if about_someone_else and _SCHOOL_YEAR.search(text):
+        return UNDER_18
     if not about_someone_else:
         if _NOT_CHILD.search(text) or _OVER.search(text):
             return ADULT

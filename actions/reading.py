@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from actions.age import UNKNOWN, read_age
+from actions.age import ADULT, UNDER_18, UNKNOWN, read_age
 from actions.plan import (
     AGE_QUESTION,
     EMAIL_SCAM,
@@ -53,7 +53,9 @@ QUESTIONS = frozenset({
     "ask_passwords", "ask_new_account", "ask_which_service", "ask_search_removal",
 })
 SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
-# What someone says when they are ready to carry on after the crisis reply.
+# What someone says when they are ready to carry on after the crisis reply (a story or a question only
+# when the classifier is sure of it).
+CLEARLY_MOVING_ON = frozenset({"affirm", "next_step", "thanks", "show_plan", "repeat_step", "ask_human", "greet", "goodbye"})
 MOVING_ON = QUESTIONS | frozenset(SITUATION_BY_INTENT) | {
     "affirm", "next_step", "thanks", "show_plan", "repeat_step", "ask_human", "greet", "goodbye", "tell_age",
 }
@@ -75,18 +77,20 @@ _NOT_PAID = re.compile(
     r"|\bnot (a|one) (penny|cent|pound|quid)\b|\bno,? i (haven'?t|havent|didn'?t|didnt)\b"
 )
 _PAID = re.compile(
-    r"\b(i'?ve|ive|i have|i|we|he|she|they|already|just|and|so|then)\s+(already\s+|just\s+|then\s+|actually\s+)?"
+    r"\b(i'?ve|ive|i have|i|we|he|she|they|already|just|and|so|then|has|have|had|'s|'ve)\s+(already\s+|just\s+|then\s+|actually\s+|been\s+)?"
     r"(paid|payed|transferred|sent (him|her|them) (the )?(money|cash|£|\$|€|\d)|sent (the )?(money|cash|£|\$|€|\d)|gave (him|her|them) (the )?(money|cash|£|\$|€|\d)"
     r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
     r"|\b(sent|paid|payed|gave|transferred)\s+(him|her|them|the guy|that guy|it)?\s*(£|\$|€|\d+ ?(quid|pounds|dollars|euros|k\b|grand))"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
+    r"|\b(been sending|was sending|has sent|have sent|had sent) (\w+ ){0,2}(money|cash|£|\$|€)"
+    r"|\b(paid|payed) (someone|them|him|her|the scammer|the blackmailer)\b"
     r"|\b(on|with|using) (my|his|her|their) (mum|mom|dad|parents?)'?s? (card|bank|account)"
 )
 # The classifier's "already paid" counts only with a verb of paying and a word for money in the message.
 _PAID_VERB = re.compile(r"\b(paid|payed|transferred|bought|gave|sent|handed over|spent|used)\b")
 _MONEY = re.compile(
     r"£|\$|€|\b(money|cash|quid|pounds?|dollars?|euros?|gift ?cards?|vouchers?|bitcoin|crypto|btc|steam cards?|"
-    r"paypal|venmo|revolut|monzo|\d+k?)\b"
+    r"paypal|venmo|revolut|monzo|\d+ ?(k|grand|quid|pounds|dollars|euros))\b"
 )
 # "they'll send it to my mum unless...": a threat, not something already shared.
 _THREAT_ONLY = re.compile(r"\b(will|'ll|ll|gonna|going to|threaten\w*|unless|if i don'?t|if i dont|or else|or (he|she|they)|says? (he|she|they))\b")
@@ -107,13 +111,20 @@ _REFUSES_AGE = re.compile(
 _WHY = re.compile(r"^\W*(why|how come|what for|why (do|does|d) (you|u|it) (need|want|ask|matter)|why\?*)\b")
 # Someone other than the writer: the subject of a helper's message.
 _OTHER_PERSON = re.compile(
-    r"\b(my|our|a|his|her|their|this) (son|daughter|child|kid|boy|girl|teen|teenager|friend|mate|bestie|brother|sister|"
+    r"\b(my|our|a|his|her|their|this) (best |close |little |older |younger |big |eldest |youngest )?(son|daughter|child|kid|boy|girl|teen|teenager|friend|mate|bestie|brother|sister|"
     r"cousin|nephew|niece|grandson|granddaughter|student|pupil|learner|partner|husband|wife|boyfriend|girlfriend|"
-    r"bf|gf|flatmate|colleague|young person|stepson|stepdaughter)\b|\bsomeone i know\b|\b(he|she|they)\b"
+    r"bf|gf|flatmate|colleague|young person|stepson|stepdaughter)s?('s|s')?\b|\bsomeone i know\b|\b(he|she|they)\b"
 )
 _OWN_STORY = re.compile(
-    r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|my (nudes|pics|pictures|photos|video|vid|nude))\b"
+    r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|hacked my|"
+    r"my (\w+ )?(nudes|pics|pictures|photos|video|vid|nude|snaps))\b|\bi (accepted|met|added|sent)\b"
     r"|\b(i'?m|im|i am) being\b|\bi (sent|paid|payed|was recorded)\b|\b(send|show|share|post) (it|them|\w+ \w+) to my\b"
+)
+# A friend's or partner's story: "my best mate is getting blackmailed", "threatening to send photos of her".
+_THIRD_PERSON_STORY = re.compile(
+    r"\b(is|'s|has been|got|keeps|keep) (being |getting )?(blackmailed|threatened|sextorted|scammed|extorted|targeted)\b"
+    r"|\b(of (her|him|them)|her (family|mum|mom|dad|parents|friends)|his (family|mum|mom|dad|parents|friends))\b"
+    r"|\b(she|he)('s| is| has| was) (being|been|getting|got|paid|sent)\b|\b(he|she) asked me\b"
 )
 _ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
     (TEACHER, re.compile(
@@ -133,9 +144,13 @@ _ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"|\b(i'?m|i am) (a|his|her|their) (parent|mum|mom|dad|father|mother|carer|guardian|nan|gran|grandma|grandad|"
         r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b|\b(foster|adopted) (son|daughter|child)\b"
     )),
+    (OTHER_HELPER, re.compile(
+        r"\b(support worker|social worker|key worker|care worker|care home|youth worker|mentor|counsellor|"
+        r"advocate)\b|\b(asking|writing|here) (about|for|on behalf of) (a|an|my|our|someone)\b|\bon behalf of\b"
+    )),
     (FRIEND, re.compile(
-        r"\b(my|our) (best |close )?(friend|mate|bestie|bro|brother|sister|sis|cousin|flatmate|roommate|housemate|"
-        r"colleague|coworker|partner|husband|wife|boyfriend|girlfriend|bf|gf)\b"
+        r"\b(my|our) (best |close |little |older |younger |big )?(friend|mate|bestie|bro|brother|sister|sis|cousin|"
+        r"flatmate|roommate|housemate|colleague|coworker|partner|husband|wife|boyfriend|girlfriend|bf|gf)('s|s)?\b"
     )),
 ]
 
@@ -236,18 +251,30 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
     role = role_told(text)
     # A teacher's or grandparent's story often reads like the victim's own ("someone is threatening to
     # send a photo of her"): who is telling it decides, unless the message is about "me".
-    tells_for_someone = intent == "helper" or (
-        intent in SITUATION_BY_INTENT and role in (TEACHER, PARENT) and not _OWN_STORY.search(text)
-    )
+    own_story = bool(_OWN_STORY.search(text))
+    if intent == "helper":
+        # The classifier's "helper" for "guy says he hacked my snap and has my pics" is the writer's own story.
+        tells_for_someone = not own_story or role in (TEACHER, PARENT)
+    elif intent in SITUATION_BY_INTENT:
+        tells_for_someone = not own_story and (
+            role in (TEACHER, PARENT, OTHER_HELPER) or (role == FRIEND and bool(_THIRD_PERSON_STORY.search(text)))
+        )
+    else:
+        tells_for_someone = False
     if tells_for_someone and not known.known:
         situation = situation.but(is_helper=True, kind=situation.kind or HELPER)
         news.append("helper")
-    if situation.is_helper and role and situation.role in (None, OTHER_HELPER, FRIEND) and role != situation.role:
+    if situation.is_helper and role and situation.role in (None, OTHER_HELPER, FRIEND) and role != situation.role \
+            and not (role == OTHER_HELPER and situation.role):
         situation = situation.but(role=role)
     answering = state.step == AGE_QUESTION or situation.age_group in (None, UNKNOWN)
     age = read_age(text, answering=answering, about_someone_else=situation.is_helper)
     button_age = parse.entity("age_group")
     group = button_age or age.group
+    if group and situation.is_helper and situation.age_group in (UNDER_18, ADULT) and not button_age \
+            and state.step != AGE_QUESTION and len(text.split()) > 8:
+        # "her boyfriend is 19" in a parent's later message is someone else's age, not a correction.
+        group = None
     if group and group != situation.age_group:
         situation = situation.but(age_group=group)
         news.append("age")
@@ -267,6 +294,9 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
         news.append("not_paid")
         if situation.has_paid:
             situation = situation.but(has_paid=False, kind="money" if situation.kind == PAID else situation.kind)
+    if situation.kind == EMAIL_SCAM and (situation.has_paid or told in ("money", "images", PAID, SHARED)):
+        # Money sent, or a real person with real pictures: more than a scam email.
+        situation = situation.but(kind=PAID if situation.has_paid else "money")
     shared = sharing_told(text)
     if told == SHARED and shared is False:
         told = None
@@ -321,7 +351,10 @@ def interpret(parse: Parse, state: State) -> Reading:
         return reading(DANGER, told=SITUATION_BY_INTENT[also] if also else None,
                        question=parse.runner_up(QUESTIONS))
 
-    if state.last_reply == CRISIS and intent not in MOVING_ON:
+    moving_on = intent in CLEARLY_MOVING_ON or (intent in QUESTIONS and parse.confidence >= 0.5) or (
+        intent in MOVING_ON and parse.confidence >= 0.9
+    )
+    if state.last_reply == CRISIS and not moving_on:
         # Straight after the crisis reply, "idk", "i feel weird", "im in the car" are still the crisis
         # talking: stay with it rather than go back to the plan.
         return reading(CRISIS, question="again")
@@ -341,6 +374,8 @@ def interpret(parse: Parse, state: State) -> Reading:
         told_intent = parse.runner_up(SITUATION_INTENTS)
     if told_intent is not None:
         told = SITUATION_BY_INTENT[told_intent]
+        if told == HELPER and not situation.is_helper:
+            told = state.situation.kind or "money"
         if told == HELPER and state.situation.known and not state.situation.is_helper:
             # The victim doesn't become a helper because one message read that way.
             told = state.situation.kind or "money"
@@ -371,6 +406,9 @@ def interpret(parse: Parse, state: State) -> Reading:
     if intent == "prefer_not_say":
         # "does it matter?" after the age is known is not a refusal to give it.
         return reading(AGE_SKIPPED) if situation.age_group in (None, UNKNOWN) else reading(NOT_UNDERSTOOD)
+    if state.situation.known and any(n in news for n in ("paid", "not_paid", "shared", "not_shared", "pictured_under18")):
+        # "nah i aint paid" read as a plain "no": it is news about the story.
+        return reading(RETOLD, told=situation.kind)
     if "age" in news and situation.known:
         # "she's 14" typed as a reply to anything: an age, whatever the classifier thought.
         return reading(AGE_ANSWER)

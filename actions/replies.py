@@ -23,6 +23,8 @@ from actions.render import render, say
 from actions.steps import ask_age, platform_values, resume, show_overview, show_step, support_services, variant
 
 Events = List[EventType]
+# The crisis reply given a second time running: after it, the plan resumes whatever is said.
+CRISIS_AGAIN = "crisis_again"
 
 
 @dataclass(frozen=True)
@@ -189,10 +191,9 @@ def on_overview(dispatcher: CollectingDispatcher, reading: Reading, state: State
 def on_crisis(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
     situation = reading.situation
     if reading.question == "again":
-        say(dispatcher, "utter_crisis_again")
-        return CRISIS, []
-    crisis = "utter_crisis_helper" if situation.is_helper else "utter_crisis_adult" if situation.age_group == "adult" else "utter_crisis"
-    return CRISIS, _safety_first(dispatcher, reading, state, crisis, "utter_crisis_continue")
+        say(dispatcher, variant("utter_crisis_again", situation))
+        return CRISIS_AGAIN, []
+    return CRISIS, _safety_first(dispatcher, reading, state, variant("utter_crisis", situation), "utter_crisis_continue")
 
 
 def on_danger(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:

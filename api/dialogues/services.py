@@ -102,7 +102,7 @@ def crisis_variants() -> Tuple[str, ...]:
     from actions.render import responses
 
     return tuple(name for name in responses() if name == "utter_crisis" or name.startswith("utter_crisis_") and
-                 name.removeprefix("utter_crisis_") in ("under18", "adult", "unknown", "helper", "again"))
+                 name not in ("utter_crisis_continue", "utter_crisis_urgent"))
 
 
 def missing_for_crisis(text: str) -> List[str]:
