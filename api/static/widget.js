@@ -240,7 +240,9 @@
     '.k-replies{display:flex;flex-wrap:wrap;gap:.5em;margin-top:.6em;max-width:100%}',
     '.k-reply{min-height:2.75em;padding:.45em 1em;border:2px solid var(--k-accent);border-radius:1.4em;background:var(--k-bg);',
     '  color:var(--k-accent);font-weight:600;line-height:1.25;text-align:left;overflow-wrap:anywhere;max-width:100%}',
-    '.k-reply:hover{background:var(--k-bot-bg)}',
+    '.k-reply:not(:disabled):hover{background:var(--k-bot-bg)}',
+    /* replies of earlier steps stay readable as history but cannot be pressed */
+    '.k-reply:disabled{cursor:default;border-style:dashed;border-color:var(--k-border);background:transparent;color:var(--k-muted)}',
 
     /* typing */
     '.k-typing{flex:none;display:flex;align-items:center;gap:.5em;padding:0 1em .5em;color:var(--k-muted);font-size:.9375em}',
@@ -288,6 +290,7 @@
     /* Windows high contrast / forced colours */
     '@media (forced-colors:active){',
     '  .k-bubble,.k-launcher,.k-reply,.k-send,.k-retry,.k-hbtn,.k-error{border:1px solid CanvasText}',
+    '  .k-reply:disabled{color:GrayText;border-color:GrayText}',
     '  :focus-visible{outline-color:Highlight}',
     '}'
   ].join('\n');
@@ -593,8 +596,8 @@
         var group = el('div', { class: 'k-replies', role: 'group', 'aria-label': strings.repliesLabel });
         entry.buttons.forEach(function (b) {
           group.appendChild(el('button', {
-            type: 'button', class: 'k-reply',
-            onclick: function () { sendReply(b); }
+            type: 'button', class: 'k-reply', disabled: !!entry.stale,
+            onclick: function () { if (!entry.stale) sendReply(b); }
           }, [b.title]));
         });
         node.appendChild(group);
@@ -630,13 +633,30 @@
     return out;
   }
 
-  function showBotMessages(messages) {
-    var first = null;
-    messages.forEach(function (m) {
-      var n = addEntry(m);
-      if (!first) first = n;
+  // Quick replies answer the step they came with: pressed later (say step 1's "Done" at step 3) they would
+  // move the plan on by a step the person never saw. So a newer reply retires every earlier button.
+  function retireReplies() {
+    state.transcript.forEach(function (e) {
+      if (e.buttons && e.buttons.length) e.stale = true;
     });
-    if (first) scrollToShow(first);
+    var active = root.activeElement;
+    var hadFocus = !!(active && active.classList && active.classList.contains('k-reply'));
+    Array.prototype.forEach.call(log.querySelectorAll('.k-reply'), function (b) { b.disabled = true; });
+    return hadFocus;
+  }
+
+  function showBotMessages(messages) {
+    if (!messages.length) return;
+    // A disabled button drops focus to the page body, where Escape would no longer leave in the default
+    // mode: put focus somewhere useful inside the widget.
+    var refocus = retireReplies();
+    var nodes = messages.map(addEntry);
+    scrollToShow(nodes[0]);
+    if (refocus) {
+      var fresh = null;
+      nodes.some(function (n) { fresh = n.querySelector('.k-reply'); return !!fresh; });
+      (fresh || input).focus({ preventScroll: true });
+    }
   }
 
   function setTyping(on) {
@@ -1078,7 +1098,7 @@
       return e && (e.from === 'bot' || e.from === 'user' || e.from === 'notice') && typeof e.text === 'string';
     }).map(function (e) {
       return {
-        from: e.from, text: e.text,
+        from: e.from, text: e.text, stale: e.stale === true,
         buttons: Array.isArray(e.buttons) ? e.buttons.filter(function (b) {
           return b && typeof b.title === 'string';
         }).map(function (b) { return { title: b.title, payload: String(b.payload != null ? b.payload : b.title) }; }) : []

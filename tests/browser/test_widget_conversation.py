@@ -38,7 +38,7 @@ def test_launcher_opens_a_dialog_with_the_greeting(page, fake):
     assert len(fake.log()["created"]) == 1
 
 
-def test_typing_indicator_and_quick_replies_that_stay_usable(page, fake):
+def test_typing_indicator_and_quick_replies_of_the_current_step(page, fake):
     page.goto(fake.url("/test"))
     open_widget(page)
     fake.control(delay=1.0)
@@ -56,17 +56,19 @@ def test_typing_indicator_and_quick_replies_that_stay_usable(page, fake):
     age = page.locator(BOT).nth(2).locator(".k-reply")
     expect(age).to_have_text(["Under 18", "18 or over", "I'd rather not say"])
 
-    # An earlier message's buttons still work.
-    page.locator(BOT).first.locator(".k-reply", has_text="Show formatting").click()
-    wait_bots(page, 4)
-    expect(page.locator(BOT).nth(3)).to_contain_text("Paying rarely makes it stop")
-    # and so do the newer ones
+    # The greeting's buttons belong to an earlier step: they stay on screen as history but do nothing.
+    greeting_replies = page.locator(BOT).first.locator(".k-reply")
+    for i in range(3):
+        expect(greeting_replies.nth(i)).to_be_disabled()
+    expect(age.first).to_be_enabled()
+    greeting_replies.nth(1).dispatch_event("click")
     age.first.click()
-    wait_bots(page, 5)
-    expect(page.locator(BOT).nth(4)).to_contain_text("Step 1")
+    wait_bots(page, 4)
+    expect(page.locator(BOT).nth(3)).to_contain_text("Step 1")
+    expect(age.first).to_be_disabled()
     received = fake.log()["received"]
     assert [r["payload"] for r in received] == [
-        "/blackmail_money", "/format", '/tell_age{"age_group":"under_18"}'
+        "/blackmail_money", '/tell_age{"age_group":"under_18"}'
     ], "a button sends its payload, not its title"
 
 
@@ -234,6 +236,27 @@ def test_plan_summary_ticks_and_numbered_lists(page, fake):
     expect(bubble.locator("ul.k-checks > li")).to_have_text(["Don't pay", "Block and report", "Talk to someone you trust"])
     assert bubble.locator("ul.k-checks").evaluate("e => getComputedStyle(e).listStyleType").startswith('"✓')
     expect(bubble.locator("ol > li")).to_have_text(["Don't reply", "Come back here"])
+
+
+def test_a_reply_from_an_earlier_step_cannot_skip_a_step(page, fake):
+    page.goto(fake.url("/test"))
+    open_widget(page)
+    page.locator(".k-reply", has_text="Someone wants money").click()
+    wait_bots(page, 3)
+    # A keyboard user presses a reply: when the next step arrives, focus moves to its reply
+    page.locator(".k-reply", has_text="Under 18").focus()
+    page.keyboard.press("Enter")
+    wait_bots(page, 4)
+    assert page.evaluate("document.activeElement.shadowRoot.activeElement.textContent") == "Done, what's next?"
+    step_one_done = page.locator(BOT).nth(3).locator(".k-reply")
+    send_text(page, "hello")  # the conversation moves on without pressing it
+    wait_bots(page, 5)
+    expect(step_one_done).to_be_disabled()
+    step_one_done.click(force=True)  # a real click on the spot where it is
+    page.wait_for_timeout(500)
+    expect(page.locator(BOT)).to_have_count(5)
+    assert "/next_step" not in [r["payload"] for r in fake.log()["received"]]
+    expect(page.locator(BOT).last.locator(".k-reply")).to_be_enabled()
 
 
 def test_a_double_tap_on_a_quick_reply_sends_it_once(page, fake):

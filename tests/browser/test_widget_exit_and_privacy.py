@@ -112,9 +112,13 @@ def test_persist_session_is_opt_in_and_survives_a_reload(page, fake):
     wait_bots(page, 5)
     assert len(fake.log()["created"]) == 1, "the same conversation carries on after the reload"
     assert fake.log()["received"][-1] == {"conversation_id": ids[0], "text": "still here", "payload": None}
-    # restored buttons still work
-    page.locator(BOT).nth(2).locator(".k-reply", has_text="Under 18").click()
+    # restored buttons work for the latest step only
+    expect(page.locator(BOT).nth(2).locator(".k-reply", has_text="Under 18")).to_be_disabled()
+    page.reload()
+    expect(page.locator(BOT).nth(2).locator(".k-reply", has_text="Under 18")).to_be_disabled()
+    page.locator(BOT).last.locator(".k-reply", has_text="Next").click()
     wait_bots(page, 6)
+    assert fake.log()["received"][-1]["payload"] == "/next_step"
 
     page.get_by_role("button", name="Leave now").click()
     page.wait_for_url(fake.url("/exit"))
