@@ -15,6 +15,9 @@
  *                     closes. Default: nothing is stored on the device at all.
  *   data-escape       "widget" (default): Escape leaves when focus is in the widget;
  *                     "page": Escape anywhere on the page leaves; "off".
+ *   data-shift-exit   "true": pressing Shift three times in a row anywhere on the page leaves
+ *                     (as GOV.UK's "Exit this page"), for sites whose users need Escape for
+ *                     something else. Works alongside data-escape.
  *   data-position     "right" (default) or "left".
  *   data-lang         Language of the widget's own strings ("en" built in; more can be
  *                     registered in window.KestrelWidgetLanguages = {cy: {...}}).
@@ -44,6 +47,8 @@
   var REQUEST_TIMEOUT_MS = 45000;
   var DEFAULT_EXIT_URL = 'https://www.bbc.co.uk/weather';
   var FULLSCREEN_MQ = '(max-width: 600px), (max-height: 560px)';
+  var SHIFT_EXIT_PRESSES = 3;
+  var SHIFT_EXIT_WINDOW_MS = 5000;
 
   /* ------------------------------------------------------------------ strings */
 
@@ -63,6 +68,9 @@
     clear: 'Clear conversation',
     cleared: 'Conversation cleared. What you wrote has been deleted. You can start again.',
     escHint: 'Press Esc to leave this site fast.',
+    shiftHint: 'Press Shift 3 times to leave this site fast.',
+    escShiftHint: 'Press Esc, or Shift 3 times, to leave this site fast.',
+    leaving: 'Loading…', // shown, and used as the tab title, while the exit site loads: says nothing about help
     conversationLabel: 'Conversation',
     inputLabel: 'Type your message',
     placeholder: 'Type here…',
@@ -130,6 +138,7 @@
   var escapeMode = String(opt('escape', 'escape', 'widget')).toLowerCase();
   var position = String(opt('position', 'position', 'right')).toLowerCase() === 'left' ? 'left' : 'right';
   var openOnLoad = String(opt('open', 'open', '')).toLowerCase() === 'true';
+  var shiftExit = String(opt('shiftExit', 'shiftExit', '')).toLowerCase() === 'true';
 
   var strings = (function buildStrings() {
     var langs = Object.assign({}, LANGUAGES, window.KestrelWidgetLanguages || {});
@@ -286,6 +295,12 @@
     '  .k-panel>*{flex-shrink:0}',
     '  .k-log{flex:none;overflow:visible;min-height:auto}',
     '}',
+
+    /* Shown the moment leaving starts, until the exit site replaces the page. Fixed neutral colours:
+       the deployer's theme could give away which site this was. */
+    '.k-cover{position:fixed;top:0;right:0;bottom:0;left:0;z-index:2147483647;display:flex;align-items:center;',
+    '  justify-content:center;margin:0;background:#ffffff;color:#505a5f;font:1.25em/1.4 system-ui,sans-serif}',
+    '.k-cover:focus{outline:none;box-shadow:none}',
 
     /* Windows high contrast / forced colours */
     '@media (forced-colors:active){',
@@ -550,7 +565,9 @@
   var form = el('form', { class: 'k-form', novalidate: true }, [inputLabel, input, sendBtn]);
   var count = el('div', { class: 'k-count', id: 'k-count', hidden: true });
   var clearBtn = el('button', { type: 'button', class: 'k-clear', text: strings.clear });
-  var hint = el('p', { class: 'k-hint', text: escapeMode === 'off' ? '' : strings.escHint, hidden: escapeMode === 'off' });
+  var hintText = escapeMode === 'off' ? (shiftExit ? strings.shiftHint : '')
+    : (shiftExit ? strings.escShiftHint : strings.escHint);
+  var hint = el('p', { class: 'k-hint', text: hintText, hidden: !hintText });
   var tools = el('div', { class: 'k-tools' }, [clearBtn, hint]);
 
   var panel = el('div', {
@@ -558,9 +575,11 @@
     tabindex: '-1', hidden: true
   }, [header, log, typing, errorBox, form, count, tools, status]);
 
+  var cover = el('div', { class: 'k-cover', role: 'alert', tabindex: '-1', hidden: true, text: strings.leaving });
+
   var wrapper = el('div', {
     class: 'k-root' + (position === 'left' ? ' k-left' : ''), dir: strings.dir === 'rtl' ? 'rtl' : 'ltr'
-  }, [launcher, panel]);
+  }, [launcher, panel, cover]);
   root.appendChild(wrapper);
 
   /* ------------------------------------------------------------------ rendering */
@@ -978,11 +997,45 @@
     }
   }
 
+  // What blankPage() changed, so that a page restored from the back/forward cache can be put back.
+  var blanked = null;
+
+  // The exit site can take seconds to answer, and until it does this page (its title, its content) stays
+  // on screen for anyone looking over a shoulder: hide it all at once, before navigating.
+  function blankPage() {
+    if (blanked) return;
+    blanked = { title: document.title, hidden: [] };
+    cover.hidden = false;
+    var body = document.body;
+    if (body) {
+      Array.prototype.forEach.call(body.children, function (n) {
+        if (n === host || !n.style) return;
+        blanked.hidden.push([n, n.style.getPropertyValue('display'), n.style.getPropertyPriority('display')]);
+        // CSSOM writes, unlike style attributes, are allowed under a strict style-src.
+        n.style.setProperty('display', 'none', 'important');
+      });
+    }
+    try { document.title = strings.leaving; } catch (e) { /* no <head>: nothing to hide */ }
+    try { cover.focus({ preventScroll: true }); } catch (e) { /* ignore */ }
+  }
+
+  function unblankPage() {
+    if (!blanked) return;
+    blanked.hidden.forEach(function (saved) {
+      if (saved[1]) saved[0].style.setProperty('display', saved[1], saved[2]);
+      else saved[0].style.removeProperty('display');
+    });
+    try { document.title = blanked.title; } catch (e) { /* ignore */ }
+    cover.hidden = true;
+    blanked = null;
+  }
+
   function leave() {
     if (leaving) return;
+    leaving = true;
+    try { blankPage(); } catch (e) { /* leaving matters more than hiding */ }
     var id = state.id;
     stopEverything();
-    leaving = true;
     // 1. ask the server to delete the conversation; keepalive lets it outlive this page
     deleteOnServer(id, true);
     // 2. forget everything here
@@ -1050,14 +1103,59 @@
     else if (!e.shiftKey && (active === lastItem || idx === -1)) { e.preventDefault(); first.focus(); }
   });
 
-  // Escape = quick exit. Capture phase on window, so a host page handler cannot swallow it.
+  function isEscape(e) {
+    return e.key === 'Escape' || e.key === 'Esc';
+  }
+
+  var shiftPresses = 0;
+  var shiftTimer = null;
+
+  // True when this keydown completes the Shift-three-times exit. Any other key in between starts the count
+  // again, so typing capitals never adds up to an exit.
+  function shiftExitPressed(e) {
+    if (!shiftExit) return false;
+    if (e.key !== 'Shift' || e.ctrlKey || e.altKey || e.metaKey || e.isComposing) {
+      shiftPresses = 0;
+      return false;
+    }
+    if (e.repeat) return false; // holding Shift down is one press
+    shiftPresses += 1;
+    clearTimeout(shiftTimer);
+    shiftTimer = setTimeout(function () { shiftPresses = 0; }, SHIFT_EXIT_WINDOW_MS);
+    if (shiftPresses < SHIFT_EXIT_PRESSES) return false;
+    shiftPresses = 0;
+    return true;
+  }
+
+  // Capture phase on window, so a host page handler cannot swallow the exit keys.
   window.addEventListener('keydown', function (e) {
-    if (e.key !== 'Escape' && e.key !== 'Esc') return;
-    if (e.isComposing || escapeMode === 'off') return;
+    if (leaving) {
+      // The browser takes Escape as "Stop": a second press (people in a hurry press it again) would cancel
+      // the navigation away and leave them on this page.
+      if (isEscape(e)) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+      }
+      return;
+    }
+    if (shiftExitPressed(e)) {
+      leave();
+      return;
+    }
+    if (!isEscape(e) || e.isComposing || escapeMode === 'off') return;
     var inWidget = typeof e.composedPath === 'function' && e.composedPath().indexOf(host) !== -1;
     if (escapeMode === 'page' || inWidget) {
       e.preventDefault();
+      e.stopImmediatePropagation();
       leave();
+    }
+  }, true);
+
+  // The host page should not act on the Escape that started leaving either (e.g. by closing its own modal).
+  window.addEventListener('keyup', function (e) {
+    if (leaving && isEscape(e)) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
     }
   }, true);
 
@@ -1076,10 +1174,12 @@
     else if (mq.addListener) mq.addListener(updateModal);
   }
 
-  // If the page is restored from the back/forward cache after leaving, show nothing of the chat.
+  // If the page is restored from the back/forward cache after leaving, show the page again but nothing of
+  // the chat.
   window.addEventListener('pageshow', function (e) {
     if (e.persisted && leaving) {
       leaving = false;
+      unblankPage();
       state.open = false;
       panel.hidden = true;
       launcher.hidden = false;

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import os
 import secrets
 import threading
 from pathlib import Path
@@ -23,7 +24,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 ROOT = Path(__file__).resolve().parents[2]
-STATIC = ROOT / "api" / "static"
+# KESTREL_TEST_STATIC_DIR runs the tests against another copy of the widget (say, an older release).
+STATIC = Path(os.environ.get("KESTREL_TEST_STATIC_DIR") or ROOT / "api" / "static")
 HERE = Path(__file__).resolve().parent
 
 STRICT_CSP = (
@@ -247,6 +249,20 @@ def before_page() -> HTMLResponse:
 @app.get("/exit", response_class=HTMLResponse)
 def exit_page() -> HTMLResponse:
     return HTMLResponse("<!doctype html><html lang=en><title>Exit</title><h1>Weather forecast</h1>")
+
+
+@app.get("/slow-exit", response_class=HTMLResponse)
+async def slow_exit_page(delay: float = 2.0) -> HTMLResponse:
+    """An exit site that takes a while to answer: the window in which a second Escape (the browser's
+    "Stop") could cancel leaving, and in which the help page must already be blanked."""
+    await asyncio.sleep(min(delay, 10.0))
+    return HTMLResponse("<!doctype html><html lang=en><title>Exit</title><h1>Weather forecast</h1>")
+
+
+@app.get("/no-content")
+def no_content() -> Response:
+    """An exit URL the browser does not navigate to (204): the page that started leaving stays current."""
+    return Response(status_code=204)
 
 
 @app.get("/test-assets/hostile.css")

@@ -94,3 +94,45 @@ def http(method: str, url: str, body: dict | None = None, timeout: float = 10) -
             return e.code, (json.loads(raw) if raw else None)
         except ValueError:
             return e.code, None
+
+
+# ---------------------------------------------------------------- real key and mouse input through CDP
+#
+# Playwright's page.keyboard does not reproduce what Chromium does with an Escape the page leaves alone
+# while a navigation is pending (it stops the navigation); input sent with Input.dispatchKeyEvent does.
+
+_KEYS = {
+    "Escape": {"key": "Escape", "code": "Escape", "windowsVirtualKeyCode": 27, "nativeVirtualKeyCode": 27},
+    "Shift": {"key": "Shift", "code": "ShiftLeft", "windowsVirtualKeyCode": 16, "nativeVirtualKeyCode": 16,
+              "location": 1},
+    "a": {"key": "a", "code": "KeyA", "windowsVirtualKeyCode": 65, "nativeVirtualKeyCode": 65, "text": "a"},
+}
+_SHIFT_MODIFIER = 8
+
+
+def _cdp(page):
+    session = getattr(page, "_kestrel_cdp", None)
+    if session is None:
+        session = page.context.new_cdp_session(page)
+        page._kestrel_cdp = session
+    return session
+
+
+def native_key(page, name: str) -> None:
+    """Press and release one key the way a keyboard does (see above)."""
+    key = dict(_KEYS[name])
+    down = {**key, "type": "keyDown" if "text" in key else "rawKeyDown"}
+    if name == "Shift":
+        down["modifiers"] = _SHIFT_MODIFIER
+    up = {k: v for k, v in key.items() if k != "text"}
+    _cdp(page).send("Input.dispatchKeyEvent", down)
+    _cdp(page).send("Input.dispatchKeyEvent", {**up, "type": "keyUp"})
+
+
+def native_click(page, locator) -> None:
+    """A real mouse click, which (unlike locator.click) does not wait for the navigation it starts."""
+    box = locator.bounding_box()
+    assert box, "the element is on screen"
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for kind in ("mousePressed", "mouseReleased"):
+        _cdp(page).send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1})
