@@ -342,14 +342,13 @@ def interpret(parse: Parse, state: State) -> Reading:
     def reading(act: str, **kwargs: Any) -> Reading:
         return Reading(act, situation, news=tuple(news), platforms=platforms, **kwargs)
 
-    if intent == "crisis":
+    if intent in ("crisis", "danger_now"):
+        # Safety first; a story told in the same breath is kept, so the plan can pick it up after.
         also = parse.runner_up(SITUATION_INTENTS)
-        return reading(CRISIS, told=SITUATION_BY_INTENT[also] if also else None,
-                       question=parse.runner_up(QUESTIONS))
-    if intent == "danger_now":
-        also = parse.runner_up(SITUATION_INTENTS)
-        return reading(DANGER, told=SITUATION_BY_INTENT[also] if also else None,
-                       question=parse.runner_up(QUESTIONS))
+        told = SITUATION_BY_INTENT[also] if also else None
+        if told and not situation.known:
+            situation = situation.but(kind=told)
+        return reading(CRISIS if intent == "crisis" else DANGER, told=told, question=parse.runner_up(QUESTIONS))
 
     moving_on = intent in CLEARLY_MOVING_ON or (intent in QUESTIONS and parse.confidence >= 0.5) or (
         intent in MOVING_ON and parse.confidence >= 0.9
@@ -379,7 +378,8 @@ def interpret(parse: Parse, state: State) -> Reading:
         if told == HELPER and state.situation.known and not state.situation.is_helper:
             # The victim doesn't become a helper because one message read that way.
             told = state.situation.kind or "money"
-        if told == HELPER and not _OTHER_PERSON.search(text) and not state.situation.known:
+        if told == HELPER and not _OTHER_PERSON.search(text) and not state.situation.known and not text.startswith("/"):
+            # "hey, this is awkward to say" is not yet anyone's story (a button press is).
             return reading(OPENING)
         question = parse.intent if parse.intent in QUESTIONS else None
         if state.situation.known and told != state.situation.kind and parse.confidence < CHANGE_CONFIDENCE:

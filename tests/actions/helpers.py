@@ -8,7 +8,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content_rules import problems
 
-SLOTS = ["situation", "is_helper", "has_paid", "age_group", "age", "platform", "payment_method", "amount", "plan_step"]
+SLOTS = [
+    "situation", "is_helper", "has_paid", "age_group", "age", "platform", "payment_method", "amount", "plan_step",
+    "helper_role", "pictured_under18", "is_shared", "reply_kind", "age_asked",
+]
 
 
 def tracker(
@@ -18,8 +21,10 @@ def tracker(
     entities: Optional[List[Dict[str, Any]]] = None,
     ranking: Optional[List[Dict[str, Any]]] = None,
     previous_action: Optional[str] = None,
+    channel: Optional[str] = None,
 ) -> Tracker:
-    """A tracker whose latest user message is `intent`, after the bot ran `previous_action`."""
+    """A tracker whose latest user message is `intent` (sent through `channel`), after the bot ran
+    `previous_action`."""
     latest = {
         "intent": {"name": intent, "confidence": 1.0},
         "intent_ranking": ranking or [{"name": intent, "confidence": 1.0}],
@@ -33,7 +38,7 @@ def tracker(
             {"event": "action", "name": previous_action},
             {"event": "action", "name": "action_listen"},
         ]
-    events.append({"event": "user", "text": text, "parse_data": latest})
+    events.append({"event": "user", "text": text, "parse_data": latest, "input_channel": channel})
     values = {name: None for name in SLOTS}
     values.update(slots or {})
     return Tracker("test-user", values, latest, events, False, None, {}, "action_listen")
@@ -65,3 +70,14 @@ async def step_through(action: Action, slots: Dict[str, Any], times: int) -> Lis
         current.update(set_slots)
         seen.append(current["plan_step"])
     return seen
+
+
+async def converse(action: Action, turns: List[Tuple[str, str]], slots: Optional[Dict[str, Any]] = None) -> List[str]:
+    """Several (intent, text) turns, each tracker carrying the slots the last turn set; every reply's text."""
+    current: Dict[str, Any] = dict(slots or {})
+    said = []
+    for intent, text in turns:
+        messages, set_slots = await run(action, tracker(intent, text, slots=current))
+        current.update(set_slots)
+        said.append(texts(messages))
+    return said

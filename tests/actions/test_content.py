@@ -12,7 +12,8 @@ FILLERS = {
     "platform_steps": "Report them, then block.", "platform_name": "Snapchat", "number": "2", "total": "5",
     "title": "Report and block them", "summary_lines": "✓ one", "support_lines": "• Samaritans",
     "service_name": "Samaritans", "audience": "", "contact": "call 116 123", "status": "Open now.",
-    "hours": "any time", "phone": "116 123", "word": "SHOUT", "number_": "85258", "age": "19",
+    "hours": "any time", "phone": "116 123", "word": "SHOUT", "number_": "85258", "label": "under 19",
+    "overview_lines": "1. one",
 }
 
 

@@ -26,9 +26,41 @@ def test_fear_of_parents_is_not_a_crisis(text):
     assert forced_intent(text, "blackmail_money", PATTERNS) is None
 
 
-def test_crisis_probability_over_the_threshold_forces_crisis():
-    assert forced_intent("they want 1k", "blackmail_money", PATTERNS, 0.35, 0.3) == "crisis"
-    assert forced_intent("they want 1k", "blackmail_money", PATTERNS, 0.25, 0.3) is None
+def test_crisis_probability_over_the_threshold_forces_crisis_when_a_crisis_word_is_there():
+    assert forced_intent("i feel so worthless", "blackmail_money", PATTERNS, 0.35, 0.3) == "crisis"
+    assert forced_intent("i feel so worthless", "blackmail_money", PATTERNS, 0.25, 0.3) is None
+    # No word of that kind: the classifier's guess is letters, not meaning.
+    assert forced_intent("they want 1k", "blackmail_money", PATTERNS, 0.35, 0.3) is None
+
+
+@pytest.mark.parametrize(
+    "text, predicted",
+    [
+        ("Thank you dear, you have been very kind.", "crisis"),
+        ("ok. ill think about it", "crisis"),
+        ("He's 15. He's sitting in my office now, very shaken.", "danger_now"),
+    ],
+)
+def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_intent(text, predicted):
+    ranked = [predicted, "thanks", "affirm"]
+    assert forced_intent(text, predicted, PATTERNS, 0.9, 0.3, ranked) == "thanks"
+
+
+@pytest.mark.parametrize(
+    "text", ["my dad would murder me if he saw it", "im dead if my mum sees this", "i could die of embarrassment",
+             "I could kill whoever did this, honestly"],
+)
+def test_idioms_are_neither_crisis_nor_danger(text):
+    assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i took a load of pills", "theres no point anymore", "im thinking of ending it", "i want to unalive myself",
+     "kms", "my friend just messaged me saying he wants to kill himself", "my dad will kill me and i want to die"],
+)
+def test_indirect_and_third_person_disclosures_are_crisis(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) == "crisis"
 
 
 def test_danger_phrases():

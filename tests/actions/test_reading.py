@@ -1,0 +1,189 @@
+"""What a message means in context (actions/reading.py): the parse and the conversation state together."""
+from typing import Any, List, Optional, Tuple
+
+import pytest
+
+from actions.plan import Situation
+from actions.reading import (
+    AGE_ANSWER, AGE_SKIPPED, AGE_WHY, CRISIS, NEXT, NOT_UNDERSTOOD, OPENING, QUESTION, RETOLD, SITUATION,
+    Parse, State, interpret, payment_told, role_told, sharing_told,
+)
+
+VICTIM_IN_PLAN = Situation("money", "under18")
+ASKED_AGE = State(Situation("money", None), step="age", age_asked=1)
+
+
+def parse(intent: str, text: str, ranking: Optional[List[Tuple[str, float]]] = None,
+          entities: Optional[List[Tuple[str, str]]] = None) -> Parse:
+    return Parse(intent, text, tuple(ranking or [(intent, 0.95)]), tuple(entities or []))
+
+
+def read(intent: str, text: str, state: State = State(Situation(None, None)), **kwargs: Any):
+    return interpret(parse(intent, text, **kwargs), state)
+
+
+@pytest.mark.parametrize("text", ["I've not sent her a penny", "nothing paid so far", "i havent paid anything",
+                                  "no i didnt pay him", "not a penny"])
+def test_negated_payment_is_not_a_payment(text):
+    assert payment_told(text.lower()) is False
+    reading = read("already_paid", text)
+    assert reading.act == SITUATION and not reading.situation.has_paid and reading.situation.kind == "money"
+
+
+@pytest.mark.parametrize("text", ["i already sent him 80 on paypal", "ive paid them £50", "he's paid them twice, £80 and £120",
+                                  "i bought £300 of apple gift cards", "my friend has paid someone with his dad's card"])
+def test_told_payments_are_payments(text):
+    assert payment_told(text.lower()) is True
+
+
+@pytest.mark.parametrize("text", ["they sent it to my cousin", "19. sent them like a month ago",
+                                  "does the fact they actually sent it make it worse", "he wants £200 by tonight"])
+def test_pictures_sent_or_money_demanded_are_not_payments(text):
+    assert payment_told(text.lower()) is not True
+    assert not read("already_paid", text).situation.has_paid
+
+
+def test_saying_you_have_not_paid_undoes_an_earlier_guess():
+    state = State(Situation("paid", "adult", has_paid=True), step="evidence")
+    reading = read("ask_should_pay", "No, I haven't paid anything. Should I just pay?", state)
+    assert not reading.situation.has_paid and reading.situation.kind == "money"
+
+
+def test_a_threat_to_post_is_not_a_sharing():
+    assert sharing_told("no he hasnt posted it yet") is False
+    reading = read("images_shared", "they said they'll send it to my mum and my football team")
+    assert not reading.situation.is_shared
+
+
+def test_posted_pictures_are_shared():
+    assert read("images_shared", "they made a group chat with my followers and posted it").situation.is_shared
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("15", "under18"), ("fifteen", "under18"), ("im 16", "under18"), ("23. No I haven't paid", "adult"),
+     ("16 ye", "under18"), ("over", "adult"), ("twenty two", "adult")],
+)
+def test_answers_to_the_age_question(text, expected):
+    reading = read("tell_age", text, ASKED_AGE)
+    assert reading.act == AGE_ANSWER and reading.situation.age_group == expected
+
+
+@pytest.mark.parametrize("intent, text", [("out_of_scope", "none of your business"), ("prefer_not_say", "rather not say"),
+                                          ("deny", "no"), ("gibberish", "not telling")])
+def test_refusals_to_give_an_age_skip_it(intent, text):
+    reading = read(intent, text, ASKED_AGE)
+    assert reading.act == AGE_SKIPPED and reading.situation.age_group == "unknown"
+
+
+def test_why_after_the_age_question_is_answered_once():
+    assert read("out_of_scope", "why do you need that", ASKED_AGE).act == AGE_WHY
+    again = State(ASKED_AGE.situation, step="age", last_reply=AGE_WHY)
+    assert read("prefer_not_say", "why do you need that", again).act == AGE_SKIPPED
+
+
+def test_an_age_told_later_is_still_an_age():
+    state = State(Situation("money", "unknown"), step="overview")
+    assert read("nlu_fallback", "23", state).act == AGE_ANSWER
+
+
+def test_does_it_matter_after_the_age_is_known_keeps_the_age():
+    state = State(Situation("fake", "adult"), step="evidence")
+    reading = read("prefer_not_say", "does it matter that its not actually me", state)
+    assert reading.act == NOT_UNDERSTOOD and reading.situation.age_group == "adult"
+
+
+def test_pictures_taken_under_18_of_someone_now_adult():
+    reading = read("blackmail_money", "I was 16 in the pic but I'm 20 now, he wants money")
+    assert reading.situation.age_group == "adult" and reading.situation.pictured_under18
+
+
+def test_not_a_kid_is_an_adult():
+    assert read("blackmail_money", "I'm not a kid, I'm 25. he wants £300").situation.age_group == "adult"
+
+
+def test_an_opening_that_says_nothing_yet_is_not_a_situation_nor_a_helper():
+    assert read("helper", "hey, this is awkward to say").act == OPENING
+
+
+@pytest.mark.parametrize(
+    "intent, text, role, age",
+    [
+        ("blackmail_images", "I'm a teaching assistant. A Year 9 girl showed me a message threatening to send a photo of her", "teacher", "under18"),
+        ("blackmail_money", "Head of Year 10 here. A boy in my year has just disclosed he's being blackmailed", "teacher", "under18"),
+        ("blackmail_money", "I'm writing on behalf of my grandson who lives with me. He is sixteen. I am 71", "parent", "under18"),
+        ("blackmail_money", "my best mate is getting blackmailed, some scammer recorded him. hes 22", "friend", "adult"),
+        ("helper", "My daughter is 17. Her boyfriend, who is 19, is threatening her", "parent", "under18"),
+    ],
+)
+def test_helpers_are_read_from_who_tells_the_story(intent, text, role, age):
+    reading = read(intent, text)
+    assert reading.situation.is_helper and reading.situation.role == role and reading.situation.age_group == age
+
+
+@pytest.mark.parametrize("intent, text", [
+    ("helper", "guy says he hacked my snap and has my saved pics and will post them"),
+    ("blackmail_money", "I'm 38, married. I accepted a friend request and now they'll send it to my wife"),
+])
+def test_own_stories_with_family_words_are_the_victims(intent, text):
+    assert not read(intent, text).situation.is_helper
+
+
+def test_a_helper_stays_a_helper_when_the_story_goes_on():
+    state = State(Situation("helper", "under18", is_helper=True, role="parent"), step="evidence")
+    reading = read("blackmail_money", "they want £200 and they've got his friends list", state)
+    assert reading.act == RETOLD and reading.situation.is_helper
+
+
+def test_later_ages_of_other_people_do_not_replace_the_childs():
+    state = State(Situation("helper", "under18", is_helper=True, role="parent"), step="evidence")
+    reading = read("partner_threat", "Her boyfriend, who is 19, has been threatening her for weeks now", state)
+    assert reading.situation.age_group == "under18"
+
+
+def test_the_situation_told_again_is_retold_not_new():
+    state = State(VICTIM_IN_PLAN, step="evidence")
+    assert read("blackmail_money", "its on snapchat and he wants 200", state).act == RETOLD
+
+
+def test_an_unsure_retelling_does_not_change_the_story():
+    state = State(Situation("money", "adult"), step="overview")
+    reading = read("partner_threat", "im dead if my mum sees this honestly", state, ranking=[("partner_threat", 0.4)])
+    assert reading.situation.kind == "money"
+
+
+def test_a_question_that_also_tells_the_story_is_the_story():
+    ranking = [("ask_should_pay", 0.5), ("blackmail_money", 0.4)]
+    reading = read("ask_should_pay", "he says hell post my pics if i dont pay, should i?", ranking=ranking)
+    assert reading.act == SITUATION and reading.question == "ask_should_pay"
+
+
+def test_crisis_keeps_the_story_it_was_told_with():
+    ranking = [("crisis", 1.0), ("blackmail_money", 0.6)]
+    reading = read("crisis", "he'll post it and i want to die", ranking=ranking)
+    assert reading.act == CRISIS and reading.told == "money"
+
+
+def test_straight_after_the_crisis_reply_an_unclear_message_stays_with_the_crisis():
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply=CRISIS)
+    assert read("already_paid", "i havent taken any. i dont know", state, ranking=[("already_paid", 0.5)]).act == CRISIS
+    assert read("affirm", "ok lets carry on", state).act == NEXT
+    assert read("ask_delete", "can i delete the chat now", state, ranking=[("ask_delete", 0.7)]).act == QUESTION
+
+
+def test_news_said_as_a_plain_no_is_news():
+    state = State(Situation("money", "under18"), step="evidence")
+    assert read("deny", "nah i aint paid", state).act == RETOLD
+
+
+@pytest.mark.parametrize("text, role", [("i'm a form tutor", "teacher"), ("my 15 year old son", "parent"),
+                                       ("support worker here, asking about an adult i support", "helper"),
+                                       ("my best friends ex", "friend")])
+def test_roles(text, role):
+    assert role_told(text) == role
+
+
+def test_platforms_named_are_all_kept():
+    reading = read("blackmail_money", "met on insta, moved to snap", entities=[("platform", "insta"), ("platform", "snap")])
+    assert reading.platforms == ("insta", "snap")
+

@@ -1,0 +1,327 @@
+"""The one action, turn by turn: what a person reads, and the slots it keeps (actions/turn.py, replies.py)."""
+import datetime as dt
+
+import pytest
+
+from actions import replies
+from actions.plan import SITUATION_BY_INTENT
+from actions.turn import ActionRespond
+from tests.actions.helpers import converse, payloads, run, step_through, texts, tracker
+
+ACTION = ActionRespond()
+AGE_BUTTONS = ['/tell_age{"age_group":"under18"}', '/tell_age{"age_group":"adult"}', "/prefer_not_say"]
+IN_PLAN = {"situation": "money", "age_group": "adult", "plan_step": "police"}
+CRISIS_NUMBERS = ["999", "116 123", "85258", "0800 1111", "0800 068 4141"]
+
+
+async def respond(intent, text, **kwargs):
+    return await run(ACTION, tracker(intent, text, **kwargs))
+
+
+# --- the first reply ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("intent", sorted(SITUATION_BY_INTENT))
+async def test_first_reply_says_dont_pay_and_dont_delete(intent):
+    messages, _ = await respond(intent, "they have a video of me")
+    first = messages[0]["text"].lower()
+    assert "don't pay" in first and "don't delete" in first
+
+
+@pytest.mark.parametrize("intent", sorted(set(SITUATION_BY_INTENT) - {"email_scam"}))
+async def test_asks_age_with_three_buttons_when_age_unknown(intent):
+    messages, slots = await respond(intent, f"/{intent}")
+    assert slots["plan_step"] == "age" and payloads(messages)[-3:] == AGE_BUTTONS
+
+
+async def test_every_urgent_reply_to_the_person_gives_a_crisis_line():
+    for intent in sorted(set(SITUATION_BY_INTENT) - {"email_scam", "helper"}):
+        messages, _ = await respond(intent, "they have a video of me")
+        assert "116 123" in texts(messages), intent
+
+
+async def test_age_in_the_first_message_goes_straight_to_the_whole_plan():
+    messages, slots = await respond("blackmail_money", "im 15 and he wants £50 or he posts my pics")
+    text = texts(messages)
+    assert slots["age_group"] == "under18" and slots["plan_step"] == "overview"
+    for expected in ("Save the evidence", "block them", "adult you trust", "CEOP", "Report Remove", "Childline"):
+        assert expected in text
+    assert "StopNCII" not in text
+
+
+async def test_whole_plan_after_two_turns_for_an_adult():
+    said = await converse(ACTION, [("blackmail_money", "she recorded our video call and wants £500"), ("tell_age", "24")])
+    assert "StopNCII" in said[1] and "101" in said[1] and "CEOP" not in said[1] and "Childline" not in said[1]
+
+
+async def test_email_scam_shows_its_short_plan_without_asking_age():
+    messages, slots = await respond("email_scam", "email says they hacked my webcam")
+    assert slots["plan_step"] == "overview" and "bluff" in texts(messages)
+    assert "Report Fraud" in texts(messages) and "/prefer_not_say" not in payloads(messages)
+
+
+async def test_already_paid_adds_the_bank_step():
+    messages, slots = await respond("already_paid", "i sent him 100 quid on paypal")
+    assert slots["has_paid"] is True and "bank" in texts(messages).lower()
+
+
+async def test_money_demanded_but_not_paid_is_not_paid():
+    messages, slots = await respond("already_paid", "I've not sent her a penny and I'm not going to")
+    assert "has_paid" not in slots and "Paying is what lots of people do" not in texts(messages)
+
+
+async def test_helper_whose_child_paid_keeps_helper_and_paid():
+    ranking = [{"name": "helper", "confidence": 1.0}, {"name": "already_paid", "confidence": 0.6}]
+    messages, slots = await respond("helper", "my son paid them £40", ranking=ranking)
+    assert slots["is_helper"] is True and slots["has_paid"] is True and slots["helper_role"] == "parent"
+    assert "How old is the person" in texts(messages) and "never forward" in texts(messages).lower()
+
+
+async def test_teacher_gets_the_safeguarding_lead_first():
+    said = await converse(ACTION, [("blackmail_images", "I'm a teacher. A pupil in my class is being threatened for more pictures"),
+                                   ("tell_age", "she's 14")])
+    assert "safeguarding lead" in said[0] and "Don't view, copy, print or share" in said[0]
+    assert "1. Tell your designated safeguarding lead" in said[1]
+
+
+async def test_helper_of_an_adult_gets_adult_services_and_their_choice():
+    said = await converse(ACTION, [("helper", "my flatmate is being blackmailed with her nudes"), ("tell_age", "she's 20")])
+    assert "StopNCII" in said[1] and "If they want to" in said[1]
+    assert "Childline" not in said[1] and "CEOP" not in said[1]
+
+
+async def test_shared_first_reply_names_the_take_down_route():
+    messages, _ = await respond("images_shared", "im 15 and theyve posted it on insta")
+    assert "Report Remove" in texts(messages) and "Report each post" in texts(messages)
+
+
+# --- the conversation goes on -------------------------------------------------------------------------
+
+async def test_the_story_told_again_gets_a_line_not_the_urgent_block():
+    slots = {"situation": "money", "age_group": "under18", "plan_step": "evidence"}
+    messages, _ = await respond("blackmail_money", "its on snapchat and he wants 200", slots=slots)
+    assert "Thanks for telling me more" in texts(messages) and "most important things right now" not in texts(messages)
+    assert "say **next** for step 2" in texts(messages)
+
+
+async def test_paying_told_mid_plan_adds_the_bank_step():
+    slots = {"situation": "money", "age_group": "adult", "plan_step": "police"}
+    messages, set_slots = await respond("already_paid", "i paid him 50 quid last week", slots=slots)
+    assert "Don't pay any more" in texts(messages) and set_slots["has_paid"] is True
+
+
+async def test_age_question_is_asked_at_most_twice():
+    said = await converse(ACTION, [
+        ("blackmail_money", "he wants money or he posts my pics"),
+        ("ask_delete", "can i delete the chat"),
+        ("ask_in_trouble", "will i get in trouble"),
+    ])
+    assert "are you under 18" in said[0] and "One quick thing" in said[1]
+    assert "under 18" not in said[2].split("**Your plan**")[0].lower() or "**Your plan**" in said[2]
+    assert "**Your plan**" in said[2]
+
+
+@pytest.mark.parametrize("intent, text", [("affirm", "ok"), ("next_step", "what now?"), ("next_step", "and then?")])
+async def test_acknowledgements_move_on(intent, text):
+    slots = {"situation": "money", "age_group": "under18", "plan_step": "evidence"}
+    _, set_slots = await respond(intent, text, slots=slots)
+    assert set_slots["plan_step"] == "block_report"
+
+
+async def test_show_plan_gives_the_overview_and_keeps_the_place():
+    slots = {"situation": "money", "age_group": "under18", "plan_step": "police"}
+    messages, set_slots = await respond("show_plan", "can you just give me the steps", slots=slots)
+    assert "**Your plan**" in texts(messages) and set_slots["plan_step"] == "police"
+
+
+async def test_the_same_step_is_not_shown_three_times_running():
+    slots = {"situation": "money", "age_group": "under18", "plan_step": "police", "reply_kind": "repeat:police"}
+    messages, _ = await respond("repeat_step", "say that again", slots=slots)
+    assert "**Your plan**" in texts(messages)
+
+
+async def test_under_18_plan_runs_in_order_to_the_end():
+    seen = await step_through(ACTION, {"situation": "money", "age_group": "under18", "plan_step": "overview"}, 7)
+    assert seen == ["evidence", "block_report", "trusted_adult", "police", "removal", "support", "summary"]
+
+
+async def test_paid_plan_has_the_bank_step_after_evidence():
+    seen = await step_through(ACTION, {"situation": "paid", "has_paid": True, "age_group": "adult", "plan_step": "overview"}, 3)
+    assert seen == ["evidence", "bank", "block_report"]
+
+
+async def test_shared_plan_puts_taking_it_down_early():
+    seen = await step_through(ACTION, {"situation": "shared", "is_shared": True, "age_group": "adult", "plan_step": "overview"}, 2)
+    assert seen == ["evidence", "removal"]
+
+
+@pytest.mark.parametrize(
+    "age_group, present, absent",
+    [
+        ("under18", ["CEOP", "isn't anonymous", "adult you trust"], ["StopNCII"]),
+        ("adult", ["101", "your local police force"], ["CEOP"]),
+        ("unknown", ["101", "CEOP"], []),
+    ],
+)
+async def test_police_step_depends_on_age(age_group, present, absent):
+    before = "trusted_adult" if age_group != "adult" else "block_report"
+    messages, _ = await respond("next_step", "next", slots={"situation": "money", "age_group": age_group, "plan_step": before})
+    text = texts(messages)
+    assert "Tell the police" in text and all(p in text for p in present) and not any(a in text for a in absent)
+
+
+@pytest.mark.parametrize(
+    "slots, present, absent",
+    [
+        ({"age_group": "under18"}, ["childline.org.uk/remove", "takeitdown.ncmec.org", "Yoti", "can't stop private messages"], ["stopncii"]),
+        ({"age_group": "adult"}, ["stopncii.org", "0345 6000 459", "not a free number"], ["childline.org.uk/remove"]),
+        ({"age_group": "adult", "pictured_under18": True}, ["takeitdown.ncmec.org", "iwf.org.uk"], ["stopncii"]),
+        ({"age_group": "unknown"}, ["takeitdown.ncmec.org", "stopncii.org"], []),
+    ],
+)
+async def test_removal_step_routes_by_age_in_the_picture(slots, present, absent):
+    messages, _ = await respond("next_step", "next", slots={"situation": "money", "plan_step": "police", **slots})
+    text = texts(messages)
+    assert all(p in text for p in present) and not any(a in text for a in absent)
+    assert "blocked from being shared again" not in text and "never leaves" not in text
+
+
+async def test_support_for_adults_leaves_out_childline():
+    messages, _ = await respond("next_step", "next", slots={"situation": "money", "age_group": "adult", "plan_step": "removal"})
+    assert "116 123" in texts(messages) and "Childline" not in texts(messages)
+
+
+async def test_two_apps_named_get_both_sets_of_steps():
+    slots = {"situation": "money", "age_group": "adult", "plan_step": "evidence"}
+    t = tracker("next_step", "done, it was on insta then snap", slots=slots,
+                entities=[{"entity": "platform", "value": "insta"}, {"entity": "platform", "value": "snap"}])
+    messages, set_slots = await run(ACTION, t)
+    assert "On Instagram:" in texts(messages) and "On Snapchat:" in texts(messages)
+    assert set_slots["platform"] == "insta|snap"
+
+
+# --- questions ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "intent, expected",
+    [
+        ("ask_should_pay", "don't pay"), ("ask_delete", "deactivate"), ("ask_will_they_post", "can't promise"),
+        ("ask_my_fault", "not your fault"), ("ask_bank", "blackmailed into paying"),
+        ("ask_screenshot", "don't capture or keep the pictures"), ("ask_passwords", "two-step verification"),
+        ("ask_new_account", "new accounts"), ("ask_which_service", "stopncii"),
+        ("ask_search_removal", "remove information from google"),
+    ],
+)
+async def test_questions_are_answered_then_the_plan_resumes(intent, expected):
+    messages, _ = await respond(intent, "?", slots=IN_PLAN)
+    assert expected in texts(messages).lower()
+    assert "say **next** for step 4 of 5" in texts(messages)
+
+
+async def test_where_to_report_names_the_police_and_ceop():
+    messages, _ = await respond("ask_how_report", "where do i report this?", slots={"situation": "money", "age_group": "under18", "plan_step": "evidence"})
+    assert "CEOP" in texts(messages) and "The app" in texts(messages)
+
+
+async def test_will_the_police_tell_my_parents_is_honest_for_under_18s():
+    messages, _ = await respond("ask_police_tell_parents", "will the police tell my parents",
+                                slots={"situation": "money", "age_group": "under18", "plan_step": "evidence"})
+    assert "isn't anonymous" in texts(messages) and "may need to talk to other adults" in texts(messages)
+
+
+async def test_questions_have_helper_wording():
+    slots = {"situation": "helper", "is_helper": True, "helper_role": "parent", "age_group": "under18", "plan_step": "evidence"}
+    messages, _ = await respond("ask_tell_adult", "how do i talk to my son about this", slots=slots)
+    assert "Don't take their phone away" in texts(messages)
+    messages, _ = await respond("ask_in_trouble", "will he get in trouble", slots=slots)
+    assert "Telling a parent" not in texts(messages) and "They're the victim" in texts(messages)
+
+
+async def test_question_before_any_story_asks_what_is_happening():
+    messages, _ = await respond("ask_should_pay", "should i pay")
+    assert "what's happening" in texts(messages).lower()
+
+
+async def test_how_to_report_uses_the_platform_named():
+    messages, slots = await respond("ask_how_report", "how do i report on tiktok", entities=[{"entity": "platform", "value": "tiktok"}])
+    assert "On TikTok:" in texts(messages) and slots["platform"] == "tiktok"
+
+
+@pytest.mark.parametrize(
+    "when, open_now",
+    [
+        (dt.datetime(2026, 11, 30, 11, 0, tzinfo=dt.timezone.utc), True),  # Monday 11:00 London
+        (dt.datetime(2026, 11, 30, 17, 0, tzinfo=dt.timezone.utc), False),  # Monday 17:00
+        (dt.datetime(2026, 11, 29, 11, 0, tzinfo=dt.timezone.utc), False),  # Sunday
+        (dt.datetime(2026, 12, 28, 11, 0, tzinfo=dt.timezone.utc), False),  # Boxing Day (substitute) bank holiday
+    ],
+)
+async def test_people_to_talk_to_say_which_are_open(monkeypatch, when, open_now):
+    monkeypatch.setattr(replies, "now", lambda: when)
+    messages, _ = await respond("ask_human", "real person", slots={"age_group": "adult", "situation": "money"})
+    line = next(line for line in texts(messages).splitlines() if "Revenge Porn Helpline" in line)
+    assert ("Open now" in line) is open_now and "not a free number" in line
+
+
+async def test_people_to_talk_to_for_a_helper_of_an_adult():
+    slots = {"situation": "helper", "is_helper": True, "age_group": "adult"}
+    messages, _ = await respond("ask_human", "who can he talk to", slots=slots)
+    assert "Revenge Porn Helpline" in texts(messages) and "Childline" not in texts(messages)
+    assert "Stop It Now" not in texts(messages)
+
+
+# --- safety, small talk and not understanding ---------------------------------------------------------
+
+@pytest.mark.parametrize("plan_step", [None, "age", "evidence", "police", "summary"])
+async def test_crisis_reply_has_every_crisis_line_wherever_it_comes(plan_step):
+    slots = {"situation": "money", "age_group": "under18", "plan_step": plan_step}
+    messages, _ = await respond("crisis", "i want to die", slots=slots)
+    assert all(number in messages[0]["text"] for number in CRISIS_NUMBERS)
+    assert "/affirm" in payloads(messages)
+
+
+async def test_crisis_with_blackmail_in_the_same_message_also_gives_the_urgent_advice():
+    ranking = [{"name": "crisis", "confidence": 1.0}, {"name": "blackmail_money", "confidence": 0.7}]
+    messages, slots = await respond("crisis", "he'll post it and i want to die", ranking=ranking)
+    assert "don't pay" in texts(messages).lower() and "don't delete" in texts(messages).lower()
+    assert slots["situation"] == "money"
+
+
+async def test_crisis_alone_does_not_invent_a_situation():
+    _, slots = await respond("crisis", "i want to die")
+    assert "situation" not in slots and slots["reply_kind"] == "crisis"
+
+
+async def test_crisis_about_someone_else_tells_the_helper_what_to_do():
+    slots = {"situation": "helper", "is_helper": True, "age_group": "under18", "plan_step": "evidence"}
+    messages, _ = await respond("crisis", "my son just said he wants to kill himself", slots=slots)
+    assert "stay with them" in texts(messages) and all(n in texts(messages) for n in CRISIS_NUMBERS)
+
+
+async def test_danger_gives_999_first_and_the_silent_solution():
+    messages, _ = await respond("danger_now", "he is outside my house")
+    assert messages[0]["text"].startswith("**If you're in danger right now, call 999.**")
+    assert "press 55" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("channel, expected", [("rest", "Leave now"), ("socketio", "Leave now"),
+                                               ("whatsapp", "stays in WhatsApp"), ("twilio", "text messages stay")])
+async def test_privacy_line_is_honest_for_each_channel(channel, expected):
+    messages, _ = await respond("bot_challenge", "are you a bot", channel=channel)
+    assert expected in texts(messages) and "Nothing you type is saved" not in texts(messages)
+
+
+async def test_fallback_asks_to_rephrase_then_offers_options():
+    first, slots = await respond("nlu_fallback", "hmm")
+    assert "say it another way" in texts(first)
+    second, _ = await respond("nlu_fallback", "hmm", slots={"reply_kind": slots["reply_kind"]})
+    assert "/ask_human" in payloads(second) and "116 123" in texts(second)
+
+
+async def test_opening_without_a_story_waits_for_it():
+    messages, slots = await respond("opening", "hey, this is awkward to say")
+    assert "Take your time" in texts(messages) and "situation" not in slots and "don't pay" not in texts(messages).lower()
+
+
+async def test_greeting_mid_plan_resumes():
+    messages, _ = await respond("greet", "hi", slots=IN_PLAN)
+    assert "say **next** for step 4" in texts(messages)
