@@ -30,7 +30,9 @@ SITUATION_INTENTS = frozenset(
         "partner_threat", "fake_images", "helper", "crisis", "danger_now",
     }
 )
-CRISIS_ACTION = "action_crisis"
+# The one action records the kind of reply it gave in this slot (actions/turn.py).
+REPLY_KIND_SLOT = "reply_kind"
+CRISIS_REPLIES = frozenset({"crisis", "crisis_again"})
 PLAN_STEP_SLOT = "plan_step"
 # plan_step values become label values: accept only short identifiers or numbers, so a slot that ever
 # held free text could not leak it into /metrics or blow up the number of series.
@@ -93,7 +95,7 @@ class Metrics:
                 intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
                 if intent in SITUATION_INTENTS:
                     self.situations.labels(intent=intent).inc()
-            elif kind == "action" and event.get("name") == CRISIS_ACTION:
+            elif kind == "slot" and event.get("name") == REPLY_KIND_SLOT and event.get("value") in CRISIS_REPLIES:
                 self.crisis_responses.inc()
             elif kind == "slot" and event.get("name") == PLAN_STEP_SLOT:
                 value = event.get("value")

@@ -82,7 +82,7 @@ async def test_metrics_count_situations_crisis_and_plan_steps(client):
     await say(client, conversation_id, text=BLACKMAIL_TEXT)
     replies = await say(client, conversation_id, payload=UNDER18_PAYLOAD)
     for _ in range(12):
-        if "Your plan" in all_text(replies):
+        if "That's the whole plan" in all_text(replies):
             break
         replies = await say(client, conversation_id, payload="/next_step")
     await say(client, conversation_id, text=CRISIS_TEXT)

@@ -65,7 +65,8 @@ def test_turn_metrics_read_only_names_and_safe_values():
         [
             {"event": "user", "text": "private words", "parse_data": {"intent": {"name": "blackmail_money"}}},
             {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}},
-            {"event": "action", "name": "action_crisis"},
+            {"event": "slot", "name": "reply_kind", "value": "crisis"},
+            {"event": "slot", "name": "reply_kind", "value": "question"},
             {"event": "action", "name": "utter_greet"},
             {"event": "slot", "name": "plan_step", "value": "police"},
             {"event": "slot", "name": "plan_step", "value": "free text with spaces"},

@@ -69,10 +69,11 @@ async def test_start_gets_the_greeting_with_an_inline_keyboard(client, channel_a
 async def test_bold_becomes_html_and_the_button_round_trip_advances_the_conversation(client, channel_app, platform, assistant):
     chat = new_chat()
     assert (await deliver(client, telegram_message(chat, BLACKMAIL_TEXT))).status_code == 200
-    messages = await platform.wait_for(sent(chat), count=2)
+    # The urgent advice, the line with someone to talk to, then the age question with its buttons.
+    messages = await platform.wait_for(sent(chat), count=3)
     assert "<b>Don't pay.</b>" in messages[0]["json"]["text"] and "**" not in messages[0]["json"]["text"]
     assert "reply_markup" not in messages[0]["json"]
-    under18 = next(b for b in keyboard(messages[1]) if b["text"] == "Under 18")
+    under18 = next(b for b in keyboard(messages[2]) if b["text"] == "Under 18")
 
     press = telegram_callback(chat, under18["callback_data"])
     assert (await deliver(client, press)).status_code == 200
@@ -80,9 +81,9 @@ async def test_bold_becomes_html_and_the_button_round_trip_advances_the_conversa
         lambda r: r["path"].endswith("/answerCallbackQuery")
         and r["json"]["callback_query_id"] == press["callback_query"]["id"]
     )
-    replies = await platform.wait_for(sent(chat), count=5)
+    replies = await platform.wait_for(sent(chat), count=6)
     assert user_texts(assistant, conversation(channel_app, chat)) == [BLACKMAIL_TEXT, UNDER18_PAYLOAD]
-    assert any("Step 1 of 5" in m["json"]["text"] for m in replies[2:])
+    assert any("Your plan" in m["json"]["text"] for m in replies[3:])
 
 
 async def test_crisis_message_gets_the_crisis_numbers_first(client, platform):

@@ -95,7 +95,7 @@ async def test_an_sms_in_crisis_gets_the_numbers_in_the_first_sms(client, platfo
         assert_single_sms(body)
         assert "**" not in body and "•" not in body
     everything = "\n".join(bodies(records))
-    for line in ("Shout: text SHOUT to 85258", "Childline (up to 19): call 0800 1111", "0800 068 4141",
+    for line in ("Shout: text SHOUT to 85258", "Childline (under 19): call 0800 1111", "0800 068 4141",
                  "I'm really glad you told me", "Reply 2 for I want to talk to a person"):
         assert line in everything
 
@@ -117,9 +117,9 @@ async def test_a_numeric_reply_maps_back_to_the_payload(client, channel_app, pla
     assert "Don't pay." in text and "**" not in text
 
     await deliver(client, twilio_params(number, " 1 ", new_sid()))
-    await platform.wait_for(lambda r: sent(number)(r) and "Step 1 of 5" in r["form"]["Body"])
+    await platform.wait_for(lambda r: sent(number)(r) and "Your plan" in r["form"]["Body"])
     assert user_texts(assistant, conversation(channel_app, number)) == [BLACKMAIL_TEXT, UNDER18_PAYLOAD]
-    # After the plan's step 1 ("Reply 1 for Done, next step"), a number out of range is just text.
+    # After the overview ("Reply 1 for Next step"), a number out of range is just text.
     await platform.settle(channel_app)
     await deliver(client, twilio_params(number, "7", new_sid()))
     await platform.settle(channel_app)
@@ -177,13 +177,13 @@ async def test_a_redelivered_message_is_processed_once(client, channel_app, plat
 async def test_whatsapp_through_twilio_keeps_bold_and_long_messages(client, channel_app, platform, assistant):
     number = "whatsapp:" + new_number()
     await deliver(client, twilio_params(number, BLACKMAIL_TEXT, new_sid(), to="whatsapp:" + TWILIO_NUMBER))
-    records = await platform.wait_for(sent(number), count=2)
+    records = await platform.wait_for(sent(number), count=3)
     assert all(r["form"]["From"] == "whatsapp:" + TWILIO_NUMBER for r in records)
     first = records[0]["form"]["Body"]
     assert "*Don't pay.*" in first and len(first) > 160 and "•" in first
-    assert "Reply 1 for Under 18" in records[1]["form"]["Body"]
+    assert "Reply 1 for Under 18" in records[2]["form"]["Body"]
     await deliver(client, twilio_params(number, "1", new_sid(), to="whatsapp:" + TWILIO_NUMBER))
-    await platform.wait_for(sent(number), count=5)
+    await platform.wait_for(sent(number), count=6)
     assert user_texts(assistant, conversation(channel_app, number)) == [BLACKMAIL_TEXT, UNDER18_PAYLOAD]
     # SMS and WhatsApp from the same number are different conversations.
     assert conversation(channel_app, number) != conversation(channel_app, number[len("whatsapp:"):])
