@@ -1,11 +1,16 @@
 """Structured JSON logs that never carry what a person wrote or who they are.
 
-Three layers, because one slip here exposes a victim:
+Four layers, because one slip here exposes a victim:
 1. Our own log calls pass only whitelisted fields (`log_fields`), and conversation ids only as a keyed hash.
 2. Libraries that log user text at debug level (Rasa, uvicorn's access log with ids in URLs) are capped or
    silenced, whatever LOG_LEVEL says.
 3. A redaction filter replaces, in every record, the text and conversation id of the turn being handled
    (kept in a context variable), in case some library puts them in an error message.
+4. Python warnings are logged by category and source line only: Rasa quotes a whole message that starts with
+   "/" in a UserWarning, and by default warnings are printed straight to stderr, past all of the above.
+
+Every record is kept, however often it repeats: a flood of rejected requests is exactly what an operator
+needs to see, so Rasa's RepeatedLogFilter is never allowed onto the service's handler.
 """
 from __future__ import annotations
 
@@ -17,8 +22,9 @@ import json
 import logging
 import secrets
 import sys
+import warnings
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, MutableMapping, Optional, Tuple
+from typing import Any, Dict, Iterator, MutableMapping, Optional, TextIO, Tuple, Type, Union
 
 import structlog
 
@@ -34,7 +40,7 @@ _sensitive: contextvars.ContextVar[Tuple[str, ...]] = contextvars.ContextVar("ke
 SAFE_FIELDS = frozenset(
     {
         "route", "method", "status", "duration_ms", "conv", "channel", "event", "count", "model",
-        "seconds", "reason", "limit", "pending", "error_type", "origin_allowed",
+        "seconds", "reason", "limit", "pending", "error_type", "origin_allowed", "source",
     }
 )
 
@@ -105,6 +111,64 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+_WARNINGS_LOGGER = "py.warnings"
+
+
+def _source(filename: str, lineno: int) -> str:
+    """Where a warning was raised, without the install prefix (which says nothing useful)."""
+    path = filename.replace("\\", "/")
+    for marker in ("/site-packages/", "/dist-packages/"):
+        if marker in path:
+            path = path.rsplit(marker, 1)[1]
+            break
+    return f"{path}:{lineno}"
+
+
+def _log_warning(
+    message: Union[Warning, str],
+    category: Type[Warning],
+    filename: str,
+    lineno: int,
+    file: Optional[TextIO] = None,
+    line: Optional[str] = None,
+) -> None:
+    """Replacement for warnings.showwarning. The message is left out: it can quote what a person typed
+    (Rasa's "Failed to parse arguments in line '<the whole message>'"), and redaction only knows the text
+    of the turn in progress. Category and source line are enough to find the warning and reproduce it."""
+    logging.getLogger(_WARNINGS_LOGGER).warning(
+        "python warning (text withheld)",
+        extra=log_fields(error_type=category.__name__, source=_source(filename, lineno)),
+    )
+
+
+class WithholdWarningText(logging.Filter):
+    """Warnings that reach logging some other way (logging.captureWarnings, by another library) carry
+    the formatted warning text: withhold it there too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == _WARNINGS_LOGGER and not isinstance(getattr(record, _FIELDS_ATTR, None), dict):
+            record.msg = "python warning (text withheld)"
+            record.args = None
+        return True
+
+
+def _drops_records(log_filter: Any) -> bool:
+    # Matched by name: importing rasa here would load TensorFlow before the model does.
+    return type(log_filter).__name__ == "RepeatedLogFilter"
+
+
+class ServiceHandler(logging.StreamHandler):
+    """The JSON handler. Rasa's configure_logging_and_warnings (run when the model loads) adds a
+    RepeatedLogFilter to every root handler, which drops a record identical to the one before: all but
+    the first of a run of 401s, 404s or 429s, which share one message and differ only in fields."""
+
+    _kestrel = True
+
+    def addFilter(self, filter: Any) -> None:
+        if not _drops_records(filter):
+            super().addFilter(filter)
+
+
 class UvicornLifecycleOnly(logging.Filter):
     """Below WARNING, keep only uvicorn's start/stop lines: its per-connection lines ("WebSocket ...
     [accepted]", "connection open") carry the client's IP address and port, which identify a person."""
@@ -138,12 +202,13 @@ def setup_logging(level: str = "INFO", stream: Any = None) -> None:
     for handler in list(root.handlers):
         if getattr(handler, "_kestrel", False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler._kestrel = True  # type: ignore[attr-defined]
+    handler = ServiceHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(WithholdWarningText())
     handler.addFilter(RedactingFilter())
     root.addHandler(handler)
     root.setLevel(level)
+    warnings.showwarning = _log_warning
 
     numeric = logging.getLevelName(level)
     for name in _CAPPED_LOGGERS:
