@@ -7,6 +7,7 @@ Usage: python -m scripts.evaluate_nlu [model] [holdout.yml ...]
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -16,7 +17,9 @@ from typing import Dict, List, Sequence, Tuple
 import yaml
 
 DEFAULT_MODEL = "models/kestrel.tar.gz"
-DEFAULT_SETS = ("tests/nlu_holdout.yml", "tests/nlu_holdout_blind.yml")
+DEFAULT_SETS = (
+    "tests/nlu_holdout.yml", "tests/nlu_holdout_blind.yml", "tests/nlu_holdout_c.yml", "tests/nlu_holdout_fresh.yml",
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,14 @@ def labelled(path: str) -> List[Tuple[str, str]]:
 
 async def predict(model: str, paths: Sequence[str]) -> Dict[str, List[Prediction]]:
     from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
 
+    # Rasa logs every parsed text at debug level: held-out messages must not be printed, or a blind set
+    # stops being blind the first time someone reads the output.
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
     agent = Agent.load(model)
     results: Dict[str, List[Prediction]] = {}
     for path in paths:
@@ -75,10 +85,17 @@ def report(path: str, rows: List[Prediction]) -> str:
         f"accuracy: {accuracy(rows):.3f}",
         f"crisis recall: {recall(rows, 'crisis'):.3f}",
         f"crisis precision: {precision(rows, 'crisis'):.3f}",
+        f"false crisis: {false_crisis(rows):.3f} of messages that are not crisis",
         f"danger recall: {recall(rows, 'danger_now'):.3f}",
         f"fell back (asked to rephrase): {fallbacks}",
     ]
     return "\n".join(lines)
+
+
+def false_crisis(rows: List[Prediction]) -> float:
+    """Share of messages that are not crisis which got the crisis reply."""
+    others = [r for r in rows if r.gold != "crisis"]
+    return sum(r.predicted == "crisis" for r in others) / len(others) if others else float("nan")
 
 
 def main(argv: List[str]) -> int:
