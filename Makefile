@@ -22,7 +22,7 @@ help:
 	@echo "make test   - install, train if needed, run every test"
 	@echo "make dialogues [URL=http://localhost:8000] - the dialogue scripts in tests/dialogues (docs/dialogue-scripts.md)"
 	@echo "make shell  - talk to the assistant in this terminal (action server + rasa shell)"
-	@echo "make eval   - accuracy on the two held-out sets (tests/nlu_holdout*.yml)"
+	@echo "make eval   - accuracy on the held-out messages (tests/nlu_holdout*.yml) and the blind conversations (tests/conversations/)"
 	@echo "make lint   - rasa data validate, ruff, mypy"
 	@echo "make bench  - speed benchmark (see bench/)"
 	@echo "make telegram-webhook - register the Telegram webhook and its secret (docs/channels.md)"
@@ -90,7 +90,8 @@ test-fast: $(MODEL)
 	@$(PY) -m pytest tests -m "not browser"
 
 eval: $(MODEL)
-	@$(PY) -m scripts.evaluate_nlu $(MODEL) tests/nlu_holdout.yml tests/nlu_holdout_blind.yml 2>/dev/null
+	@$(PY) -m scripts.evaluate_nlu $(MODEL) 2>/dev/null
+	@$(PY) -m scripts.evaluate_conversations tests/conversations/blind_a.yml tests/conversations/blind_b.yml
 
 lint: $(STAMP)
 	@$(RASA) data validate --fail-on-warnings >/tmp/kestrel-validate.log 2>&1 && echo "rasa data validate: clean" || (cat /tmp/kestrel-validate.log; exit 1)

@@ -316,7 +316,7 @@ def _situation_kind(known: Situation, told: str) -> str:
     if known.kind in (None, HELPER):
         return told
     if told in (EMAIL_SCAM, HELPER, PAID, SHARED):
-        return known.kind
+        return known.kind or told
     return told
 
 

@@ -14,12 +14,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.age import UNKNOWN
 from actions.contacts import service_lines
-from actions.plan import AGE_QUESTION, EMAIL_SCAM, OVERVIEW, SUMMARY, Situation, next_step, steps_for
+from actions.plan import AGE_QUESTION, EMAIL_SCAM, SUMMARY, Situation, next_step, steps_for
 from actions.reading import (
     AGE_ANSWER, AGE_SKIPPED, AGE_WHY, BOT, CRISIS, DANGER, DENY, GOODBYE, GREET, HUMAN, NEXT, NOT_UNDERSTOOD,
     OPENING, OUT_OF_SCOPE, OVERVIEW as OVERVIEW_ACT, QUESTION, REPEAT, RETOLD, SITUATION, THANKS, Reading, State,
 )
-from actions.render import render, say
+from actions.render import render, responses, say
 from actions.steps import ask_age, platform_values, resume, show_overview, show_step, support_services, variant
 
 Events = List[EventType]
@@ -59,7 +59,7 @@ def _answer(dispatcher: CollectingDispatcher, question: str, situation: Situatio
     if question == "ask_how_report":
         values = platform_values(context.platform)
         name = variant("utter_answer_ask_how_report_platform" if context.platform else "utter_answer_ask_how_report", situation)
-        say(dispatcher, name, **values)
+        say(dispatcher, name, None, **values)
     elif question == "ask_should_pay" and situation.has_paid:
         say(dispatcher, variant("utter_answer_ask_should_pay_helper_paid" if situation.is_helper else "utter_answer_ask_should_pay_paid", situation))
     else:
@@ -240,16 +240,10 @@ def _simple(name: str, act: str, carry_on: bool = False) -> Callable[..., Tuple[
 
 
 def on_bot(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
-    channel = context.channel if f"utter_privacy_{context.channel}" in _responses() else "web"
+    channel = context.channel if f"utter_privacy_{context.channel}" in responses() else "web"
     say(dispatcher, "utter_answer_bot_challenge")
     say(dispatcher, f"utter_privacy_{channel}")
     return BOT, []
-
-
-def _responses() -> Dict[str, object]:
-    from actions.render import responses
-
-    return responses()
 
 
 def on_not_understood(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:

@@ -1,0 +1,96 @@
+"""Whole conversations as people have them, scored through the REST channel (scripts/evaluate_conversations.py).
+
+The sets in tests/conversations/ were written by people who saw only a description of Kestrel and the facts
+sheet. A change that makes the conversation worse fails here; `make eval` prints the figures.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Dict, List
+
+import pytest
+
+from api.dialogues.concepts import says
+from scripts.evaluate_conversations import Conversation, Result, load, run, score, start_service
+
+FLOORS = {
+    # file: (share of conversations that pass, crisis replies missed at most) — just under the figures
+    # measured on 2026-12-03 (README, Accuracy).
+    "tests/conversations/blind_a.yml": (0.90, 2),
+    "tests/conversations/blind_b.yml": (0.75, 4),
+}
+
+
+def conversation(**overrides: object) -> Conversation:
+    fields: Dict[str, object] = {
+        "id": "T1", "persona": "test", "turns": ["one", "two"], "crisis_turns": [],
+        "must_convey": ["dont_pay"], "must_never": ["bank"],
+    }
+    fields.update(overrides)
+    return Conversation(**fields)  # type: ignore[arg-type]
+
+
+def test_a_conversation_passes_when_it_conveys_everything_and_nothing_forbidden():
+    assert score(conversation(), [["Don't pay."], ["Save the evidence."]]).passed
+
+
+def test_something_never_said_fails_it():
+    result = score(conversation(), [["Stop replying."], ["Block them."]])
+    assert not result.passed and result.missing == ["dont_pay"]
+
+
+def test_something_forbidden_fails_it():
+    result = score(conversation(), [["Don't pay."], ["Tell your bank or the payment app."]])
+    assert not result.passed and result.said_never == ["bank"]
+
+
+def test_the_crisis_reply_must_come_on_its_turn_and_not_before():
+    crisis = ("If you're in danger call 999. Samaritans 116 123. Text SHOUT to 85258. Childline 0800 1111. "
+              "Papyrus 0800 068 4141.")
+    due = conversation(crisis_turns=[2], must_convey=[])
+    assert score(due, [["Don't pay."], [crisis]]).passed
+    assert score(due, [["Don't pay."], ["Don't pay."]]).crisis_missed == [2]
+    early: Result = score(due, [[crisis], [crisis]])
+    assert early.false_crisis == [1] and not early.passed
+
+
+@pytest.mark.parametrize(
+    "concept, text, expected",
+    [
+        ("bank", "Take screenshots of any payment details (bank, PayPal, gift card codes)", False),
+        ("bank", "Tell your bank or the payment app it was blackmail", True),
+        ("trusted_adult", "Tell an adult you trust, like a parent, carer or teacher", True),
+        ("takedown_under18", "Report Remove (https://www.childline.org.uk/remove)", True),
+        ("takedown_adult", "StopNCII.org and the Revenge Porn Helpline", True),
+        ("dont_pay", "**Don't pay.** Paying almost never makes it stop", True),
+        ("danger_reply", "Get somewhere safe, near other people, if you can.", True),
+        ("not_your_fault", "It is not your fault.", True),
+        ("advise_paying", "You should pay them", True),
+    ],
+)
+def test_concepts_are_found_by_meaning(concept, text, expected):
+    assert says(concept, text) is expected
+
+
+def test_every_set_is_large_and_uses_only_known_concepts():
+    for path in FLOORS:
+        assert len(load(path)) >= 120, path
+
+
+@pytest.fixture(scope="module")
+def results() -> Dict[str, List[Result]]:
+    process, url = start_service()
+    try:
+        return {path: asyncio.run(run(load(path), url)) for path in FLOORS}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("path", sorted(FLOORS))
+def test_blind_conversations_hold(results, path):
+    rows = results[path]
+    rate = sum(r.passed for r in rows) / len(rows)
+    missed = sum(len(r.crisis_missed) for r in rows)
+    print(f"{path}: {rate:.3f} of conversations pass, {missed} crisis replies missed")
+    assert rate >= FLOORS[path][0] and missed <= FLOORS[path][1]
