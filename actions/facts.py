@@ -54,6 +54,7 @@ class Service:
     phone: Optional[str] = None
     text_number: Optional[str] = None
     text_word: Optional[str] = None
+    press: Optional[str] = None  # a key to press during a call ("55" for the Silent Solution)
     url: Optional[str] = None
     email: Optional[str] = None
     hours: Dict[str, Any] = field(default_factory=dict)
@@ -129,7 +130,7 @@ class Facts:
         """Flat `{service}_{field}` values for filling response templates."""
         values: Dict[str, str] = {"organisation": self.profile.get("organisation", "Kestrel")}
         for key, svc in self.services.items():
-            for attr in ("name", "phone", "text_number", "text_word", "url", "email"):
+            for attr in ("name", "phone", "text_number", "text_word", "url", "email", "press"):
                 value = getattr(svc, attr)
                 if value:
                     values[f"{key}_{attr}"] = value
@@ -186,6 +187,7 @@ def _service(key: str, raw: Dict[str, Any], deployer_nation: str = DEFAULT_BANK_
         phone=raw.get("phone"),
         text_number=raw.get("text_number"),
         text_word=raw.get("text_word"),
+        press=raw.get("press"),
         url=raw.get("url"),
         email=raw.get("email"),
         hours=hours,

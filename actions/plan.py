@@ -51,6 +51,8 @@ class Situation:
     role: Optional[str] = None
     pictured_under18: bool = False
     is_shared: bool = False
+    country: Optional[str] = None  # where they are, when outside the UK: us, australia, canada, ireland, other
+    fears_outing: bool = False  # afraid of being outed as LGBT+
 
     @property
     def known(self) -> bool:

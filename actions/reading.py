@@ -50,7 +50,7 @@ NOT_UNDERSTOOD = "not_understood"
 QUESTIONS = frozenset({
     "ask_should_pay", "ask_in_trouble", "ask_delete", "ask_how_report", "ask_will_they_post",
     "ask_my_fault", "ask_bank", "ask_police_tell_parents", "ask_screenshot", "ask_tell_adult",
-    "ask_passwords", "ask_new_account", "ask_which_service", "ask_search_removal",
+    "ask_passwords", "ask_new_account", "ask_which_service", "ask_search_removal", "ask_recovery_scam",
 })
 SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
 # What someone says when they are ready to carry on after the crisis reply (a story or a question only
@@ -100,7 +100,7 @@ _NOT_SHARED = re.compile(
 )
 _SHARED = re.compile(
     r"\b(has|have|'s|'ve|already|just|actually)\s+(already\s+|just\s+|actually\s+|now\s+)?(posted|shared|leaked|put (it|them) (up|online)|sent (it|them|the (pics?|video|vid|photos?)) to)\b"
-    r"|\b(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b(?! if| unless| or)"
+    r"|\b(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b(?! if| unless| or|\s+(£|\$|€|\d|money|cash|some money))"
     r"|\b(everyone|people|my (mates|friends)) (has|have) (seen|got) (it|them)\b|\bgoing round (the )?school\b"
 )
 _REFUSES_AGE = re.compile(
@@ -111,9 +111,10 @@ _REFUSES_AGE = re.compile(
 _WHY = re.compile(r"^\W*(why|how come|what for|why (do|does|d) (you|u|it) (need|want|ask|matter)|why\?*)\b")
 # Someone other than the writer: the subject of a helper's message.
 _OTHER_PERSON = re.compile(
-    r"\b(my|our|a|his|her|their|this) (best |close |little |older |younger |big |eldest |youngest )?(son|daughter|child|kid|boy|girl|teen|teenager|friend|mate|bestie|brother|sister|"
+    r"\b(my|our|a|his|her|their|this) (best |close |little |older |younger |big |eldest |youngest )?(\d{1,2}[ -]?(year|yr)s?[ -]?old )?(son|daughter|child|kid|boy|girl|teen|teenager|friend|mate|bestie|brother|sister|"
     r"cousin|nephew|niece|grandson|granddaughter|student|pupil|learner|partner|husband|wife|boyfriend|girlfriend|"
-    r"bf|gf|flatmate|colleague|young person|stepson|stepdaughter)s?('s|s')?\b|\bsomeone i know\b|\b(he|she|they)\b"
+    r"bf|gf|flatmate|colleague|young person|stepson|stepdaughter)s?('s|s')?\b|\bsomeone i know\b|\b(he|she|they|him|her|them)\b"
+    r"|\b(my|our) \d{1,2}[ -]?(year|yr)s?[ -]?old\b"
 )
 _OWN_STORY = re.compile(
     r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|hacked my|"
@@ -126,6 +127,21 @@ _THIRD_PERSON_STORY = re.compile(
     r"|\b(of (her|him|them)|her (family|mum|mom|dad|parents|friends)|his (family|mum|mom|dad|parents|friends))\b"
     r"|\b(she|he)('s| is| has| was) (being|been|getting|got|paid|sent)\b|\b(he|she) asked me\b"
 )
+# Outside the UK: 999 and 101 are UK numbers. Northern Ireland is in the UK.
+_COUNTRIES: List[Tuple[str, re.Pattern[str]]] = [
+    ("us", re.compile(r"\b(i'?m|im|i am|we'?re|we are|live|living|based) (in|from) (the )?(us|usa|u\.s\.?|america|united states|states)\b|\bi'?m american\b")),
+    ("australia", re.compile(r"\b(in|from) (australia|oz|sydney|melbourne|brisbane|perth)\b|\baussie\b")),
+    ("canada", re.compile(r"\b(in|from) (canada|toronto|vancouver|montreal|ontario)\b|\bcanadian\b")),
+    ("ireland", re.compile(r"(?<!northern )\b(in|from) (ireland|the republic|dublin|cork|galway|limerick)\b|\bgarda[ií]?\b")),
+    ("other", re.compile(r"\b(not|don'?t live|dont live) in the uk\b|\boutside (the )?uk\b|\b(i'?m|im|i am|we'?re|live|living) (in|from) "
+                         r"(france|germany|spain|italy|poland|india|pakistan|nigeria|ghana|kenya|south africa|philippines|"
+                         r"netherlands|belgium|sweden|norway|new zealand|singapore|the uae|dubai|brazil|mexico)\b")),
+]
+# Afraid of being outed: a specialist LGBT+ line helps.
+_OUTING = re.compile(
+    r"\b(out me|outing me|outed|not out|isn'?t out|not come out|come out yet|coming out|closeted|in the closet)\b"
+    r"|\b(i'?m|im|i am|he'?s|she'?s|they'?re) (gay|bi|bisexual|trans|queer|lesbian|nonbinary|non-binary)\b|\bgrindr\b"
+)
 _ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
     (TEACHER, re.compile(
         r"\b(i'?m|i am|as|i work as) (a|an|the|his|her|their|deputy|the deputy) (\w+ )?(teacher|dsl|safeguarding lead|head of year|"
@@ -135,7 +151,7 @@ _ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"deputy head|head teacher|headteacher)( \d+)? here\b|\bhead of year \d+\b"
         r"|\b(my|our|a|one of my|one of our) (student|pupil|learner|tutee|form)s?\b"
         r"|\b(boy|girl|student|pupil|child|kid|young person) in (my|our) (year|class|form|school|tutor group|group)\b"
-        r"|\b(at|in) (my|our) (school|class|college|youth club)\b|\bin year \d+\b.{0,60}\b(disclosed|told me)\b"
+        r"|\bin year \d+\b.{0,60}\b(disclosed|told me)\b"
         r"|\b(has|have) (just )?disclosed\b|\b(our|the school'?s?) (dsl|safeguarding lead)\b"
     )),
     (PARENT, re.compile(
@@ -281,11 +297,19 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
     if age.pictured_under18 and not situation.pictured_under18:
         situation = situation.but(pictured_under18=True)
         news.append("pictured_under18")
+    country = next((key for key, pattern in _COUNTRIES if pattern.search(text)), None)
+    if country and country != situation.country:
+        situation = situation.but(country=country)
+        news.append("country")
+    if _OUTING.search(text) and not situation.fears_outing:
+        situation = situation.but(fears_outing=True)
+        news.append("outing")
     paid = payment_told(text)
     told = SITUATION_BY_INTENT.get(intent)
     if told == PAID and paid is False:
         told = None
-    if paid is None and told == PAID and _PAID_VERB.search(text) and _MONEY.search(text):
+    pressed = text.startswith("/")
+    if paid is None and told == PAID and (pressed or (_PAID_VERB.search(text) and _MONEY.search(text))):
         paid = True
     if paid is True and not situation.has_paid:
         situation = situation.but(has_paid=True)
@@ -402,7 +426,9 @@ def interpret(parse: Parse, state: State) -> Reading:
     if intent == "show_plan":
         return reading(OVERVIEW)
     if intent == "tell_age":
-        return reading(AGE_ANSWER) if "age" in news else reading(NOT_UNDERSTOOD)
+        # An age said again ("she's 14" after "a year 9 pupil") is still an answer: the plan for that age.
+        told_age = "age" in news or situation.age_group in (UNDER_18, ADULT) and situation.known
+        return reading(AGE_ANSWER) if told_age else reading(NOT_UNDERSTOOD)
     if intent == "prefer_not_say":
         # "does it matter?" after the age is known is not a refusal to give it.
         return reading(AGE_SKIPPED) if situation.age_group in (None, UNKNOWN) else reading(NOT_UNDERSTOOD)

@@ -20,11 +20,14 @@ from actions.reading import (
     OPENING, OUT_OF_SCOPE, OVERVIEW as OVERVIEW_ACT, QUESTION, REPEAT, RETOLD, SITUATION, THANKS, Reading, State,
 )
 from actions.render import render, responses, say
-from actions.steps import ask_age, platform_values, resume, show_overview, show_step, support_services, variant
+from actions.steps import (
+    ask_age, platform_values, resume, show_overview, show_step, step_text, support_services, variant,
+)
 
 Events = List[EventType]
 # The crisis reply given a second time running: after it, the plan resumes whatever is said.
 CRISIS_AGAIN = "crisis_again"
+SAFETY_REPLIES = (CRISIS, CRISIS_AGAIN, DANGER)
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,17 @@ def _urgent(dispatcher: CollectingDispatcher, reading: Reading) -> None:
         say(dispatcher, variant("utter_urgent_footer", situation))
 
 
+def _situation_lines(dispatcher: CollectingDispatcher, reading: Reading) -> None:
+    """A line for what this message said about where they are or who they are, the first time it is said."""
+    if "country" in reading.news and reading.situation.country:
+        say(dispatcher, f"utter_outside_uk_{reading.situation.country}")
+    if "outing" in reading.news:
+        say(dispatcher, variant("utter_outing", reading.situation))
+
+
 def on_situation(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
     _urgent(dispatcher, reading)
+    _situation_lines(dispatcher, reading)
     if reading.question and reading.question != "ask_should_pay":
         _answer(dispatcher, reading.question, reading.situation, context)
     return SITUATION, _after_news(dispatcher, reading.situation, state)
@@ -116,6 +128,10 @@ def on_retold(dispatcher: CollectingDispatcher, reading: Reading, state: State, 
         _answer(dispatcher, reading.question, situation, context)
     if "age" in reading.news and state.step not in (None, AGE_QUESTION):
         return RETOLD, show_overview(dispatcher, situation, state.step)
+    if "shared" in reading.news and state.step in steps_for(situation) and state.step != "removal":
+        # Already posted: the take-down step matters most, so it comes now; "next" then carries on from
+        # where they were.
+        dispatcher.utter_message(text=step_text("removal", situation, context.platform))
     return RETOLD, _after_news(dispatcher, situation, state)
 
 
@@ -154,6 +170,11 @@ def on_next(dispatcher: CollectingDispatcher, reading: Reading, state: State, co
     if not situation.known:
         say(dispatcher, "utter_ask_situation")
         return NEXT, []
+    if state.last_reply in SAFETY_REPLIES and state.step in steps_for(situation):
+        # "Yes, let's carry on" after the crisis or danger reply: back to the step they were on.
+        return f"step:{state.step}", show_step(dispatcher, state.step, situation, context.platform)
+    if state.step == AGE_QUESTION and state.last_reply in SAFETY_REPLIES:
+        return NEXT, _after_news(dispatcher, situation, state)
     if state.step in (None, AGE_QUESTION):
         if state.step == AGE_QUESTION:
             # Moving on without answering is fine: the plan shows options for every age.
@@ -230,11 +251,14 @@ def on_greet(dispatcher: CollectingDispatcher, reading: Reading, state: State, c
     return GREET, _after_news(dispatcher, reading.situation, state)
 
 
-def _simple(name: str, act: str, carry_on: bool = False) -> Callable[..., Tuple[str, Events]]:
+def _simple(name: str, act: str, carry_on: bool = False, ask_story: bool = False) -> Callable[..., Tuple[str, Events]]:
+    """One response; `carry_on`: then the way back into the plan; `ask_story`: before any story, ask for it."""
     def handler(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
         say(dispatcher, variant(name, reading.situation))
         if carry_on and reading.situation.known and state.step not in (None, AGE_QUESTION, SUMMARY):
             return act, resume(dispatcher, reading.situation, state.step)
+        if ask_story and not reading.situation.known:
+            say(dispatcher, "utter_ask_situation")
         return act, []
     return handler
 
@@ -243,6 +267,8 @@ def on_bot(dispatcher: CollectingDispatcher, reading: Reading, state: State, con
     channel = context.channel if f"utter_privacy_{context.channel}" in responses() else "web"
     say(dispatcher, "utter_answer_bot_challenge")
     say(dispatcher, f"utter_privacy_{channel}")
+    if reading.situation.known and state.step not in (None, AGE_QUESTION, SUMMARY):
+        return BOT, resume(dispatcher, reading.situation, state.step)
     return BOT, []
 
 
@@ -252,6 +278,9 @@ def on_not_understood(dispatcher: CollectingDispatcher, reading: Reading, state:
         return NOT_UNDERSTOOD, []
     if reading.situation.known and state.step not in (None, AGE_QUESTION):
         say(dispatcher, "utter_fallback_in_plan")
+        return NOT_UNDERSTOOD, []
+    if state.step == AGE_QUESTION:
+        say(dispatcher, "utter_fallback_first", buttons=render("utter_age_buttons")["buttons"])
         return NOT_UNDERSTOOD, []
     say(dispatcher, "utter_fallback_first")
     return NOT_UNDERSTOOD, []
@@ -280,13 +309,15 @@ HANDLERS: Dict[str, Handler] = {
     GREET: on_greet,
     OPENING: _simple("utter_opening", OPENING),
     GOODBYE: _simple("utter_goodbye", GOODBYE),
-    THANKS: _simple("utter_answer_thanks", THANKS),
+    THANKS: _simple("utter_answer_thanks", THANKS, carry_on=True),
     DENY: on_deny,
     BOT: on_bot,
-    OUT_OF_SCOPE: _simple("utter_answer_out_of_scope", OUT_OF_SCOPE, carry_on=True),
+    OUT_OF_SCOPE: _simple("utter_answer_out_of_scope", OUT_OF_SCOPE, carry_on=True, ask_story=True),
     NOT_UNDERSTOOD: on_not_understood,
 }
 
 
 def reply(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    if reading.act not in (CRISIS, DANGER, SITUATION):
+        _situation_lines(dispatcher, reading)
     return HANDLERS[reading.act](dispatcher, reading, state, context)

@@ -16,7 +16,7 @@ from actions.render import first_existing, render, say, text_of
 SUPPORT_SERVICES = {
     ("victim", UNDER_18): ["childline", "samaritans", "shout", "papyrus"],
     ("victim", ADULT): ["revenge_porn_helpline", "samaritans", "shout", "papyrus", "victim_support"],
-    ("victim", UNKNOWN): ["childline", "revenge_porn_helpline", "samaritans", "shout", "papyrus"],
+    ("victim", UNKNOWN): ["childline", "revenge_porn_helpline", "samaritans", "shout", "papyrus", "victim_support"],
     ("helper", UNDER_18): ["nspcc", "childline", "samaritans"],
     ("helper", ADULT): ["revenge_porn_helpline", "victim_support", "samaritans"],
     ("helper", UNKNOWN): ["nspcc", "childline", "revenge_porn_helpline", "samaritans"],
@@ -29,7 +29,11 @@ def age_key(situation: Situation) -> str:
 
 def support_services(situation: Situation) -> List[str]:
     who = "victim" if situation.audience == VICTIM else "helper"
-    services = SUPPORT_SERVICES[(who, age_key(situation))]
+    services = list(SUPPORT_SERVICES[(who, age_key(situation))])
+    if situation.kind == "partner":
+        services += ["domestic_abuse_helpline", "mens_advice_line"]
+    if situation.fears_outing:
+        services.append("galop")
     if situation.pictured_under18:
         # The Revenge Porn Helpline is for pictures of adults; under-18 pictures go to the IWF.
         services = [s for s in services if s != "revenge_porn_helpline"]
@@ -83,6 +87,8 @@ def step_text(step: str, situation: Situation, platform: Optional[str]) -> str:
         title=text_of(variant(f"utter_title_{step}", situation)),
     )
     body = text_of(variant(f"utter_step_{step}", situation), **step_values(step, situation, platform))
+    if step == "police" and situation.country:
+        body += "\n" + text_of(f"utter_outside_uk_{situation.country}")
     return f"{header}\n{body}"
 
 

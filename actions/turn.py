@@ -29,6 +29,8 @@ def situation_of(tracker: Tracker) -> Situation:
         role=tracker.get_slot("helper_role"),
         pictured_under18=bool(tracker.get_slot("pictured_under18")),
         is_shared=bool(tracker.get_slot("is_shared")),
+        country=tracker.get_slot("country"),
+        fears_outing=bool(tracker.get_slot("fears_outing")),
     )
 
 
@@ -49,6 +51,8 @@ def situation_events(before: Situation, after: Situation) -> List[EventType]:
         "helper_role": (before.role, after.role),
         "pictured_under18": (before.pictured_under18, after.pictured_under18),
         "is_shared": (before.is_shared, after.is_shared),
+        "country": (before.country, after.country),
+        "fears_outing": (before.fears_outing, after.fears_outing),
     }
     return [SlotSet(name, new) for name, (old, new) in slots.items() if old != new]
 
