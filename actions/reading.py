@@ -127,6 +127,11 @@ _THIRD_PERSON_STORY = re.compile(
     r"|\b(of (her|him|them)|her (family|mum|mom|dad|parents|friends)|his (family|mum|mom|dad|parents|friends))\b"
     r"|\b(she|he)('s| is| has| was) (being|been|getting|got|paid|sent)\b|\b(he|she) asked me\b"
 )
+_RECOVERY_SERVICE = re.compile(
+    r"\b(recover\w*|delet\w*|remov\w*|hack\w*|get (it|them|my \w+) back|lawyer|solicitor|police|officer|company|"
+    r"service|expert|agency|investigator|firm|website|someone|account|guy|they)\b"
+)
+_MONEY_ASKED = re.compile(r"\b(pay|paying|paid|fee|fine|money|charge|cost|costs|£|\$)|£|\$|\b\d+\b")
 # Outside the UK: 999 and 101 are UK numbers. Northern Ireland is in the UK.
 _COUNTRIES: List[Tuple[str, re.Pattern[str]]] = [
     ("us", re.compile(r"\b(i'?m|im|i am|we'?re|we are|live|living|based) (in|from) (the )?(us|usa|u\.s\.?|america|united states|states)\b|\bi'?m american\b")),
@@ -264,6 +269,9 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
     news: List[str] = []
     situation = known
     intent = parse.intent or ""
+    if intent in QUESTIONS and not known.known:
+        # "...what do I do?" after a whole story: the story is what tells who is speaking.
+        intent = parse.runner_up(SITUATION_INTENTS | {"helper"}) or intent
     role = role_told(text)
     # A teacher's or grandparent's story often reads like the victim's own ("someone is threatening to
     # send a photo of her"): who is telling it decides, unless the message is about "me".
@@ -391,6 +399,10 @@ def interpret(parse: Parse, state: State) -> Reading:
             situation = situation.but(age_group=UNKNOWN)
             return reading(AGE_SKIPPED)
 
+    if intent == "ask_recovery_scam" and not (_RECOVERY_SERVICE.search(text) and _MONEY_ASKED.search(text)):
+        # Only an offer to get the pictures back or deleted, for money, is that scam.
+        intent = next((name for name, _ in parse.ranking[1:] if name != "nlu_fallback"), "nlu_fallback")
+        parse = Parse(intent, parse.text, parse.ranking[1:], parse.entities)
     told_intent = _told_situation(parse, news, situation)
     if told_intent is None and intent in QUESTIONS and not situation.known:
         # "he says he'll post my pics if i dont pay, what do i do": a question and a story at once.
