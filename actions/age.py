@@ -34,7 +34,7 @@ _SELF = re.compile(
 )
 # Someone else's: "my son is 15", "she's fourteen", "my stepson (15)", "Year 10 girl, 14", "he turned 18".
 _OTHER = re.compile(
-    rf"\b(son|daughter|child|kid|boy|girl|brother|sister|bro|sis|friend|mate|bestie|cousin|nephew|niece|grandson|"
+    rf"\b(son|daughter|child|kid|boy|girl|lad|lass|player|brother|sister|bro|sis|friend|mate|bestie|cousin|nephew|niece|grandson|"
     rf"granddaughter|stepson|stepdaughter|student|pupil|learner|girlfriend|boyfriend|gf|bf|partner|flatmate|"
     rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+just turned|\s+turned|\s+has just turned)?\s+"
     rf"(only\s+|just\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}"

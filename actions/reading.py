@@ -27,6 +27,7 @@ from actions.plan import (
 
 # What the assistant will do with the message.
 CRISIS = "crisis"
+CRISIS_AGAIN = "crisis_again"  # the crisis reply a second time running
 DANGER = "danger"
 SITUATION = "situation"  # a situation told for the first time: the urgent advice
 RETOLD = "retold"  # more about a situation already known: a short acknowledgement
@@ -75,6 +76,7 @@ _NOT_PAID = re.compile(
     rf"\b{_NEG}\s+(\w+\s+){{0,3}}?(paid|pay|payed|sent|send|given|give|transferred|bought|buy)\b"
     r"|\b(nothing|no money|not (a|one) (penny|cent|pound|thing)|zero|nowt)\b[^.?!]{0,20}\b(paid|sent|given|yet|so far)\b"
     r"|\bnot (a|one) (penny|cent|pound|quid)\b|\bno,? i (haven'?t|havent|didn'?t|didnt)\b"
+    r"|\b(paid|sent|given|transferred) (them |him |her )?(nothing|no money|not a penny|zero|nowt)\b"
 )
 _PAID = re.compile(
     r"\b(i'?ve|ive|i have|i|we|he|she|they|already|just|and|so|then|has|have|had|'s|'ve)\s+(already\s+|just\s+|then\s+|actually\s+|been\s+)?"
@@ -82,7 +84,7 @@ _PAID = re.compile(
     r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
     r"|\b(sent|paid|payed|gave|transferred)\s+(him|her|them|the guy|that guy|it)?\s*(£|\$|€|\d+ ?(quid|pounds|dollars|euros|k\b|grand))"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
-    r"|\b(been sending|was sending|has sent|have sent|had sent) (\w+ ){0,2}(money|cash|£|\$|€)"
+    r"|\b(been sending|was sending|has sent|have sent|had sent) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
     r"|\b(paid|payed) (someone|them|him|her|the scammer|the blackmailer)\b"
     r"|\b(on|with|using) (my|his|her|their) (mum|mom|dad|parents?)'?s? (card|bank|account)"
 )
@@ -101,7 +103,8 @@ _NOT_SHARED = re.compile(
 _SHARED = re.compile(
     r"\b(has|have|'s|'ve|already|just|actually)\s+(already\s+|just\s+|actually\s+|now\s+)?(posted|shared|leaked|put (it|them) (up|online)|sent (it|them|the (pics?|video|vid|photos?)) to)\b"
     r"|\b(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b(?! if| unless| or|\s+(£|\$|€|\d|money|cash|some money))"
-    r"|\b(everyone|people|my (mates|friends)) (has|have) (seen|got) (it|them)\b|\bgoing round (the )?school\b"
+    r"|\b(everyone|people|my (mates|friends)) (has|have) (seen|got) (it|them)\b|\bgoing (round|around)\b"
+    r"|\b(being|been|is being|was) (shared|posted|passed round|spread)\b|\bspread(ing)? (round|around)\b"
 )
 _REFUSES_AGE = re.compile(
     r"\b(rather not|prefer not|not (gonna|going to) (say|tell)|none of (your|ur) (business|concern)|not telling|"
@@ -131,6 +134,10 @@ _RECOVERY_SERVICE = re.compile(
     r"\b(recover\w*|delet\w*|remov\w*|hack\w*|get (it|them|my \w+) back|lawyer|solicitor|police|officer|company|"
     r"service|expert|agency|investigator|firm|website|someone|account|guy|they)\b"
 )
+_BANK_WORDS = re.compile(
+    r"\b(bank|money|refund\w*|pay|paid|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|cash|account|gift ?cards?|"
+    r"steam|apple|google play|vouchers?|crypto|bitcoin|reverse|cancel\w*|dispute|fraud)\b|£|\$"
+)
 _MONEY_ASKED = re.compile(r"\b(pay|paying|paid|fee|fine|money|charge|cost|costs|£|\$)|£|\$|\b\d+\b")
 # Outside the UK: 999 and 101 are UK numbers. Northern Ireland is in the UK.
 _COUNTRIES: List[Tuple[str, re.Pattern[str]]] = [
@@ -149,7 +156,7 @@ _OUTING = re.compile(
 )
 _ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
     (TEACHER, re.compile(
-        r"\b(i'?m|i am|as|i work as) (a|an|the|his|her|their|deputy|the deputy) (\w+ )?(teacher|dsl|safeguarding lead|head of year|"
+        r"\b(i'?m|i am|as|i work as) (a|an|the|his|her|their|deputy|the deputy) (\w+ ){0,2}(teacher|dsl|safeguarding lead|head of year|"
         r"form tutor|tutor|youth worker|school nurse|head ?teacher|pastoral|teaching assistant|ta|senco|"
         r"learning mentor|school counsellor|college tutor|lecturer|coach)\b"
         r"|\b(teacher|dsl|head of year|school nurse|form tutor|tutor|teaching assistant|youth worker|pastoral lead|"
@@ -158,10 +165,11 @@ _ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"|\b(boy|girl|student|pupil|child|kid|young person) in (my|our) (year|class|form|school|tutor group|group)\b"
         r"|\bin year \d+\b.{0,60}\b(disclosed|told me)\b"
         r"|\b(has|have) (just )?disclosed\b|\b(our|the school'?s?) (dsl|safeguarding lead)\b"
+        r"|\b(school office|school receptionist|office staff|work (at|in) (a|the|our) (school|college|academy))\b"
     )),
     (PARENT, re.compile(
         r"\b(my|our) (\d{1,2} ?(year|yr)s? ?old |teenage |little |eldest |youngest |step ?)?"
-        r"(son|daughter|child|kid|boy|girl|teen|teenager|stepson|stepdaughter|grandson|granddaughter)\b"
+        r"(son|daughter|child|kid|boy|girl|lad|lass|teen|teenager|stepson|stepdaughter|grandson|granddaughter)\b"
         r"|\b(i'?m|i am) (a|his|her|their) (parent|mum|mom|dad|father|mother|carer|guardian|nan|gran|grandma|grandad|"
         r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b|\b(foster|adopted) (son|daughter|child)\b"
     )),
@@ -243,7 +251,8 @@ def payment_told(text: str) -> Optional[bool]:
     """True: says they (or the person helped) paid; False: says they haven't; None: says neither."""
     for match in _PAID.finditer(text):
         before = text[max(0, match.start() - 30): match.start()]
-        if not re.search(rf"\b{_NEG}\s+(\w+\s+){{0,3}}$", before + " ") and not _NOT_PAID.search(match.group(0)):
+        around = text[match.start(): match.end() + 20]
+        if not re.search(rf"\b{_NEG}\s+(\w+\s+){{0,3}}$", before + " ") and not _NOT_PAID.search(around):
             return True
     return False if _NOT_PAID.search(text) else None
 
@@ -262,6 +271,29 @@ def role_told(text: str) -> Optional[str]:
     return None
 
 
+# A story in the person's own words, when the classifier did not name one: pictures and a threat.
+_IMAGE_CUE = re.compile(
+    r"\b(pics?|pictures?|photos?|nudes?|naked|video|vid|clip|images?|snaps|recording|recorded|webcam|facetime|video call)\b"
+)
+_THREAT_CUE = re.compile(
+    r"\b(unless|or else|if i (don'?t|dont|do not)|if (he|she|they) (don'?t|dont)|threaten\w*|blackmail\w*|show everyone|"
+    r"send (it|them) to|post (it|them)|leak\w*|expose|going round|posted|shared|demand\w*|extort\w*|"
+    r"wants? (money|£|\$|\d)|asking (me )?for (money|£|\$|\d)|(has|have|got) (a |my )?(\w+ )?(video|pics?|photos?|nudes?) of (me|him|her))\b"
+)
+_MORE_PICTURES = re.compile(r"\b(send|do|make) (more|another|a video|a vid|more pics|more photos)\b|\bmore (pics|pictures|photos|videos|nudes)\b")
+
+
+def story_in_words(text: str) -> Optional[str]:
+    """The situation a message tells by its words alone (pictures and a threat), or None."""
+    if not (_IMAGE_CUE.search(text) and _THREAT_CUE.search(text)):
+        return None
+    if payment_told(text):
+        return "already_paid"
+    if sharing_told(text):
+        return "images_shared"
+    return "blackmail_images" if _MORE_PICTURES.search(text) else "blackmail_money"
+
+
 def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]:
     """Fold what this message says into what we knew: helpers stay helpers, payments stay paid
     unless the person says otherwise, an age told in passing counts."""
@@ -269,9 +301,9 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
     news: List[str] = []
     situation = known
     intent = parse.intent or ""
-    if intent in QUESTIONS and not known.known:
+    if intent not in SITUATION_BY_INTENT and not known.known:
         # "...what do I do?" after a whole story: the story is what tells who is speaking.
-        intent = parse.runner_up(SITUATION_INTENTS | {"helper"}) or intent
+        intent = parse.runner_up(SITUATION_INTENTS | {"helper"}) or story_in_words(text) or intent
     role = role_told(text)
     # A teacher's or grandparent's story often reads like the victim's own ("someone is threatening to
     # send a photo of her"): who is telling it decides, unless the message is about "me".
@@ -374,6 +406,10 @@ def interpret(parse: Parse, state: State) -> Reading:
     def reading(act: str, **kwargs: Any) -> Reading:
         return Reading(act, situation, news=tuple(news), platforms=platforms, **kwargs)
 
+    if intent == "danger_now" and state.last_reply in (CRISIS, CRISIS_AGAIN):
+        # "he's at his house, i'm 20 min away" straight after a crisis: still the crisis, and its reply
+        # says 999 as well.
+        return reading(CRISIS, question="again")
     if intent in ("crisis", "danger_now"):
         # Safety first; a story told in the same breath is kept, so the plan can pick it up after.
         also = parse.runner_up(SITUATION_INTENTS)
@@ -382,10 +418,10 @@ def interpret(parse: Parse, state: State) -> Reading:
             situation = situation.but(kind=told)
         return reading(CRISIS if intent == "crisis" else DANGER, told=told, question=parse.runner_up(QUESTIONS))
 
-    moving_on = intent in CLEARLY_MOVING_ON or (intent in QUESTIONS and parse.confidence >= 0.5) or (
-        intent in MOVING_ON and parse.confidence >= 0.9
+    moving_on = intent in CLEARLY_MOVING_ON or (intent in QUESTIONS and parse.confidence >= 0.3) or (
+        intent in MOVING_ON and parse.confidence >= 0.7
     )
-    if state.last_reply == CRISIS and not moving_on:
+    if state.last_reply in (CRISIS, CRISIS_AGAIN) and not moving_on:
         # Straight after the crisis reply, "idk", "i feel weird", "im in the car" are still the crisis
         # talking: stay with it rather than go back to the plan.
         return reading(CRISIS, question="again")
@@ -399,14 +435,20 @@ def interpret(parse: Parse, state: State) -> Reading:
             situation = situation.but(age_group=UNKNOWN)
             return reading(AGE_SKIPPED)
 
-    if intent == "ask_recovery_scam" and not (_RECOVERY_SERVICE.search(text) and _MONEY_ASKED.search(text)):
-        # Only an offer to get the pictures back or deleted, for money, is that scam.
+    if (intent == "ask_recovery_scam" and not (_RECOVERY_SERVICE.search(text) and _MONEY_ASKED.search(text))) or (
+        intent == "ask_bank" and not _BANK_WORDS.search(text)
+    ):
+        # Only an offer to delete the pictures for money is that scam, and only a message about money asks
+        # about the bank: otherwise the classifier's next guess.
         intent = next((name for name, _ in parse.ranking[1:] if name != "nlu_fallback"), "nlu_fallback")
         parse = Parse(intent, parse.text, parse.ranking[1:], parse.entities)
     told_intent = _told_situation(parse, news, situation)
-    if told_intent is None and intent in QUESTIONS and not situation.known:
+    if told_intent is None and intent in QUESTIONS and not state.situation.known:
         # "he says he'll post my pics if i dont pay, what do i do": a question and a story at once.
         told_intent = parse.runner_up(SITUATION_INTENTS)
+    if told_intent is None and not state.situation.known and intent not in ("tell_age", "prefer_not_say"):
+        # Whatever the classifier made of it, pictures and a threat in one message are a story.
+        told_intent = story_in_words(text)
     if told_intent is not None:
         told = SITUATION_BY_INTENT[told_intent]
         if told == HELPER and not situation.is_helper:
@@ -415,7 +457,8 @@ def interpret(parse: Parse, state: State) -> Reading:
             # The victim doesn't become a helper because one message read that way.
             told = state.situation.kind or "money"
         if told == HELPER and not _OTHER_PERSON.search(text) and not state.situation.known and not text.startswith("/"):
-            # "hey, this is awkward to say" is not yet anyone's story (a button press is).
+            # "hey, this is awkward to say" is not yet anyone's story (a button press is), nor a helper's.
+            situation = state.situation
             return reading(OPENING)
         question = parse.intent if parse.intent in QUESTIONS else None
         if state.situation.known and told != state.situation.kind and parse.confidence < CHANGE_CONFIDENCE:

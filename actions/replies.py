@@ -16,7 +16,7 @@ from actions.age import UNKNOWN
 from actions.contacts import service_lines
 from actions.plan import AGE_QUESTION, EMAIL_SCAM, SUMMARY, Situation, next_step, steps_for
 from actions.reading import (
-    AGE_ANSWER, AGE_SKIPPED, AGE_WHY, BOT, CRISIS, DANGER, DENY, GOODBYE, GREET, HUMAN, NEXT, NOT_UNDERSTOOD,
+    AGE_ANSWER, AGE_SKIPPED, AGE_WHY, BOT, CRISIS, CRISIS_AGAIN, DANGER, DENY, GOODBYE, GREET, HUMAN, NEXT, NOT_UNDERSTOOD,
     OPENING, OUT_OF_SCOPE, OVERVIEW as OVERVIEW_ACT, QUESTION, REPEAT, RETOLD, SITUATION, THANKS, Reading, State,
 )
 from actions.render import render, responses, say
@@ -25,8 +25,6 @@ from actions.steps import (
 )
 
 Events = List[EventType]
-# The crisis reply given a second time running: after it, the plan resumes whatever is said.
-CRISIS_AGAIN = "crisis_again"
 SAFETY_REPLIES = (CRISIS, CRISIS_AGAIN, DANGER)
 
 
@@ -92,6 +90,7 @@ def _situation_lines(dispatcher: CollectingDispatcher, reading: Reading) -> None
     """A line for what this message said about where they are or who they are, the first time it is said."""
     if "country" in reading.news and reading.situation.country:
         say(dispatcher, f"utter_outside_uk_{reading.situation.country}")
+        say(dispatcher, variant("utter_takedown_anywhere", reading.situation))
     if "outing" in reading.news:
         say(dispatcher, variant("utter_outing", reading.situation))
 

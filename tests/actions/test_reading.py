@@ -187,3 +187,31 @@ def test_platforms_named_are_all_kept():
     reading = read("blackmail_money", "met on insta, moved to snap", entities=[("platform", "insta"), ("platform", "snap")])
     assert reading.platforms == ("insta", "snap")
 
+
+
+@pytest.mark.parametrize(
+    "intent, text, told",
+    [
+        ("ask_will_they_post", "now they say they will show everyone if i dont do a video", "images"),
+        ("ask_my_fault", "ive been sending steam gift cards to someone who has a video of me", "paid"),
+        ("nlu_fallback", "Head of Year 11 here. A nude image of one of our boys is going round pupils' phones", "shared"),
+    ],
+)
+def test_a_story_in_the_persons_own_words_is_a_story_whatever_the_classifier_said(intent, text, told):
+    reading = read(intent, text, ranking=[(intent, 0.5)])
+    assert reading.act == SITUATION and reading.situation.kind == told
+
+
+def test_danger_words_straight_after_the_crisis_reply_stay_with_the_crisis():
+    state = State(Situation("helper", "under18", is_helper=True), step="evidence", last_reply=CRISIS)
+    assert read("danger_now", "hes at his house, im 20 mins away", state).act == CRISIS
+
+
+@pytest.mark.parametrize("text, country", [("im in the us and he wants $500", "us"), ("We're in Cork", "ireland"),
+                                          ("I live in Northern Ireland", None), ("im british but living in spain", "other")])
+def test_outside_the_uk(text, country):
+    assert read("blackmail_money", text).situation.country == country
+
+
+def test_fear_of_being_outed():
+    assert read("blackmail_money", "a guy from grindr says he'll out me to my family").situation.fears_outing

@@ -208,11 +208,13 @@ async def test_two_apps_named_get_both_sets_of_steps():
         ("ask_my_fault", "not your fault"), ("ask_bank", "blackmailed into paying"),
         ("ask_screenshot", "don't capture or keep the pictures"), ("ask_passwords", "two-step verification"),
         ("ask_new_account", "new accounts"), ("ask_which_service", "stopncii"),
-        ("ask_search_removal", "remove information from google"),
+        ("ask_search_removal", "remove information from google"), ("ask_recovery_scam", "very likely another scam"),
     ],
 )
 async def test_questions_are_answered_then_the_plan_resumes(intent, expected):
-    messages, _ = await respond(intent, "?", slots=IN_PLAN)
+    # Questions about money or paid deletion are only taken as such when the words are about money.
+    text = {"ask_bank": "can my bank help", "ask_recovery_scam": "a company wants £200 to delete them"}.get(intent, "?")
+    messages, _ = await respond(intent, text, slots=IN_PLAN)
     assert expected in texts(messages).lower()
     assert "say **next** for step 4 of 5" in texts(messages)
 
@@ -234,6 +236,12 @@ async def test_questions_have_helper_wording():
     assert "Don't take their phone away" in texts(messages)
     messages, _ = await respond("ask_in_trouble", "will he get in trouble", slots=slots)
     assert "Telling a parent" not in texts(messages) and "They're the victim" in texts(messages)
+
+
+async def test_bank_question_without_money_words_is_not_a_bank_question():
+    ranking = [{"name": "ask_bank", "confidence": 0.6}, {"name": "ask_how_report", "confidence": 0.3}]
+    messages, _ = await respond("ask_bank", "I found the cybertip site. Is that the right one?", slots=IN_PLAN, ranking=ranking)
+    assert "bank" not in texts(messages).lower()
 
 
 async def test_question_before_any_story_asks_what_is_happening():
