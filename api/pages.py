@@ -1,16 +1,18 @@
-"""The page at `/` and the static folder at `/static` (the widget's files, written in the widget issue).
+"""The page at `/`, the static folder at `/static` (the widget's files), and the help contacts the widget
+shows when the chat itself cannot be reached.
 
 The demo page names helplines, their numbers and age limits. Numbers change, so the page is a template
 filled from the resource file (`{childline_phone}`, `{childline_tel}`, `{childline_under}`), like the
-assistant's own replies, and never typed in.
+assistant's own replies, and never typed in. The widget's help contacts come from the same values.
 """
 from __future__ import annotations
 
 import html
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,6 +21,7 @@ from starlette.types import Scope
 
 from actions.facts import Facts, load_facts
 from api.routing import settings_of
+from api.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Long enough to spare deployers' visitors a download per page view, short enough that a fix reaches
@@ -34,7 +37,7 @@ _PLACEHOLDER = """<!doctype html>
 
 
 @lru_cache(maxsize=None)
-def _profile_facts(profile: str) -> Facts:
+def profile_facts(profile: str) -> Facts:
     return load_facts(profile)
 
 
@@ -50,9 +53,29 @@ def demo_page_values(facts: Facts) -> Dict[str, str]:
     return values
 
 
-def render_demo_page(template: str, facts: Facts) -> str:
-    values = {key: html.escape(value) for key, value in demo_page_values(facts).items()}
-    return template.format_map(values)
+def widget_help(facts: Facts) -> Dict[str, Dict[str, str]]:
+    """The values the widget fills its help lines from (`{childline_phone}`, `{childline_under}`, ...) and
+    whose `*_phone` numbers it turns into tel: links: the same values as the demo page, so the widget
+    never has to carry a number of its own."""
+    values = demo_page_values(facts)
+    return {"values": {key: value for key, value in values.items() if not key.endswith("_tel")}}
+
+
+def widget_help_json(facts: Facts) -> str:
+    return json.dumps(widget_help(facts), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _minutes(value: float) -> str:
+    return f"{value:g} minute" + ("" if value == 1 else "s")
+
+
+def render_demo_page(template: str, facts: Facts, retention_minutes: Optional[float] = None) -> str:
+    """The demo page, with `{widget_help}` (for the widget's data-help attribute) and `{retention}` (how
+    long an idle conversation is kept on the server) as well as every service value."""
+    if retention_minutes is None:
+        retention_minutes = Settings.__fields__["retention_minutes"].default
+    raw = {**demo_page_values(facts), "widget_help": widget_help_json(facts), "retention": _minutes(retention_minutes)}
+    return template.format_map({key: html.escape(value) for key, value in raw.items()})
 
 
 class CachedStaticFiles(StaticFiles):
@@ -82,8 +105,9 @@ def build_router() -> APIRouter:
     async def index(request: Request) -> Response:
         page = STATIC_DIR / "index.html"
         if page.is_file():
-            facts = _profile_facts(settings_of(request).kestrel_profile)
-            return HTMLResponse(render_demo_page(page.read_text(encoding="utf-8"), facts))
+            settings = settings_of(request)
+            facts = profile_facts(settings.kestrel_profile)
+            return HTMLResponse(render_demo_page(page.read_text(encoding="utf-8"), facts, settings.retention_minutes))
         return HTMLResponse(_PLACEHOLDER)
 
     return router

@@ -1,20 +1,31 @@
-"""The web API, `/api/v1`: create a conversation, send it messages, delete it."""
+"""The web API, `/api/v1`: create a conversation, send it messages, delete it; the widget's help contacts."""
 
 from typing import Any, Dict, List
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
+from api import pages
 from api.assistant import ConversationNotFound
 from api.conversations import new_conversation_id
 from api.errors import responses
-from api.routing import JsonRoute, assistant_of, client_ip, limits_of
+from api.routing import JsonRoute, assistant_of, client_ip, limits_of, settings_of
 from api.schemas import ConversationCreated, MessagesResponse
 
 GREETING_PAYLOAD = "/greet"
 _MESSAGE_KEYS = ("text", "buttons", "image", "attachment", "custom")
 
 ConversationId = Path(..., description="The id returned when the conversation was created")
+
+
+class HelpContacts(BaseModel):
+    values: Dict[str, str] = Field(
+        ...,
+        description="`{service}_{field}` values from the resource file (name, phone, text_number, text_word, "
+        "url, email, hours; `_under` is the first age a service no longer takes), as in the assistant's replies.",
+        example={"childline_name": "Childline", "childline_phone": "0800 1111", "childline_under": "19"},
+    )
 
 
 def to_api_messages(replies: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -80,5 +91,19 @@ def build_router(models: Dict[str, type]) -> APIRouter:
         if not await assistant_of(request).delete(conversation_id):
             raise ConversationNotFound(conversation_id)
         return Response(status_code=204)
+
+    @router.get(
+        "/help-contacts",
+        response_model=HelpContacts,
+        summary="Help contacts for the website widget",
+        description="Who to call and for whom, from the deployer's resource file. The widget fetches this "
+        "when it loads, so that it can still point someone to a person if the chat later fails.",
+    )
+    async def help_contacts(request: Request) -> JSONResponse:
+        # Not rate limited and cacheable: public facts that every page view of a deployer's site may ask for.
+        facts = pages.profile_facts(settings_of(request).kestrel_profile)
+        return JSONResponse(
+            pages.widget_help(facts), headers={"Cache-Control": f"public, max-age={pages.STATIC_MAX_AGE}"}
+        )
 
     return router

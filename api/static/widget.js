@@ -23,7 +23,10 @@
  *                     registered in window.KestrelWidgetLanguages = {cy: {...}}).
  *   data-strings      JSON object overriding any of the strings below.
  *   data-open         "true" opens the panel when the page loads.
- * Any element on the page with a data-kestrel-open attribute opens the chat when clicked.
+ *   data-help         JSON {"values": {...}} with the help contacts shown if the chat fails, the same
+ *                     shape as GET /api/v1/help-contacts (fetched from the service when this is absent).
+ * Any element on the page with a data-kestrel-open attribute opens the chat when clicked. While the
+ * floating launcher would cover one, the launcher steps aside (it is hidden until they no longer meet).
  *
  * Theming: set CSS custom properties on :root or on the kestrel-widget element, e.g.
  *   kestrel-widget { --kestrel-accent: #00594f; }
@@ -45,6 +48,8 @@
   var STORE_KEY = 'kestrel-widget:v1';
   var MAX_CHARS = 2000;
   var REQUEST_TIMEOUT_MS = 45000;
+  var HELP_PATH = '/api/v1/help-contacts';
+  var HELP_TIMEOUT_MS = 15000;
   var DEFAULT_EXIT_URL = 'https://www.bbc.co.uk/weather';
   var FULLSCREEN_MQ = '(max-width: 600px), (max-height: 560px)';
   var SHIFT_EXIT_PRESSES = 3;
@@ -86,7 +91,14 @@
     errRate: "That's a lot of messages quickly. We'll send yours in {seconds} seconds.",
     errRejected: "That message couldn't be sent. Messages can be up to {max} characters.",
     errServer: "Something went wrong on our side. It's not your fault. Please try again.",
-    errHelp: "If you need to talk to someone now, you can call Childline free on 0800 1111, any time. If you're in danger, call 999.",
+    // Filled from the service's help contacts (resources/services.yml): a line whose {placeholders} cannot
+    // all be filled is left out. errHelpNoContacts is shown when no line with a contact is left.
+    errHelp: 'If you need to talk to someone now:\n' +
+      '• Under {childline_under}: call {childline_name} free on {childline_phone}, {childline_hours}.\n' +
+      '• Any age: call {samaritans_name} free on {samaritans_phone}, {samaritans_hours}.\n' +
+      "• If you're in danger right now, call {police_emergency_phone}.",
+    errHelpNoContacts: "If you need to talk to someone now, look for the helplines on this website. If you're in " +
+      'danger right now, call the emergency services.',
     retry: 'Try again',
     expired: 'Your earlier chat was deleted because it was quiet for a while. This is a new chat.',
     dir: 'ltr' // text direction of these strings: 'ltr' or 'rtl'
@@ -139,6 +151,29 @@
   var position = String(opt('position', 'position', 'right')).toLowerCase() === 'left' ? 'left' : 'right';
   var openOnLoad = String(opt('open', 'open', '')).toLowerCase() === 'true';
   var shiftExit = String(opt('shiftExit', 'shiftExit', '')).toLowerCase() === 'true';
+
+  // {key: text} from the resource file, or null until known. Kept in memory only: public facts, nothing
+  // about the person.
+  function cleanHelp(raw) {
+    var values = raw && typeof raw === 'object' ? raw.values : null;
+    if (!values || typeof values !== 'object') return null;
+    var out = {};
+    Object.keys(values).forEach(function (k) {
+      var v = values[k];
+      if (/^\w{1,80}$/.test(k) && (typeof v === 'string' || typeof v === 'number') && String(v).length <= 500) {
+        out[k] = String(v);
+      }
+    });
+    return Object.keys(out).length ? out : null;
+  }
+
+  var helpValues = (function helpFromHost() {
+    var raw = globalCfg.help;
+    if (ds.help) {
+      try { raw = JSON.parse(ds.help); } catch (e) { raw = null; }
+    }
+    return cleanHelp(raw);
+  })();
 
   var strings = (function buildStrings() {
     var langs = Object.assign({}, LANGUAGES, window.KestrelWidgetLanguages || {});
@@ -202,6 +237,8 @@
     '.k-left .k-launcher{right:auto;left:var(--k-offset)}',
     '.k-launcher:hover{filter:brightness(1.12)}',
     '.k-launcher svg{width:1.4em;height:1.4em;flex:none;fill:currentColor}',
+    /* stepped aside for a button of the page's own that opens the chat (see updateLauncher) */
+    '.k-launcher.k-away{visibility:hidden}',
 
     /* panel */
     '.k-panel{position:fixed;bottom:var(--k-offset);right:var(--k-offset);z-index:var(--k-z);display:flex;flex-direction:column;',
@@ -226,6 +263,7 @@
     '.k-leave:hover{filter:brightness(1.12)}',
     '.k-hide{background:transparent;color:var(--k-accent-text);border:2px solid var(--k-accent-text);font-weight:600}',
     '.k-hide:hover{background:rgba(255,255,255,.14)}',
+    '.k-subline{display:none}',
 
     /* log */
     '.k-log{flex:1 1 auto;min-height:0;overflow-y:auto;overscroll-behavior:contain;position:relative;padding:1em;',
@@ -271,6 +309,9 @@
     '.k-error p{margin:0 0 .4em}',
     '.k-error p:last-of-type{margin-bottom:0}',
     '.k-error a{color:var(--k-link);font-weight:600}',
+    '.k-help{margin-top:.4em}',
+    '.k-error ul{margin:.2em 0 0;padding-left:1.3em}',
+    '.k-error li{margin:.15em 0}',
     '.k-retry{margin-top:.5em;min-height:2.75em;padding:.4em 1em;border:2px solid var(--k-accent);border-radius:.5em;',
     '  background:var(--k-accent);color:var(--k-accent-text);font-weight:700}',
 
@@ -289,10 +330,16 @@
     '.k-hint{margin:0;color:var(--k-muted)}',
     '@media (hover:none) and (pointer:coarse){.k-hint{display:none}}', /* no Esc key on phones */
 
-    /* very short windows (e.g. 400% zoom, phone on its side): the whole panel scrolls as one column */
+    /* very short windows (e.g. 400% zoom, phone on its side): the whole panel scrolls as one column, under
+       a one-row header that stays put, so "Leave now" is always on screen */
     '@media (max-height: 320px){',
-    '  .k-panel{overflow-y:auto;overscroll-behavior:contain}',
+    '  .k-panel{overflow-y:auto;overscroll-behavior:contain;scroll-padding-top:4.5em}',
     '  .k-panel>*{flex-shrink:0}',
+    '  .k-header{position:sticky;top:0;z-index:1;align-items:center;padding:.4em .5em .4em .75em}',
+    /* the subtitle would make that header too tall: it is shown once, below, and scrolls away */
+    '  .k-sub{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}',
+    '  .k-subline{display:block;margin:0;padding:0 1em .6em;background:var(--k-accent);color:var(--k-accent-text);',
+    '    font-size:.875em;line-height:1.35;overflow-wrap:anywhere}',
     '  .k-log{flex:none;overflow:visible;min-height:auto}',
     '}',
 
@@ -362,15 +409,41 @@
     return u.href;
   }
 
-  // One alternation; the leftmost match wins, then the earliest alternative.
-  var TOKEN_RE = new RegExp([
-    /\[([^\]\n]{1,300})\]\(([^)\s]{1,2000})\)/.source,                          // 1,2 [text](url)
-    /((?:https?:\/\/|www\.)[^\s<>"'`]+)/.source,                                // 3 url
-    /((?:tel|sms):\+?\d[\d ().-]{1,20}\d)/.source,                              // 4 explicit tel:/sms:
-    /(\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:org\.uk|co\.uk|police\.uk|gov\.uk|nhs\.uk|ac\.uk|org|com|net|uk)(?:\/[^\s<>"'`]*)?)(?![\w@-])/.source, // 5 bare domain
-    /(\+44 ?\d{2,4}(?: ?\d{3,4}){2}|\b0\d{1,4}(?: \d{2,4}){1,4}|\b0\d{7,10}|\b116 ?\d{3}|\b1800[01](?: 101)?|\b(?:999|112|111|101))(?![\d%]|[.,]\d)/.source, // 6 phone
-    /(\b\d{5,6})(?![\d%]|[.,]\d)/.source                                        // 7 text short code
-  ].join('|'), 'gi');
+  var NUMBER_END = /(?![\d%]|[.,]\d)/.source;
+
+  // The service's phone numbers (every `*_phone` help value) as patterns, longest first so that a relay
+  // prefix and number are not read as the bare number. Separators may be a space, a dot or a dash.
+  function knownNumberPatterns(values) {
+    var seen = {};
+    Object.keys(values || {}).forEach(function (k) {
+      var v = values[k].trim();
+      if (!/_phone$/.test(k) || !/^\+?\d[\d .-]{0,24}$/.test(v) || !/\d$/.test(v)) return;
+      seen[v] = true;
+    });
+    return Object.keys(seen).sort(function (a, b) { return b.length - a.length; }).map(function (v) {
+      var parts = v.split(/[ .-]+/);
+      var first = parts[0].replace(/^\+/, '\\+');
+      return (v.charAt(0) === '+' ? '' : '\\b') + [first].concat(parts.slice(1)).join('[ .-]?');
+    });
+  }
+
+  // One alternation; the leftmost match wins, then the earliest alternative. Rebuilt when the help
+  // contacts arrive, so that the numbers the service gives are links and no number is written in here.
+  function buildTokenRe(values) {
+    var known = knownNumberPatterns(values);
+    return new RegExp([
+      /\[([^\]\n]{1,300})\]\(([^)\s]{1,2000})\)/.source,                        // 1,2 [text](url)
+      /((?:https?:\/\/|www\.)[^\s<>"'`]+)/.source,                              // 3 url
+      /((?:tel|sms):\+?\d[\d ().-]{1,20}\d)/.source,                            // 4 explicit tel:/sms:
+      /(\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:org\.uk|co\.uk|police\.uk|gov\.uk|nhs\.uk|ac\.uk|org|com|net|uk)(?:\/[^\s<>"'`]*)?)(?![\w@-])/.source, // 5 bare domain
+      '(' + (known.length ? known.join('|') : '(?!)') + ')' + NUMBER_END,          // 6 a number the service gave
+      // 7 any number shaped like an international or a 0-prefixed national one
+      /(\+\d{1,3}(?: ?\d{2,5}){2,4}|\b0\d{1,4}(?: \d{2,4}){1,4}|\b0\d{7,10})/.source + NUMBER_END,
+      /(\b\d{5,6})/.source + NUMBER_END                                           // 8 text short code
+    ].join('|'), 'gi');
+  }
+
+  var TOKEN_RE = buildTokenRe(helpValues);
 
   var TRAILING_PUNCT = /[.,;:!?'"\])}]+$/;
 
@@ -413,16 +486,18 @@
       } else if (m[4] != null) {
         var hh = safeHref(m[4]);
         node = hh ? linkNode(hh, m[4]) : null;
-      } else if (m[6] != null) {
-        var digits = m[6].replace(/\D/g, '');
-        var okNum = !/[\w£$€¥.,:\/+#-]/.test(prev) &&
-          (m[6].charAt(0) !== '0' || (digits.length >= 8 && digits.length <= 11));
-        node = okNum ? linkNode('tel:' + m[6].replace(/[^\d+]/g, ''), m[6]) : null;
-      } else if (m[7] != null) {
+      } else if (m[6] != null || m[7] != null) {
+        var num = m[6] != null ? m[6] : m[7];
+        var digits = num.replace(/\D/g, '');
+        // A price (£20), a version (v2.0) or a number glued to a word is not a phone number.
+        var okNum = !/[\w£$€¥.,:\/+#-]/.test(prev) && (m[6] != null ||
+          (num.charAt(0) === '+' ? digits.length >= 8 && digits.length <= 15 : digits.length >= 8 && digits.length <= 11));
+        node = okNum ? linkNode('tel:' + num.replace(/[^\d+]/g, ''), num) : null;
+      } else if (m[8] != null) {
         // A 5-6 digit number becomes an sms: link only when the sentence says "text ... to NNNNN".
         var before = text.slice(Math.max(0, start - 40), start);
         var isSms = /\btext\b[^.!?\n]*\bto\s*$/i.test(before) && !/[\w£$€.,]/.test(prev.replace(/\s/, ''));
-        node = isSms ? linkNode('sms:' + m[7], m[7]) : null;
+        node = isSms ? linkNode('sms:' + m[8], m[8]) : null;
       }
       if (!node) continue; // not a link after all; it stays in the plain text run
       if (start > last) parent.appendChild(document.createTextNode(text.slice(last, start)));
@@ -543,6 +618,7 @@
   var leaveBtn = el('button', { type: 'button', class: 'k-hbtn k-leave', 'aria-label': strings.leaveLabel, text: strings.leave });
   var hideBtn = el('button', { type: 'button', class: 'k-hbtn k-hide', 'aria-label': strings.hideLabel, text: strings.hide });
   var header = el('div', { class: 'k-header' }, [el('div', { class: 'k-heading' }, [title, sub]), leaveBtn, hideBtn]);
+  var subline = el('p', { class: 'k-subline', 'aria-hidden': 'true', text: sub.textContent });
 
   var log = el('div', {
     class: 'k-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0',
@@ -554,6 +630,7 @@
   ]);
   var status = el('div', { class: 'k-sr', role: 'status' });
   var errorBox = el('div', { class: 'k-error', role: 'alert', hidden: true });
+  var errorHelp = el('div', { class: 'k-help' });
 
   var input = el('textarea', {
     class: 'k-input', id: 'k-input', rows: '1', maxlength: String(MAX_CHARS), placeholder: strings.placeholder,
@@ -573,7 +650,7 @@
   var panel = el('div', {
     class: 'k-panel', id: 'k-panel', role: 'dialog', 'aria-labelledby': 'k-title', 'aria-describedby': 'k-sub',
     tabindex: '-1', hidden: true
-  }, [header, log, typing, errorBox, form, count, tools, status]);
+  }, [header, subline, log, typing, errorBox, form, count, tools, status]);
 
   var cover = el('div', { class: 'k-cover', role: 'alert', tabindex: '-1', hidden: true, text: strings.leaving });
 
@@ -588,7 +665,9 @@
     // Bring the start of the newest message into view inside the widget only (never scrolls the host page).
     // Normally the log scrolls; in very short windows the whole panel does.
     var box = log.scrollHeight > log.clientHeight + 1 ? log : panel;
-    var delta = node.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    // When the panel scrolls, its header stays on top of it: start below the header, not under it.
+    var covered = box === panel && getComputedStyle(header).position === 'sticky' ? header.offsetHeight : 0;
+    var delta = node.getBoundingClientRect().top - box.getBoundingClientRect().top - covered - 8;
     box.scrollTop = Math.max(0, Math.min(box.scrollTop + delta, box.scrollHeight - box.clientHeight));
   }
 
@@ -684,20 +763,72 @@
     if (on) log.scrollTop = log.scrollHeight;
   }
 
+  // errHelp filled from the help contacts, line by line: a line naming a contact the service did not give
+  // is left out rather than shown half-filled. Null when no line with a contact is left (nothing known yet,
+  // or a profile without those services); a deployer's errHelp with no placeholders is shown as written.
+  function helpText() {
+    var vars = Object.assign({}, helpValues, { bot: strings.botName, max: MAX_CHARS.toLocaleString('en-GB') });
+    var filled = 0;
+    var lines = [];
+    strings.errHelp.split('\n').forEach(function (line) {
+      var names = line.match(/\{\w+\}/g) || [];
+      var missing = names.some(function (n) { return !Object.prototype.hasOwnProperty.call(vars, n.slice(1, -1)); });
+      if (missing) return;
+      if (names.length) filled += 1;
+      lines.push(line.replace(/\{(\w+)\}/g, function (m, name) { return vars[name]; }));
+    });
+    var placeholders = /\{\w+\}/.test(strings.errHelp);
+    if (!lines.join('').trim() || (placeholders && !filled)) return null;
+    return lines.join('\n');
+  }
+
+  function renderHelp() {
+    while (errorHelp.firstChild) errorHelp.removeChild(errorHelp.firstChild);
+    if (strings.errHelp) renderRichText(errorHelp, helpText() || strings.errHelpNoContacts);
+  }
+
   function showError(text, withRetry) {
     while (errorBox.firstChild) errorBox.removeChild(errorBox.firstChild);
     var p = el('p');
     appendInline(p, text);
     errorBox.appendChild(p);
-    if (strings.errHelp) {
-      var help = el('p');
-      appendInline(help, strings.errHelp);
-      errorBox.appendChild(help);
-    }
+    renderHelp();
+    errorBox.appendChild(errorHelp);
     if (withRetry) {
       errorBox.appendChild(el('button', { type: 'button', class: 'k-retry', onclick: retryNow, text: strings.retry }));
     }
     errorBox.hidden = false;
+    loadHelp(); // the first try may have failed along with whatever went wrong now
+  }
+
+  function setHelp(values) {
+    helpValues = values;
+    TOKEN_RE = buildTokenRe(values);
+    if (!errorBox.hidden) renderHelp();
+  }
+
+  // Fetched as the widget loads, before anything can fail, so that a person whose connection drops later
+  // still gets the numbers. Tried again on opening and on each error until it arrives.
+  var helpLoading = false;
+  function loadHelp() {
+    if (helpValues || helpLoading || leaving) return;
+    helpLoading = true;
+    var ctrl = new AbortController();
+    var timer = setTimeout(function () { ctrl.abort(); }, HELP_TIMEOUT_MS);
+    var done = function () { clearTimeout(timer); helpLoading = false; };
+    try {
+      fetch(apiBase + HELP_PATH, {
+        method: 'GET', headers: { Accept: 'application/json' }, credentials: 'omit',
+        referrerPolicy: 'no-referrer', mode: 'cors', signal: ctrl.signal
+      }).then(function (res) {
+        if (!res.ok) throw new Error('http ' + res.status);
+        return res.json();
+      }).then(function (data) {
+        done();
+        var values = cleanHelp(data);
+        if (values && !helpValues) setHelp(values);
+      }, done);
+    } catch (e) { done(); }
   }
 
   function hideError() {
@@ -945,6 +1076,7 @@
 
   function open() {
     if (leaving) return;
+    loadHelp();
     if (!state.open) {
       var active = document.activeElement;
       returnFocusTo = active && active !== host && active !== document.body ? active : null;
@@ -971,7 +1103,41 @@
     var target = returnFocusTo;
     returnFocusTo = null;
     if (target && target.isConnected && typeof target.focus === 'function') target.focus();
-    else launcher.focus();
+    else {
+      launcher.classList.remove('k-away'); // a launcher that stepped aside cannot take focus
+      launcher.focus();
+    }
+    scheduleLauncher();
+  }
+
+  // A button of the page's own with data-kestrel-open does what the launcher does. Where the floating
+  // launcher would cover one (on phones, as the page scrolls under it), it steps aside until they no
+  // longer meet, unless it has the keyboard focus.
+  var launcherFrame = 0;
+  var LAUNCHER_GAP = 4;
+
+  function covers(a, b) {
+    return a.left - LAUNCHER_GAP < b.right && b.left < a.right + LAUNCHER_GAP &&
+      a.top - LAUNCHER_GAP < b.bottom && b.top < a.bottom + LAUNCHER_GAP;
+  }
+
+  function updateLauncher() {
+    launcherFrame = 0;
+    if (launcher.hidden) return;
+    var box = launcher.getBoundingClientRect(); // still laid out while stepped aside (visibility only)
+    var away = root.activeElement !== launcher &&
+      Array.prototype.some.call(document.querySelectorAll('[data-kestrel-open]'), function (n) {
+        return Array.prototype.some.call(n.getClientRects(), function (r) {
+          return r.width > 0 && r.height > 0 && covers(box, r);
+        });
+      });
+    launcher.classList.toggle('k-away', away);
+  }
+
+  function scheduleLauncher() {
+    if (launcherFrame) return;
+    launcherFrame = window.requestAnimationFrame ? window.requestAnimationFrame(updateLauncher)
+      : setTimeout(updateLauncher, 16);
   }
 
   function wipeScreen() {
@@ -1051,6 +1217,11 @@
   /* ------------------------------------------------------------------ events */
 
   launcher.addEventListener('click', open);
+  launcher.addEventListener('blur', scheduleLauncher);
+  // capture: scrolling inside any of the page's own scrolling boxes moves its buttons too
+  window.addEventListener('scroll', scheduleLauncher, { capture: true, passive: true });
+  window.addEventListener('resize', scheduleLauncher, { passive: true });
+  window.addEventListener('load', scheduleLauncher);
   hideBtn.addEventListener('click', close);
   leaveBtn.addEventListener('click', leave);
   clearBtn.addEventListener('click', clearConversation);
@@ -1184,6 +1355,7 @@
       panel.hidden = true;
       launcher.hidden = false;
       launcher.setAttribute('aria-expanded', 'false');
+      scheduleLauncher();
     }
   });
 
@@ -1211,6 +1383,9 @@
   function mount() {
     var reopen = restore();
     (document.body || document.documentElement).appendChild(host);
+    // the page's layout can change without a scroll (fonts, images, content added later)
+    if (typeof ResizeObserver === 'function') new ResizeObserver(scheduleLauncher).observe(document.documentElement);
+    scheduleLauncher();
     if (reopen || openOnLoad) {
       open();
       log.scrollTop = log.scrollHeight;
@@ -1227,4 +1402,5 @@
 
   if (document.body) mount();
   else document.addEventListener('DOMContentLoaded', mount);
+  loadHelp();
 })();

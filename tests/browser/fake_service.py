@@ -1,9 +1,10 @@
 """A small stand-in for the Kestrel web service, for the widget's browser tests.
 
-It implements the public HTTP contract of issue 3 (/api/v1/conversations ...) with canned replies, so the
-widget can be tested without the trained model and without depending on the assistant's wording. It also
-serves the real demo page and static folder (api/static/) exactly where the real service does, plus a few
-test pages, and control endpoints under /_fake/ that the tests use to inject failures and read a log.
+It implements the public HTTP contract (/api/v1/conversations ..., /api/v1/help-contacts) with canned
+replies, so the widget can be tested without the trained model and without depending on the assistant's
+wording. It also serves the real demo page (filled in from resources/ by api.pages, as the real service does)
+and static folder (api/static/) where the real service does, plus a few test pages, and control endpoints
+under /_fake/ that the tests use to inject failures, change the help contacts and read a log.
 
 Run: python -m uvicorn fake_service:app --app-dir tests/browser --port 8765
 """
@@ -15,6 +16,7 @@ import html
 import json
 import os
 import secrets
+import sys
 import threading
 from pathlib import Path
 
@@ -24,6 +26,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from actions.facts import load_facts  # noqa: E402
+from api import pages  # noqa: E402
+
+FACTS = load_facts("uk")
 # KESTREL_TEST_STATIC_DIR runs the tests against another copy of the widget (say, an older release).
 STATIC = Path(os.environ.get("KESTREL_TEST_STATIC_DIR") or ROOT / "api" / "static")
 HERE = Path(__file__).resolve().parent
@@ -84,6 +91,10 @@ class State:
         self.cookies_seen: int = 0
         self.fail: list[dict] = []
         self.delay: float = 0.0
+        # what /api/v1/help-contacts answers: None for the real resource file's values
+        self.help: dict | None = None
+        self.help_status: int = 200
+        self.help_requests: int = 0
 
 
 state = State()
@@ -185,6 +196,16 @@ async def post_message(cid: str, request: Request):
     return {"messages": answer(text, payload)}
 
 
+@app.get("/api/v1/help-contacts")
+def help_contacts() -> Response:
+    with state.lock:
+        state.help_requests += 1
+        body, status = state.help, state.help_status
+    if status != 200:
+        return JSONResponse({"detail": "injected failure"}, status_code=status)
+    return JSONResponse(body if body is not None else pages.widget_help(FACTS))
+
+
 @app.delete("/api/v1/conversations/{cid}", status_code=204)
 def delete_conversation(cid: str) -> Response:
     with state.lock:
@@ -211,6 +232,10 @@ async def fake_control(request: Request) -> dict:
             state.fail = list(body["fail"])
         if "delay" in body:
             state.delay = float(body["delay"])
+        if "help" in body:
+            state.help = body["help"]
+        if "help_status" in body:
+            state.help_status = int(body["help_status"])
     return {"ok": True}
 
 
@@ -230,6 +255,7 @@ def fake_log() -> dict:
             "received": list(state.received),
             "live": list(state.conversations),
             "cookies_seen": state.cookies_seen,
+            "help_requests": state.help_requests,
         }
 
 
@@ -238,7 +264,7 @@ def fake_log() -> dict:
 
 @app.get("/", response_class=HTMLResponse)
 def demo_page() -> HTMLResponse:
-    return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
+    return HTMLResponse(pages.render_demo_page((STATIC / "index.html").read_text(encoding="utf-8"), FACTS))
 
 
 @app.get("/before", response_class=HTMLResponse)

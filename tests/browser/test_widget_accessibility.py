@@ -59,10 +59,12 @@ def test_axe_finds_no_wcag_22_aa_violations_on_the_demo_page_with_the_widget_ope
 
 
 def test_axe_finds_no_violations_in_the_error_state(page, fake, axe_source):
-    page.goto(fake.url("/test"))
+    with page.expect_response(lambda r: "/api/v1/help-contacts" in r.url):
+        page.goto(fake.url("/test"))
     page.route("**/api/v1/**", lambda r: r.abort("connectionrefused"))
     page.locator(".k-launcher").click()
     expect(page.locator(".k-error")).to_be_visible()
+    expect(page.locator(".k-error li")).to_have_count(3)  # with the help contacts' list
     page.locator(".k-input").fill("a" * 1950)  # the character counter shows too
     violations = run_axe(page, axe_source)
     assert violations == [], json.dumps(violations, indent=1)
@@ -193,7 +195,9 @@ def test_readable_and_usable_when_zoomed(new_page, fake, zoom, size):
     """A 1280x800 window at 200% (and 400%) zoom lays out like a 640x400 (320x200) CSS-pixel viewport."""
     page = new_page(viewport=size, device_scale_factor=zoom / 100)
     page.goto(fake.url("/test"))
-    open_widget(page)
+    # At 400% the launcher would cover the page's own "Chat with us" button and steps aside for it.
+    page.locator("#open-chat").click()
+    wait_bots(page, 1)
     panel = page.locator(".k-panel")
     assert settled_box(panel) == {"x": 0, "y": 0, **size}, "full screen when zoomed in"
     assert panel.evaluate("e => e.scrollWidth <= e.clientWidth"), "no sideways scrolling"
@@ -208,6 +212,74 @@ def test_readable_and_usable_when_zoomed(new_page, fake, zoom, size):
     wait_bots(page, 2)
     page.locator(BOT).last.scroll_into_view_if_needed()
     expect(page.locator(BOT).last).to_be_in_viewport()
+
+
+LEAVE_ON_TOP_JS = """() => {
+  const r = document.querySelector('kestrel-widget').shadowRoot;
+  const leave = r.querySelector('.k-leave');
+  const b = leave.getBoundingClientRect();
+  const inside = b.top >= 0 && b.left >= 0 && b.bottom <= innerHeight && b.right <= innerWidth;
+  return inside && r.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2) === leave;
+}"""
+
+
+def test_leave_now_is_on_screen_at_400_percent_zoom(new_page, fake):
+    page = new_page(viewport={"width": 320, "height": 200}, device_scale_factor=4)
+    page.goto(fake.url("/test"))
+    page.locator("#open-chat").click()
+    wait_bots(page, 1)
+    settled_box(page.locator(".k-panel"))
+    assert page.evaluate(LEAVE_ON_TOP_JS), "Leave now is on screen, uncovered, as soon as the chat opens"
+
+    send_text(page, "a longer message, so that the panel has to scroll " * 3)
+    wait_bots(page, 2)
+    assert page.evaluate(LEAVE_ON_TOP_JS), "and stays there as the conversation scrolls"
+    header_bottom = page.locator(".k-header").bounding_box()
+    header_bottom = header_bottom["y"] + header_bottom["height"]
+    assert page.locator(BOT).last.bounding_box()["y"] >= header_bottom - 0.5, "the newest message starts below it"
+    # a control reached with the keyboard is not hidden under it
+    page.keyboard.press("Shift+Tab")
+    assert focused(page) == "widget:k-reply"
+    assert page.locator(".k-reply").last.bounding_box()["y"] >= header_bottom - 0.5
+
+
+SWEEP_JS = """async () => {
+  const cta = document.querySelector('[data-kestrel-open]');
+  const launcher = document.querySelector('kestrel-widget').shadowRoot.querySelector('.k-launcher');
+  const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const out = {covered: [], shown: 0, asideWithoutButton: []};
+  const end = document.documentElement.scrollHeight - innerHeight;
+  for (let y = 0; y <= end + 20; y += 20) {
+    window.scrollTo(0, y);
+    await frames();
+    const a = launcher.getBoundingClientRect(), b = cta.getBoundingClientRect();
+    if (getComputedStyle(launcher).visibility === 'visible') {
+      out.shown += 1;
+      if (meet(a, b)) out.covered.push(scrollY);
+    } else if (b.bottom < 0 || b.top > innerHeight) {
+      out.asideWithoutButton.push(scrollY);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("size", [(390, 844), (360, 640), (320, 568)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_launcher_never_covers_the_demo_pages_start_button_at_phone_width(new_page, fake, size):
+    page = new_page(**{**PHONE, "viewport": {"width": size[0], "height": size[1]}})
+    page.goto(fake.url("/"))
+    result = page.evaluate(SWEEP_JS)
+    assert result["covered"] == [], f"the launcher covers 'Start the chat' at scroll positions {result['covered']}"
+    assert result["shown"] > 0 and result["asideWithoutButton"] == [], (
+        "the launcher steps aside only while the page's own button is on screen", result
+    )
+    # where they would meet, the page's button is the one that works
+    cta = page.get_by_role("button", name="Start the chat")
+    cta.scroll_into_view_if_needed()
+    cta.tap()
+    wait_bots(page, 1)
+    expect(page.get_by_role("dialog")).to_be_visible()
 
 
 def test_reduced_motion_turns_animations_off(new_page, fake):
