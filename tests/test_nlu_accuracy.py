@@ -1,8 +1,9 @@
 """Held-out NLU accuracy: a data or config change that makes recognition worse fails here.
 
-tests/nlu_holdout.yml was written separately from the training data; tests/nlu_holdout_blind.yml was
-written later by someone who saw neither the training data nor the first set, and its individual
-errors were never looked at while tuning. `make eval` prints the per-intent figures.
+tests/nlu_holdout.yml was written separately from the training data; nlu_holdout_blind.yml and
+nlu_holdout_c.yml later, by people who saw neither; their crisis errors have since been studied.
+nlu_holdout_fresh.yml (set D) was written the same way and its individual errors have not been looked
+at. `make eval` prints the per-intent figures.
 """
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ import pytest
 import pytest_asyncio
 import yaml
 
-from scripts.evaluate_nlu import DEFAULT_MODEL, Prediction, accuracy, predict, recall
+from scripts.evaluate_nlu import DEFAULT_MODEL, Prediction, accuracy, false_crisis, predict, recall
 
 FLOORS = {
-    # file: (overall accuracy, crisis recall) — just under the figures measured on 2026-11-29.
-    "tests/nlu_holdout.yml": (0.94, 1.0),
-    "tests/nlu_holdout_blind.yml": (0.89, 0.93),
+    # file: (overall accuracy, crisis recall) — just under the figures measured on 2026-12-03. The first
+    # three sets have been studied; nlu_holdout_fresh.yml (set D) has not.
+    "tests/nlu_holdout.yml": (0.95, 1.0),
+    "tests/nlu_holdout_blind.yml": (0.89, 1.0),
+    "tests/nlu_holdout_c.yml": (0.92, 1.0),
+    "tests/nlu_holdout_fresh.yml": (0.89, 0.80),
 }
 
 
@@ -40,6 +44,13 @@ def test_crisis_recall_holds(predictions, path):
     measured = recall(predictions[path], "crisis")
     print(f"{path}: crisis recall {measured:.3f}")
     assert measured >= FLOORS[path][1]
+
+
+@pytest.mark.parametrize("path", sorted(FLOORS))
+def test_crisis_replies_to_other_messages_stay_rare(predictions, path):
+    measured = false_crisis(predictions[path])
+    print(f"{path}: false crisis {measured:.3f}")
+    assert measured <= 0.02
 
 
 def test_every_intent_is_in_the_held_out_set(predictions):
