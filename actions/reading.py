@@ -351,13 +351,9 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
     pressed = text.startswith("/")
     if paid is None and told == PAID and (pressed or (_PAID_VERB.search(text) and _MONEY.search(text))):
         paid = True
-    if paid is True and not situation.has_paid:
-        situation = situation.but(has_paid=True)
-        news.append("paid")
-    elif paid is False:
-        news.append("not_paid")
-        if situation.has_paid:
-            situation = situation.but(has_paid=False, kind="money" if situation.kind == PAID else situation.kind)
+    situation = _fold(situation, news, "has_paid", paid, "paid")
+    if paid is False and situation.kind == PAID:
+        situation = situation.but(kind="money")
     if situation.kind == EMAIL_SCAM and (situation.has_paid or told in ("money", "images", PAID, SHARED)):
         # Money sent, or a real person with real pictures: more than a scam email.
         situation = situation.but(kind=PAID if situation.has_paid else "money")
@@ -366,12 +362,19 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
         told = None
     if shared is None and told == SHARED and not _THREAT_ONLY.search(text):
         shared = True
-    if shared is True and not situation.is_shared:
-        situation = situation.but(is_shared=True)
-        news.append("shared")
-    elif shared is False:
-        news.append("not_shared")
-    return situation, news
+    return _fold(situation, news, "is_shared", shared, "shared"), news
+
+
+def _fold(situation: Situation, news: List[str], field: str, said: Optional[bool], name: str) -> Situation:
+    """Record what a message said about paying or sharing: "paid" / "not_paid" news, and the flag set or,
+    when the person says otherwise, cleared."""
+    if said is None:
+        return situation
+    changed = getattr(situation, field) != said
+    if changed or not said:
+        # "not paid" is worth a word each time; "paid" only when it is new.
+        news.append(name if said else f"not_{name}")
+    return situation.but(**{field: said}) if changed else situation
 
 
 def _situation_kind(known: Situation, told: str) -> str:
