@@ -10,6 +10,7 @@ import os
 import sys
 
 import uvicorn
+from pydantic import ValidationError
 
 from api.settings import UNCONFIRMED_IN_PRODUCTION, Settings
 
@@ -21,7 +22,11 @@ WORKERS_NEED_REDIS = (
 
 
 def main() -> None:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as e:
+        # pydantic names the variable and the rule, never the value: a secret's value stays off the console.
+        sys.exit(f"Refusing to start: {e}")
     if settings.workers > 1 and not settings.redis_url:
         sys.exit(WORKERS_NEED_REDIS.format(workers=settings.workers))  # exit status 1, message on stderr
     # Before uvicorn, so a refusal is one plain message rather than a traceback from every worker.

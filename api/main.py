@@ -7,7 +7,7 @@ from typing import AsyncIterator, Optional
 
 from fastapi import FastAPI
 
-from api import pages, routes_ops, routes_rest, routes_v1
+from api import docs_page, pages, routes_ops, routes_rest, routes_v1
 from api.assistant import Assistant
 from api.channels import install_channels
 from api.errors import install_error_handlers
@@ -41,7 +41,8 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     unverified_facts = check_facts(settings)  # raises UnconfirmedFacts in production
     owns_assistant = assistant is None
     assistant = assistant or Assistant(settings)
-    limits = Limits(settings.rate_limit_per_client, settings.rate_limit_per_conversation)
+    limits = Limits(settings.rate_limit_per_client, settings.rate_limit_per_conversation,
+                    admin_failures_per_minute=settings.rate_limit_admin_failures)
     models = request_models(settings.max_text_chars)
 
     @asynccontextmanager
@@ -57,6 +58,10 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
         version="1.0.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's own pages load unpinned scripts from a CDN; /docs is served pinned (api/docs_page.py)
+        # and ReDoc, which would need the same, is left out.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.assistant = assistant
@@ -68,6 +73,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     app.include_router(routes_ops.build_router())
     app.include_router(routes_ops.build_admin_router(models))
     app.include_router(pages.build_router())
+    app.include_router(docs_page.build_router(app))
     install_channels(app, settings)  # Telegram, WhatsApp, Twilio: only those with credentials configured
     app.mount("/static", pages.static_app(), name="static")
     sio = create_socketio(

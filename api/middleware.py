@@ -7,10 +7,12 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from urllib.parse import urlsplit
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.docs_page import SWAGGER_UI_BASE
 from api.logging_setup import log_fields
 from api.metrics import Metrics
 
@@ -18,13 +20,14 @@ access_logger = logging.getLogger("api.access")
 error_logger = logging.getLogger("api.errors")
 
 STATIC_PREFIX = "/static/"
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
+DOCS_PATHS = ("/docs",)
 
 
 def _csp(frame_ancestors: str, docs: bool) -> str:
     if docs:
-        # FastAPI's Swagger UI page is an inline script plus assets from a CDN; allow exactly that there.
-        cdn = "https://cdn.jsdelivr.net"
+        # Swagger UI is an inline script plus its assets, pinned by integrity (api/docs_page.py); the CDN
+        # is allowed only for that one release's folder.
+        cdn = SWAGGER_UI_BASE
         return (
             f"default-src 'self'; script-src 'self' 'unsafe-inline' {cdn}; style-src 'self' 'unsafe-inline' {cdn}; "
             "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; object-src 'none'; "
@@ -68,6 +71,9 @@ class SecurityHeadersMiddleware:
                     if name not in present:
                         headers.append((name, value))
 
+                if 300 <= message["status"] < 400:
+                    headers = [(name, _relative(value) if name.lower() == b"location" else value)
+                               for name, value in headers]
                 add(b"content-security-policy", csp)
                 add(b"x-content-type-options", b"nosniff")
                 add(b"referrer-policy", b"no-referrer")
@@ -243,6 +249,16 @@ async def _send_json(send: Send, status: int, text: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _relative(location: bytes) -> bytes:
+    """Starlette builds its trailing-slash redirects from the request's Host header, which the client
+    chooses: a relative Location keeps every redirect on this site whatever Host was sent."""
+    parts = urlsplit(location.decode("latin-1"))
+    if not parts.scheme and not parts.netloc:
+        return location
+    relative = "/" + parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
+    return relative.encode("latin-1")
 
 
 def _header(scope: Scope, name: bytes) -> Optional[str]:

@@ -90,6 +90,9 @@ class CachedStaticFiles(StaticFiles):
         # The demo page's template, with its placeholders unfilled: `/` serves it filled in.
         if path.strip("/") == "index.html":
             return "", None
+        # os.stat raises ValueError (not OSError) on a NUL byte, which Starlette would let become a 500.
+        if "\x00" in path:
+            return "", None
         return super().lookup_path(path)
 
     async def check_config(self) -> None:

@@ -44,6 +44,14 @@ class RateLimiter:
             return None
         return max(1, math.ceil((1.0 - bucket.tokens) / self.rate))
 
+    def wait(self, key: str) -> Optional[int]:
+        """Like `hit` without taking a token: None if a hit would be allowed now, else the seconds to wait."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return None
+        tokens = min(self.capacity, bucket.tokens + (self._clock() - bucket.updated) * self.rate)
+        return None if tokens >= 1.0 else max(1, math.ceil((1.0 - tokens) / self.rate))
+
     def forget(self, key: str) -> None:
         self._buckets.pop(key, None)
 
@@ -64,11 +72,13 @@ class RateLimited(Exception):
 
 
 class Limits:
-    """The two limits the service applies: per client IP and per conversation."""
+    """The limits the service applies: per client IP, per conversation, and wrong admin tokens per client."""
 
-    def __init__(self, per_client: int, per_conversation: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_client: int, per_conversation: int, clock: Callable[[], float] = time.monotonic,
+                 admin_failures_per_minute: int = 10) -> None:
         self.client = RateLimiter(per_client, clock)
         self.conversation = RateLimiter(per_conversation, clock)
+        self.admin_failures = RateLimiter(admin_failures_per_minute, clock)
 
     def check_client(self, client_ip: str) -> None:
         wait = self.client.hit(client_ip)

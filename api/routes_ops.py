@@ -57,9 +57,17 @@ def _check_admin(request: Request) -> Optional[Response]:
     token = settings_of(request).admin_token
     if not token:
         return error(404, "Not Found")
+    failures = limits_of(request).admin_failures
+    client = client_ip(request)
+    # Checked before the token is compared: once a client has used up its wrong guesses, even a right one
+    # waits, so the answer to a guess never depends on whether it was right.
+    wait = failures.wait(client)
+    if wait is not None:
+        return error(429, "Too many wrong admin tokens. Please wait and try again.", {"Retry-After": str(wait)})
     header = request.headers.get("authorization", "")
     scheme, _, supplied = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(supplied.strip().encode(), token.encode()):
+        failures.hit(client)
         return error(401, "Missing or wrong admin token.", {"WWW-Authenticate": "Bearer"})
     return None
 

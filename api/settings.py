@@ -26,6 +26,13 @@ UNCONFIRMED_IN_PRODUCTION = (
 )
 
 
+ADMIN_TOKEN_MIN_CHARS = 32
+ADMIN_TOKEN_TOO_SHORT = (
+    "ADMIN_TOKEN is {length} characters; it must be at least %d (e.g. `openssl rand -hex 32`), or unset to "
+    "turn the admin route off." % ADMIN_TOKEN_MIN_CHARS
+)
+
+
 class UnconfirmedFacts(RuntimeError):
     """Production mode with unverified facts the deployer has not confirmed."""
 
@@ -46,6 +53,8 @@ class Settings(BaseSettings):
     retention_minutes: float = Field(default=30, gt=0)
     rate_limit_per_client: int = Field(default=60, ge=1, description="requests per minute per client IP")
     rate_limit_per_conversation: int = Field(default=30, ge=1, description="messages per minute per conversation")
+    # Enough for a person's typos; a 32-character random token stays out of reach of guessing at this pace.
+    rate_limit_admin_failures: int = Field(default=10, ge=1, description="wrong admin tokens per minute per client")
     admin_token: Optional[str] = None
     kestrel_profile: str = "uk"
     # "production" refuses to start while a fact marked unverified in resources/ is not in CONFIRMED_FACTS;
@@ -128,6 +137,14 @@ class Settings(BaseSettings):
     def _blank_token_means_none(cls, token: Optional[str]) -> Optional[str]:
         # An empty ADMIN_TOKEN= line must not become a valid (empty) bearer token.
         return token or None
+
+    @validator("admin_token")
+    def _admin_token_length(cls, token: Optional[str]) -> Optional[str]:
+        # Failed guesses are rate-limited per client, but many clients can guess at once: the token itself
+        # must be out of reach (32 characters of `openssl rand -hex 16` is 128 bits).
+        if token is not None and len(token) < ADMIN_TOKEN_MIN_CHARS:
+            raise ValueError(ADMIN_TOKEN_TOO_SHORT.format(length=len(token)))
+        return token
 
     @validator("log_level")
     def _known_level(cls, level: str) -> str:

@@ -16,7 +16,9 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import json
 import logging
+import math
 import re
 import secrets
 import time
@@ -299,6 +301,27 @@ def rejected(channel: str, status: int, reason: str) -> JSONResponse:
     logger.warning("channel request rejected", extra=log_fields(channel=channel, status=status, reason=reason))
     detail = "Missing signature." if status == 401 else "Invalid signature."
     return JSONResponse({"detail": detail}, status_code=status)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 is Infinity by another name
+        raise ValueError("number out of range")
+    return value
+
+
+def platform_json(raw: bytes) -> Any:
+    """A webhook body as JSON, refusing what the platforms never send: NaN/Infinity (which later fail to
+    serialise) and nesting past the parser's recursion limit. Any refusal is a ValueError, so a signed but
+    unusable body is a 400, never a 500 that the platform would keep redelivering."""
+    try:
+        return json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def constant_time_equal(supplied: str, expected: str) -> bool:

@@ -6,7 +6,6 @@ that header nobody can tell a forged update from a real one, so a request withou
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
@@ -23,6 +22,7 @@ from api.channels.common import (
     Inbound,
     Reply,
     constant_time_equal,
+    platform_json,
     post,
     rejected,
 )
@@ -166,7 +166,7 @@ def build_router(runtime: ChannelRuntime) -> APIRouter:
         if not constant_time_equal(supplied, secret):
             return rejected(channel.name, 403, "bad_signature")
         try:
-            update = json.loads(await request.body())
+            update = platform_json(await request.body())
             parsed = parse_update(update)
         except (ValueError, KeyError, TypeError, AttributeError):
             return JSONResponse({"detail": "Malformed update."}, status_code=400)

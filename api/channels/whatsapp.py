@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -26,6 +25,7 @@ from api.channels.common import (
     Inbound,
     Reply,
     constant_time_equal,
+    platform_json,
     post,
     rejected,
 )
@@ -192,7 +192,7 @@ def build_router(runtime: ChannelRuntime) -> APIRouter:
         if not constant_time_equal(supplied, signature_of(app_secret, raw)):
             return rejected(channel.name, 403, "bad_signature")
         try:
-            payload = json.loads(raw)
+            payload = platform_json(raw)
             messages = list(parse_messages(payload, phone_number_id))
         except (ValueError, TypeError, AttributeError):
             logger.warning("channel message", extra=log_fields(channel=channel.name, event="malformed"))

@@ -49,3 +49,21 @@ async def test_parse_is_404_when_no_admin_token_is_configured(app_factory):
     async with client_for(app_factory(admin_token="")) as c:  # ADMIN_TOKEN= (empty) is not a token
         response = await c.post("/model/parse", json={"text": "hello"}, headers={"Authorization": "Bearer "})
         assert response.status_code == 404
+
+
+async def test_wrong_tokens_are_rate_limited_per_client(app_factory):
+    async with client_for(app_factory()) as c:
+        wrong = {"Authorization": "Bearer " + "x" * 40}
+        statuses = [(await c.post("/model/parse", json={"text": "hi"}, headers=wrong)).status_code for _ in range(10)]
+        assert statuses == [401] * 10
+        limited = await c.post("/model/parse", json={"text": "hi"}, headers=wrong)
+        assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) >= 1
+        # While limited, the right token gets the same answer, so a lucky guess cannot be told apart.
+        assert (await c.post("/model/parse", json={"text": "hi"}, headers=AUTH)).status_code == 429
+
+
+async def test_right_tokens_do_not_use_up_the_allowance(app_factory):
+    async with client_for(app_factory()) as c:
+        for _ in range(15):
+            assert (await c.post("/model/parse", json={"text": "hi"}, headers=AUTH)).status_code == 200

@@ -143,3 +143,14 @@ async def test_unknown_routes_and_methods(client):
     assert (await client.get("/api/v1/nothing-here")).status_code == 404
     assert (await client.get("/api/v1/conversations")).status_code == 405
     assert (await client.put("/api/v1/conversations/abc")).status_code == 405
+
+
+async def test_a_nul_byte_in_a_static_path_is_404_not_500(client):
+    for path in ("/static/a%00b", "/static/%00", "/static/widget.js%00.txt"):
+        assert (await client.get(path)).status_code == 404, path
+
+
+async def test_redirects_stay_on_this_site_whatever_host_is_sent(client):
+    response = await client.get("/static", headers={"Host": "evil.example"})
+    assert response.status_code in (301, 302, 307, 308)
+    assert response.headers["location"] == "/static/"

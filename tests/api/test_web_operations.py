@@ -146,6 +146,20 @@ async def test_docs_page_gets_the_csp_it_needs(client):
     assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
 
 
+async def test_docs_page_loads_only_pinned_assets_with_integrity(client):
+    page = (await client.get("/docs")).text
+    external = re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="(https?://[^"]+)"[^>]*>', page)
+    tags = re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="https?://[^"]+"[^>]*>', page)
+    code = [(url, tag) for url, tag in zip(external, tags) if "icon" not in tag]
+    assert len(code) == 2, "the Swagger UI script and stylesheet"
+    for url, tag in code:
+        assert re.search(r"@\d+\.\d+\.\d+/", url), f"{url} is not pinned to one release"
+        assert re.search(r'integrity="sha384-[A-Za-z0-9+/]{64}"', tag) and 'crossorigin="anonymous"' in tag, tag
+    csp = (await client.get("/docs")).headers["content-security-policy"]
+    assert "https://cdn.jsdelivr.net " not in csp + " ", "the CDN is allowed for the pinned folder only"
+    assert (await client.get("/redoc")).status_code == 404, "ReDoc would load an unpinned script"
+
+
 async def test_cors_only_for_configured_origins(app_factory):
     partner = "https://partner.example"
     async with client_for(app_factory(cors_origins=[partner])) as c:
