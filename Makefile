@@ -56,9 +56,11 @@ $(MODEL): $(STAMP) $(TRAIN_INPUTS)
 	@$(RASA) train --force --fixed-model-name kestrel --out models 2>&1 | grep -E "Epochs|Your Rasa model|Error|error" | tail -n 5
 	@test -f $@
 
+# Local clients and scripts name REST conversations freely ("user1"); a deployment should not (docs/security.md).
+REST_OPEN_SENDERS ?= true
 run: $(MODEL)
 	@echo "==> Serving Kestrel on http://localhost:$(PORT) (Ctrl+C to stop)"
-	@PORT=$(PORT) $(PY) -m api
+	@PORT=$(PORT) REST_OPEN_SENDERS=$(REST_OPEN_SENDERS) $(PY) -m api
 
 shell: $(MODEL)
 	@$(RASA) run actions --actions actions --port 5055 >/tmp/kestrel-actions.log 2>&1 & pid=$$!; \

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from api import pages
 from api.assistant import ConversationNotFound
-from api.conversations import new_conversation_id
+from api.conversations import API, in_namespace, new_conversation_id
 from api.errors import responses
 from api.routing import JsonRoute, assistant_of, client_ip, limits_of, settings_of
 from api.schemas import ConversationCreated, MessagesResponse
@@ -48,7 +48,7 @@ def build_router(models: Dict[str, type]) -> APIRouter:
     )
     async def create_conversation(request: Request) -> JSONResponse:
         limits_of(request).check_client(client_ip(request))
-        conversation_id = new_conversation_id()
+        conversation_id = new_conversation_id(API)
         replies = await assistant_of(request).send(
             conversation_id, payload=GREETING_PAYLOAD, channel="api", create=True
         )
@@ -70,7 +70,7 @@ def build_router(models: Dict[str, type]) -> APIRouter:
         assistant = assistant_of(request)
         limits = limits_of(request)
         limits.check_client(client_ip(request))
-        if not assistant.exists(conversation_id):
+        if not in_namespace(conversation_id, API) or not assistant.exists(conversation_id):
             raise ConversationNotFound(conversation_id)
         limits.check_conversation(conversation_id)
         message: Any = body  # its class is built per app (the text limit is a setting), so mypy cannot see it
@@ -88,7 +88,7 @@ def build_router(models: Dict[str, type]) -> APIRouter:
     )
     async def delete_conversation(request: Request, conversation_id: str = ConversationId) -> Response:
         # Never rate limited: a person leaving in a hurry must always be able to erase the conversation.
-        if not await assistant_of(request).delete(conversation_id):
+        if not in_namespace(conversation_id, API) or not await assistant_of(request).delete(conversation_id):
             raise ConversationNotFound(conversation_id)
         return Response(status_code=204)
 

@@ -33,6 +33,13 @@ ADMIN_TOKEN_TOO_SHORT = (
 )
 
 
+# The shape of the example values in deploy/ and the docs ("change-me-to-another-long-random-string").
+PLACEHOLDER_SECRET = re.compile(r"change.?me|replace.?me|placeholder|example", re.IGNORECASE)
+# With REST_OPEN_SENDERS off: at least 22 URL-safe characters, the length of 128 random bits (a UUID,
+# `secrets.token_urlsafe(16)`), so a sender cannot be a name, a number or a counter.
+REST_SENDER_PATTERN = r"[A-Za-z0-9_-]{22,}"
+
+
 class UnconfirmedFacts(RuntimeError):
     """Production mode with unverified facts the deployer has not confirmed."""
 
@@ -74,6 +81,11 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=2000, ge=1)
     # Larger bodies are refused with 413 before JSON parsing, so a huge upload cannot cost memory or CPU.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # POST /webhooks/rest/webhook with any `sender` ("user1"), as Rasa does: only for a trusted front end
+    # that picks senders itself and never passes one from a browser, since whoever knows a sender can
+    # read on in that conversation. Off: a sender must look unguessable (REST_SENDER_PATTERN). `make run`
+    # turns it on for local clients and scripts.
+    rest_open_senders: bool = False
     # A turn that waits longer than this for the model gets 503 instead of hanging the client.
     turn_timeout_seconds: float = Field(default=30, gt=0)
     # More turns than this queued for the model at once are refused with 503 straight away.
@@ -183,6 +195,11 @@ class Settings(BaseSettings):
     def _channel_secret_length(cls, secret: Optional[SecretStr]) -> Optional[SecretStr]:
         if secret is not None and len(secret.get_secret_value()) < 16:
             raise ValueError("CHANNEL_ID_SECRET must be at least 16 characters (32 random bytes is better)")
+        if secret is not None and PLACEHOLDER_SECRET.search(secret.get_secret_value()):
+            # The example values are public, and with the key anyone can compute a person's
+            # conversation id from their phone number.
+            raise ValueError("CHANNEL_ID_SECRET is still the example value: set a random one, e.g. "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
         return secret
 
     def resolved_model_path(self) -> Optional[Path]:

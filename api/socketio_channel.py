@@ -5,10 +5,11 @@ client `user_uttered {message, session_id, metadata?}` -> server `bot_uttered` o
     `{text}` | `{text, quick_replies: [{content_type: "text", title, payload}]}` | `{attachment}`
 (shapes as rasa/core/channels/socketio.py's SocketIOOutput emits them).
 
-One difference, on purpose: the session id is always one this server issued. A client that asks for an
-unknown or expired id is confirmed with a fresh one (rasa-webchat then starts a new conversation), so no
-client can pick, guess or revive someone else's conversation id. Problems the protocol has no event
-for (empty or over-long text, rate limit, model busy) are reported as `kestrel_error {status, detail}`.
+One difference, on purpose: the session id is always one this server issued for Socket.IO. A client that
+asks for an unknown or expired id, or one from another channel, is confirmed with a fresh one (rasa-webchat
+then starts a new conversation), so no client can pick, guess or revive someone else's conversation id.
+Problems the protocol has no event for (empty or over-long text, rate limit, model busy) are reported as
+`kestrel_error {status, detail}`.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import socketio
 
 from api.agent_worker import ModelBusy
 from api.assistant import Assistant, ConversationNotFound, NotReady
-from api.conversations import new_conversation_id
+from api.conversations import SOCKETIO, in_namespace, new_conversation_id
 from api.ratelimit import Limits, RateLimited
 from api.text_input import check_metadata, clean_message
 
@@ -95,14 +96,15 @@ def create_socketio(
     async def session_request(sid: str, data: Any) -> None:
         requested = data.get("session_id") if isinstance(data, dict) else None
         try:
-            resumed = isinstance(requested, str) and assistant.exists(requested)
+            resumed = (isinstance(requested, str) and in_namespace(requested, SOCKETIO)
+                       and assistant.exists(requested))
         except NotReady as e:  # the conversation store (Redis) is unreachable: say so, keep the session
             await error(sid, 503, str(e))
             return
         if resumed:
             conversation_id = requested
         else:
-            conversation_id = new_conversation_id()
+            conversation_id = new_conversation_id(SOCKETIO)
         async with sio.session(sid) as session:
             session["conversation_id"] = conversation_id
         await sio.emit("session_confirm", conversation_id, to=sid)
@@ -124,7 +126,7 @@ def create_socketio(
         conversation_id = session.get("conversation_id")
         if conversation_id is None:
             # No session_request (Rasa's default mode): the socket gets a conversation of its own.
-            conversation_id = new_conversation_id()
+            conversation_id = new_conversation_id(SOCKETIO)
             async with sio.session(sid) as s:
                 s["conversation_id"] = conversation_id
         try:

@@ -175,7 +175,11 @@ def ready_check(base_url: str) -> Callable[[], bool]:
     return check
 
 
-def rest_answers_check(base_url: str, sender: str = "bench-coldstart") -> Callable[[], bool]:
+# Long enough for a service that refuses guessable REST senders (REST_OPEN_SENDERS off, its default).
+COLD_START_SENDER = "bench-coldstart-0f3c9a71e2d84b65"
+
+
+def rest_answers_check(base_url: str, sender: str = COLD_START_SENDER) -> Callable[[], bool]:
     """True once a message through the REST channel gets a reply with text (model and actions both up)."""
     check_loopback(base_url)
 

@@ -296,10 +296,12 @@ class Channel(abc.ABC):
         """Send the replies, in order, in the platform's shape."""
 
 
-def rejected(channel: str, status: int, reason: str) -> JSONResponse:
-    """A webhook request that failed authentication. Logged without anything from the request."""
+def rejected(channel: str, status: int, reason: str, detail: Optional[str] = None) -> JSONResponse:
+    """A webhook request that failed authentication (or could not have come from the platform). Logged
+    without anything from the request."""
     logger.warning("channel request rejected", extra=log_fields(channel=channel, status=status, reason=reason))
-    detail = "Missing signature." if status == 401 else "Invalid signature."
+    if detail is None:
+        detail = "Missing signature." if status == 401 else "Invalid signature."
     return JSONResponse({"detail": detail}, status_code=status)
 
 
@@ -353,10 +355,13 @@ class ChannelRuntime:
     def pending(self) -> int:
         return len(self._tasks)
 
-    def accept(self, channel: Channel, delivery_id: str, inbound: Inbound, sent_at: Optional[float] = None) -> str:
+    def accept(self, channel: Channel, delivery_id: str, inbound: Inbound, sent_at: Optional[float] = None,
+               also_seen: Sequence[str] = ()) -> str:
         """Take one verified message: "queued" (it will be handled after the webhook is answered),
         "duplicate" (seen before: acknowledge, do nothing), "stale" (older than any retry we honour) or
-        "full" (answer 503 so the platform retries later; the delivery is not marked seen)."""
+        "full" (answer 503 so the platform retries later; the delivery is not marked seen).
+
+        `also_seen`: more ids of the same delivery; if any of them was seen before, it is a duplicate."""
         if sent_at is not None and self._clock() - sent_at > STALE_AFTER_SECONDS:
             logger.info("channel message", extra=log_fields(channel=channel.name, event="stale"))
             return "stale"
@@ -364,7 +369,9 @@ class ChannelRuntime:
             logger.warning("channel message", extra=log_fields(channel=channel.name, event="full",
                                                                pending=len(self._tasks)))
             return "full"
-        if not self.seen.first_time(self.ids.delivery(channel.name, delivery_id)):
+        # Every id is recorded, even after one has been seen, so none of them can be used again later.
+        fresh = [self.seen.first_time(self.ids.delivery(channel.name, key)) for key in (delivery_id, *also_seen)]
+        if not all(fresh):
             logger.info("channel message", extra=log_fields(channel=channel.name, event="duplicate"))
             return "duplicate"
         conversation_id = self.ids.conversation(channel.name, inbound.user)

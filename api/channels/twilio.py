@@ -8,6 +8,7 @@ with phone numbers moved to the first one.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import List, Optional
 from urllib.parse import parse_qsl
@@ -28,6 +29,20 @@ WHATSAPP_PREFIX = "whatsapp:"
 WHATSAPP_BODY_LIMIT = 1600
 TWIML = "application/xml"
 
+# What Twilio's incoming-message webhook sends. The signature runs names and values together without
+# separators, so a captured request can be re-sent with a boundary moved (`MessageSid=SM…NumMedia0` and
+# no NumMedia) and still verify: parameters Twilio would never send are refused, and a delivery is
+# remembered by its signature as well as its MessageSid.
+ADDRESS = re.compile(r"(whatsapp:)?\+?[0-9]{3,15}")
+FORMATS = {
+    "MessageSid": re.compile(r"(SM|MM)[0-9a-f]{32}"),
+    "NumMedia": re.compile(r"[0-9]{1,2}"),
+    "NumSegments": re.compile(r"[0-9]{1,3}"),
+    "From": ADDRESS,
+    "To": ADDRESS,
+}
+SAME_AS_MESSAGE_SID = ("SmsSid", "SmsMessageSid")
+
 
 # The settings (environment variables) that switch this channel on: all of them are needed.
 REQUIRED = ("twilio_account_sid", "twilio_auth_token", "public_base_url")
@@ -37,6 +52,16 @@ def twiml(message: Optional[str] = None) -> Response:
     """An answer to Twilio: nothing (replies go out through the API), or one short message."""
     inner = f"<Message>{escape(message)}</Message>" if message else ""
     return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>', media_type=TWIML)
+
+
+def unexpected(params: ImmutableMultiDict) -> bool:
+    """Not a parameter set Twilio sends for an incoming message: each name once, ids and numbers in their
+    own formats. Missing parameters are not judged here."""
+    if any(len(params.getlist(name)) > 1 for name in params.keys()):
+        return True
+    if any(name in params and not pattern.fullmatch(params[name]) for name, pattern in FORMATS.items()):
+        return True
+    return any(params.get(name) not in (None, params.get("MessageSid")) for name in SAME_AS_MESSAGE_SID)
 
 
 @dataclass(frozen=True)
@@ -112,6 +137,8 @@ def build_router(runtime: ChannelRuntime) -> APIRouter:
             return rejected(channel.name, 403, "bad_signature")
         if params.get("AccountSid") != account_sid:
             return rejected(channel.name, 403, "wrong_account")
+        if unexpected(params):
+            return rejected(channel.name, 400, "unexpected_parameters", "Not a message Twilio sends.")
         sid, sender, ours = params.get("MessageSid"), params.get("From"), params.get("To")
         if not sid or not sender or not ours:
             return twiml()
@@ -120,7 +147,7 @@ def build_router(runtime: ChannelRuntime) -> APIRouter:
             return twiml(NOTICES["not_ready"])
         body = params.get("Body") or ""
         inbound = Inbound(user=sender, text=body if body.strip() else None, address=Address(sender, ours))
-        if runtime.accept(channel, sid, inbound) == "full":
+        if runtime.accept(channel, sid, inbound, also_seen=("signature:" + supplied,)) == "full":
             return twiml(NOTICES["busy"])
         return twiml()
 

@@ -41,6 +41,8 @@ def make_settings(**overrides: Any) -> Settings:
         log_level="INFO",
         max_text_chars=2000,
         action_endpoint_url=None,
+        # As `make run` serves: many tests name REST conversations briefly ("x").
+        rest_open_senders=True,
     )
     values.update(overrides)
     return Settings(**values)

@@ -6,6 +6,8 @@ import secrets
 import pytest
 from kestrel_webtest import BLACKMAIL_TEXT, UNDER18_PAYLOAD, user_metadata, user_texts
 
+from api.conversations import rest_conversation_id
+
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 RASA_MESSAGE_KEYS = ["recipient_id", "text", "image", "buttons", "attachment", "custom"]
@@ -41,7 +43,7 @@ async def test_rest_conversation_continues_for_the_same_sender(client, assistant
     assert UNDER18_PAYLOAD in payloads
     second = (await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": UNDER18_PAYLOAD})).json()
     assert_rasa_shape(second, sender)
-    assert user_texts(assistant, sender) == [BLACKMAIL_TEXT, UNDER18_PAYLOAD]
+    assert user_texts(assistant, rest_conversation_id(sender)) == [BLACKMAIL_TEXT, UNDER18_PAYLOAD]
 
 
 async def test_rest_metadata_reaches_the_tracker(client, assistant):
@@ -50,7 +52,7 @@ async def test_rest_metadata_reaches_the_tracker(client, assistant):
         "/webhooks/rest/webhook", json={"sender": sender, "message": "/greet", "metadata": {"source": "test"}}
     )
     assert response.status_code == 200
-    assert any(m and m.get("source") == "test" for m in user_metadata(assistant, sender))
+    assert any(m and m.get("source") == "test" for m in user_metadata(assistant, rest_conversation_id(sender)))
 
 
 async def test_rest_health_route_like_rasa(client):

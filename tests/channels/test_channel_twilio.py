@@ -19,6 +19,8 @@ from channel_fakes import (
 from kestrel_webtest import BLACKMAIL_TEXT, CRISIS_TEXT, UNDER18_PAYLOAD, client_for, make_settings, user_texts
 
 from api.assistant import Assistant
+from api.channels.common import Inbound
+from api.channels.twilio import Address, TwilioChannel
 from api.main import create_app
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -205,3 +207,79 @@ async def test_before_the_model_is_loaded_the_person_is_told(platform):
     assert "<Message>Sorry, I'm just starting up." in response.text
     await platform.settle(app)
     assert platform.received(sent(number)) == []
+
+
+def _shifted(params):
+    """The same signed string with NumMedia's name and value moved into the end of MessageSid's value."""
+    shifted = {name: value for name, value in params.items() if name != "NumMedia"}
+    shifted["MessageSid"] = params["MessageSid"] + "NumMedia" + params["NumMedia"]
+    return shifted
+
+
+async def test_a_replay_with_a_shifted_boundary_is_refused(client, channel_app, platform, assistant):
+    number = new_number()
+    params = twilio_params(number, "hi", new_sid())
+    signature = twilio_signature(SIGNED_URL, params)
+    assert (await deliver(client, params, signature=signature)).status_code == 200
+    await platform.wait_for(sent(number), count=2)
+    await platform.settle(channel_app)
+
+    shifted = _shifted(params)
+    assert twilio_signature(SIGNED_URL, shifted) == signature, "the signature cannot tell them apart"
+    response = await deliver(client, shifted, signature=signature)
+    assert response.status_code == 400
+    await platform.settle(channel_app)
+    text = "\n".join(bodies(platform.received(sent(number))))
+    assert text.count("Hi, I'm Kestrel") == 1, "the replies were not sent again"
+    assert user_texts(assistant, conversation(channel_app, number)) == ["hi"]
+
+
+def _never_sent_by_twilio(number):
+    sid = new_sid()
+    return {
+        "short MessageSid": twilio_params(number, "hi", "SM123"),
+        "MessageSid with more after it": _shifted(twilio_params(number, "hi", sid)),
+        "uppercase MessageSid": twilio_params(number, "hi", sid.upper()),
+        "SmsSid not the MessageSid": {**twilio_params(number, "hi", sid), "SmsSid": new_sid()},
+        "SmsMessageSid not the MessageSid": twilio_params(number, "hi", sid, SmsMessageSid=new_sid()),
+        "NumMedia not a number": twilio_params(number, "hi", sid, NumMedia="0SmsSid"),
+        "From not a number": twilio_params(number + "SmsSid", "hi", sid),
+        "To not a number": twilio_params(number, "hi", sid, to=TWILIO_NUMBER + "x"),
+    }
+
+
+async def test_parameter_sets_twilio_never_sends_are_refused(client, channel_app, platform, assistant):
+    number = new_number()
+    for case, params in _never_sent_by_twilio(number).items():
+        response = await deliver(client, params)  # correctly signed, as a replay or a forgery would be
+        assert response.status_code == 400, case
+    await platform.settle(channel_app)
+    assert platform.received(lambda r: r["path"] == MESSAGES_PATH and number in r["form"].get("To", "")) == []
+    assert not assistant.registry.known(conversation(channel_app, number))
+
+
+async def test_a_repeated_parameter_is_refused(client, channel_app, platform, assistant):
+    number = new_number()
+    params = twilio_params(number, "hi", new_sid())
+    # Twilio's validator signs each distinct value once, so a repeated pair keeps the signature valid.
+    raw = form(params) + b"&Body=hi"
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "X-Twilio-Signature": twilio_signature(SIGNED_URL, params)}
+    response = await client.post(PATH, content=raw, headers=headers)
+    assert response.status_code == 400
+    await platform.settle(channel_app)
+    assert platform.received(sent(number)) == []
+    assert not assistant.registry.known(conversation(channel_app, number))
+
+
+async def test_a_delivery_is_remembered_by_its_signature_as_well(channel_app, platform):
+    runtime = channel_app.state.channels
+    channel = TwilioChannel(runtime)
+    number = new_number()
+    inbound = Inbound(user=number, text="hi", address=Address(number, TWILIO_NUMBER))
+    signature = "signature:" + secrets.token_urlsafe(20)
+    assert runtime.accept(channel, new_sid(), inbound, also_seen=(signature,)) == "queued"
+    assert runtime.accept(channel, new_sid(), inbound, also_seen=(signature,)) == "duplicate"
+    await platform.wait_for(sent(number), count=2)
+    await platform.settle(channel_app)
+    assert "\n".join(bodies(platform.received(sent(number)))).count("Hi, I'm Kestrel") == 1

@@ -171,7 +171,7 @@ def test_redis_down_means_503_and_not_ready_then_recovery_by_itself(services, re
             with service.client() as c:
                 assert c.post("/api/v1/conversations").status_code == 503
                 assert c.delete(f"/api/v1/conversations/{conversation_id}").status_code == 503
-                assert c.post("/webhooks/rest/webhook", json={"sender": "x", "message": "hi"}).status_code == 503
+                assert c.post("/webhooks/rest/webhook", json={"sender": "redis-down-0123456789abcdef", "message": "hi"}).status_code == 503
     finally:
         redis_server.start()
 
