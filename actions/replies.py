@@ -56,6 +56,11 @@ def _after_news(dispatcher: CollectingDispatcher, situation: Situation, state: S
     return resume(dispatcher, situation, state.step)
 
 
+def _back_to_plan(dispatcher: CollectingDispatcher, situation: Situation, state: State) -> Events:
+    """After an aside (people to talk to, "are you a bot?", thanks), the resume line if a plan is under way."""
+    return resume(dispatcher, situation, state.step) if situation.known else []
+
+
 def _answer(dispatcher: CollectingDispatcher, question: str, situation: Situation, context: Context) -> None:
     if question == "ask_how_report":
         values = platform_values(context.platform)
@@ -237,9 +242,7 @@ def on_human(dispatcher: CollectingDispatcher, reading: Reading, state: State, c
     say(dispatcher, variant("utter_answer_ask_human", situation))
     dispatcher.utter_message(text="\n".join(service_lines(support_services(situation), now=now())))
     say(dispatcher, "utter_human_footer")
-    if not situation.known:
-        return HUMAN, []
-    return HUMAN, resume(dispatcher, situation, state.step) if state.step not in (None, AGE_QUESTION) else []
+    return HUMAN, _back_to_plan(dispatcher, situation, state)
 
 
 def on_greet(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
@@ -254,8 +257,8 @@ def _simple(name: str, act: str, carry_on: bool = False, ask_story: bool = False
     """One response; `carry_on`: then the way back into the plan; `ask_story`: before any story, ask for it."""
     def handler(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
         say(dispatcher, variant(name, reading.situation))
-        if carry_on and reading.situation.known and state.step not in (None, AGE_QUESTION, SUMMARY):
-            return act, resume(dispatcher, reading.situation, state.step)
+        if carry_on and reading.situation.known:
+            return act, _back_to_plan(dispatcher, reading.situation, state)
         if ask_story and not reading.situation.known:
             say(dispatcher, "utter_ask_situation")
         return act, []
@@ -266,9 +269,7 @@ def on_bot(dispatcher: CollectingDispatcher, reading: Reading, state: State, con
     channel = context.channel if f"utter_privacy_{context.channel}" in responses() else "web"
     say(dispatcher, "utter_answer_bot_challenge")
     say(dispatcher, f"utter_privacy_{channel}")
-    if reading.situation.known and state.step not in (None, AGE_QUESTION, SUMMARY):
-        return BOT, resume(dispatcher, reading.situation, state.step)
-    return BOT, []
+    return BOT, _back_to_plan(dispatcher, reading.situation, state)
 
 
 def on_not_understood(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:

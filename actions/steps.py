@@ -136,13 +136,9 @@ def ask_age(dispatcher: CollectingDispatcher, situation: Situation, times_asked:
 
 
 def resume(dispatcher: CollectingDispatcher, situation: Situation, step: Optional[str]) -> List[EventType]:
-    """After an interruption: the way back into the plan, one line, never the whole step again."""
-    if step in (None, AGE_QUESTION):
-        if step is None and situation.age_group is None and situation.kind != "email_scam":
-            return ask_age(dispatcher, situation)
-        # The age question was asked already: carry on with every age's options.
-        return show_overview(dispatcher, situation, step)
-    if step == SUMMARY:
+    """After an interruption: the way back into the plan, one line, never the whole step again. Nothing
+    when no plan is under way (no step yet, the age question pending) or it is finished."""
+    if step in (None, AGE_QUESTION, SUMMARY):
         return []
     upcoming = next_step(situation, step)
     if upcoming == SUMMARY:
