@@ -16,7 +16,7 @@ import enum
 import logging
 import os
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 from api.agent_worker import AgentWorker, ModelBusy
 from api.conversations import ConversationRegistry
@@ -305,6 +305,7 @@ class Assistant:
         channel: str = "api",
         metadata: Optional[Dict[str, Any]] = None,
         create: bool = False,
+        output: Optional[Callable[[], Any]] = None,
     ) -> List[Dict[str, Any]]:
         """Handle one user message (free text, or a button payload such as `/greet`) and return the
         assistant's replies in Rasa's output shape: `[{recipient_id, text?, buttons?, image?, ...}]`.
@@ -312,6 +313,8 @@ class Assistant:
         `create=False` (the web API) refuses unknown or expired ids with ConversationNotFound;
         `create=True` (REST, Socket.IO, messaging channels, where the client names the conversation)
         starts a fresh conversation instead — an expired one starts over, with its history erased.
+        `output` makes the collecting output channel (a CollectingOutputChannel subclass, called on the
+        model's thread) for a channel that needs Rasa's messages in another shape (Socket.IO).
         """
         if payload is not None:
             message = payload
@@ -338,7 +341,7 @@ class Assistant:
             with sensitive(message, conversation_id):
                 events: List[Dict[str, Any]] = []
                 replies = await self.worker.run(
-                    lambda: self._handle_on_worker(conversation_id, message, channel, metadata, events),
+                    lambda: self._handle_on_worker(conversation_id, message, channel, metadata, events, output),
                     timeout=self.settings.turn_timeout_seconds,
                 )
             self.metrics.observe_turn_events(events)
@@ -388,6 +391,7 @@ class Assistant:
         channel: str,
         metadata: Optional[Dict[str, Any]],
         events_sink: List[Dict[str, Any]],
+        output: Optional[Callable[[], Any]] = None,
     ) -> List[Dict[str, Any]]:
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
@@ -397,7 +401,7 @@ class Assistant:
         try:
             replies = await self._agent.handle_message(
                 UserMessage(
-                    message, CollectingOutputChannel(), conversation_id,
+                    message, output() if output else CollectingOutputChannel(), conversation_id,
                     input_channel=channel, metadata=metadata or None,
                 )
             )
