@@ -24,6 +24,13 @@ def is_json(content_type: Optional[str]) -> bool:
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
+def read_as_json(request: Request) -> Request:
+    """The same request, with its body declared JSON whatever its Content-Type said."""
+    headers = [(name, value) for name, value in request.scope["headers"] if name != b"content-type"]
+    headers.append((b"content-type", b"application/json"))
+    return Request({**request.scope, "headers": headers}, request.receive)
+
+
 class JsonRoute(APIRoute):
     """Routes with a body accept only JSON: anything else is 415, decided before the body is parsed.
 
@@ -31,13 +38,18 @@ class JsonRoute(APIRoute):
     so the same request could get 422 or 415 depending on whether it happened to be valid JSON.
     """
 
+    # Set by AnyContentTypeJsonRoute: read every body as JSON instead of refusing other content types.
+    any_content_type = False
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         if self.body_field is None:
             return handler
 
         async def json_only(request: Request) -> Response:
-            if not is_json(request.headers.get("content-type")):
+            if self.any_content_type:
+                request = read_as_json(request)
+            elif not is_json(request.headers.get("content-type")):
                 return JSONResponse({"detail": "Content-Type must be application/json."}, status_code=415)
             try:
                 return await handler(request)
@@ -51,6 +63,14 @@ class JsonRoute(APIRoute):
                 raise
 
         return json_only
+
+
+class AnyContentTypeJsonRoute(JsonRoute):
+    """For Rasa's REST webhook: the body is JSON whatever Content-Type says, as under `rasa run` (Sanic
+    parses it regardless), so `curl -d '{...}'` (sent as a form) and text/plain clients keep working.
+    A body that is not valid JSON is still 422, and the size limit still applies first."""
+
+    any_content_type = True
 
 
 def assistant_of(request: Any) -> Assistant:

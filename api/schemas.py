@@ -4,9 +4,9 @@ Request models are built per app by `request_models(max_text_chars)` because the
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
-from pydantic import BaseModel, Extra, Field, StrictStr, root_validator, validator
+from pydantic import BaseModel, Extra, Field, StrictFloat, StrictInt, StrictStr, root_validator, validator
 
 from api.text_input import (
     MAX_METADATA_BYTES,
@@ -17,6 +17,7 @@ from api.text_input import (
     check_payload,
     check_sender,
     clean_message,
+    is_blank,
 )
 
 
@@ -155,21 +156,39 @@ def request_models(max_text_chars: int) -> Dict[str, type]:
     class RestRequest(BaseModel):
         """Rasa REST channel input."""
 
-        sender: StrictStr = Field(
-            ..., maxLength=MAX_SENDER_CHARS, pattern=MEANINGFUL_PATTERN,
-            description="The conversation id, chosen by the client. Use a long random value.",
+        sender: Optional[Union[StrictStr, StrictInt, StrictFloat]] = Field(
+            None, maxLength=MAX_SENDER_CHARS, pattern=MEANINGFUL_PATTERN,
+            description="The conversation id, chosen by the client. Use a long random value. A number is "
+            "taken as its text (`42` is `\"42\"`), as in Rasa.",
         )
-        message: StrictStr = Field(
-            ..., maxLength=max_text_chars, pattern=MEANINGFUL_PATTERN, description="Text, or a button payload"
+        message: Optional[StrictStr] = Field(
+            None, maxLength=max_text_chars,
+            description="Text, or a button payload. Missing, null or blank: the answer is `[]` and nothing "
+            "is added to the conversation, as in Rasa.",
         )
         metadata: Optional[Dict[str, Any]] = Field(None, description=f"At most {MAX_METADATA_BYTES} bytes of JSON")
 
+        class Config:
+            @staticmethod
+            def schema_extra(schema: Dict[str, Any], model: type) -> None:
+                # Optional in Python so that a missing sender gets its own explanation (routes_rest.py),
+                # but required by the contract; and a null message is accepted, as Rasa accepts it.
+                schema["required"] = ["sender"]
+                message = schema["properties"]["message"]
+                described = {k: message.pop(k) for k in ("title", "description") if k in message}
+                schema["properties"]["message"] = {"anyOf": [message, {"type": "null"}], **described}
+
         @validator("sender", allow_reuse=True)
-        def _sender(cls, value: str) -> str:
-            return check_sender(value)
+        def _sender(cls, value: Union[str, int, float, None]) -> Optional[str]:
+            if value is None:
+                return None
+            # JSON numbers only (StrictInt refuses true/false), written as Python writes them, like Rasa.
+            return check_sender(value if isinstance(value, str) else str(value))
 
         @validator("message", allow_reuse=True)
-        def _message(cls, value: str) -> str:
+        def _message(cls, value: Optional[str]) -> Optional[str]:
+            if value is None or is_blank(value):
+                return None
             return clean_message(value, max_text_chars, field="message")
 
         @validator("metadata", pre=True, allow_reuse=True)

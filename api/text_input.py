@@ -41,6 +41,11 @@ def _check_length(value: str, max_chars: int, field: str) -> None:
         raise ValueError(f"{field} is too long: the limit is {max_chars} characters (got {len(value)})")
 
 
+def is_blank(value: str) -> bool:
+    """Nothing left to read once control characters and whitespace are set aside."""
+    return not _MEANINGFUL_RE.search(strip_controls(value))
+
+
 def clean_message(value: str, max_chars: int, field: str = "text") -> str:
     """Refuse over-long or empty text; strip control characters from the rest."""
     _check_length(value, max_chars, field)

@@ -14,6 +14,7 @@ from typing import Any, AsyncIterator, Dict, List
 
 import httpx
 import pytest
+import socketio
 import uvicorn
 
 from api.assistant import Assistant
@@ -144,3 +145,43 @@ def run_blocking_on_worker(assistant: Assistant, seconds: float) -> "asyncio.Fut
         time.sleep(seconds)
 
     return asyncio.run_coroutine_threadsafe(block(), assistant.worker._loop)  # type: ignore[return-value]
+
+
+# ---- a Socket.IO client that talks like rasa-webchat -------------------------------------------------
+
+
+class RasaSocketClient:
+    """Talks like rasa-webchat: session_request, then user_uttered; collects bot_uttered."""
+
+    def __init__(self) -> None:
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.confirmed: asyncio.Queue = asyncio.Queue()
+        self.bot: asyncio.Queue = asyncio.Queue()
+        self.errors: asyncio.Queue = asyncio.Queue()
+        self.sio.on("session_confirm", self.confirmed.put)
+        self.sio.on("bot_uttered", self.bot.put)
+        self.sio.on("kestrel_error", self.errors.put)
+
+    async def connect(self, url: str, transport: str) -> None:
+        await self.sio.connect(url, transports=[transport], socketio_path="socket.io", wait_timeout=10)
+
+    async def session(self, session_id: Any = None) -> str:
+        await self.sio.emit("session_request", {"session_id": session_id})
+        return await asyncio.wait_for(self.confirmed.get(), 10)
+
+    async def utter(self, message: str, session_id: str, settle: float = 0.5) -> List[Dict[str, Any]]:
+        await self.sio.emit("user_uttered", {"message": message, "session_id": session_id})
+        return await self.replies(settle)
+
+    async def replies(self, settle: float = 0.5) -> List[Dict[str, Any]]:
+        """The bot messages of one turn (they arrive back to back)."""
+        first = await asyncio.wait_for(self.bot.get(), 30)
+        received = [first]
+        while True:  # the replies of one turn arrive back to back
+            try:
+                received.append(await asyncio.wait_for(self.bot.get(), settle))
+            except asyncio.TimeoutError:
+                return received
+
+    async def close(self) -> None:
+        await self.sio.disconnect()

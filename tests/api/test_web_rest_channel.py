@@ -60,10 +60,18 @@ async def test_rest_health_route_like_rasa(client):
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
-async def test_rest_rejects_missing_sender_or_message(client):
-    assert (await client.post("/webhooks/rest/webhook", json={"message": "hi"})).status_code == 422
-    assert (await client.post("/webhooks/rest/webhook", json={"sender": "x"})).status_code == 422
+async def test_rest_refuses_a_missing_sender_and_says_why(client):
+    for body in ({"message": "hi"}, {"sender": None, "message": "hi"}):
+        response = await client.post("/webhooks/rest/webhook", json=body)
+        assert response.status_code == 422
+        detail = response.json()["detail"]
+        assert detail[0]["loc"] == ["body", "sender"]
+        assert "sender is required" in detail[0]["msg"] and "shared conversation" in detail[0]["msg"]
+
+
+async def test_rest_refuses_bad_senders_and_oversized_metadata(client):
     assert (await client.post("/webhooks/rest/webhook", json={"sender": " ", "message": "hi"})).status_code == 422
+    assert (await client.post("/webhooks/rest/webhook", json={"sender": True, "message": "hi"})).status_code == 422
     big = {"sender": "x", "message": "hi", "metadata": {"blob": "a" * 5000}}
     response = await client.post("/webhooks/rest/webhook", json=big)
     assert response.status_code == 422 and "4096" in response.text
