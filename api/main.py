@@ -77,7 +77,8 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     install_channels(app, settings)  # Telegram, WhatsApp, Twilio: only those with credentials configured
     app.mount("/static", pages.static_app(), name="static")
     sio = create_socketio(
-        assistant, limits, settings.cors_origins, settings.max_text_chars, settings.max_body_bytes
+        assistant, limits, settings.cors_origins, settings.max_text_chars, settings.max_body_bytes,
+        client_session_ids=settings.socketio_client_session_ids,
     )
     app.state.sio = sio
     app.mount("/socket.io", socketio_asgi_app(sio), name="socketio")

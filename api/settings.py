@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     # read on in that conversation. Off: a sender must look unguessable (REST_SENDER_PATTERN). `make run`
     # turns it on for local clients and scripts.
     rest_open_senders: bool = False
+    # Socket.IO session ids chosen by the client, as `rasa run` takes them: only for a trusted front end
+    # that keys conversations to its own users, since whoever knows an id can read on in that
+    # conversation. Off: every session id is one this server issued, and an unknown one is replaced.
+    socketio_client_session_ids: bool = False
     # A turn that waits longer than this for the model gets 503 instead of hanging the client.
     turn_timeout_seconds: float = Field(default=30, gt=0)
     # More turns than this queued for the model at once are refused with 503 straight away.

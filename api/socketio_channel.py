@@ -2,54 +2,53 @@
 
 client `session_request {session_id}`  -> server `session_confirm "<session id>"`
 client `user_uttered {message, session_id, metadata?}` -> server `bot_uttered` once per message:
-    `{text}` | `{text, quick_replies: [{content_type: "text", title, payload}]}` | `{attachment}`
-(shapes as rasa/core/channels/socketio.py's SocketIOOutput emits them).
+    `{text}` | `{text, quick_replies: [{content_type: "text", title, payload}]}` | `{attachment}` | custom
+(shapes as rasa/core/channels/socketio.py's SocketIOOutput emits them: api/socketio_output.py).
 
-One difference, on purpose: the session id is always one this server issued for Socket.IO. A client that
-asks for an unknown or expired id, or one from another channel, is confirmed with a fresh one (rasa-webchat
-then starts a new conversation), so no client can pick, guess or revive someone else's conversation id.
-Problems the protocol has no event for (empty or over-long text, rate limit, model busy) are reported as
-`kestrel_error {status, detail}`.
+Differences, on purpose (docs/rasa-clients.md):
+* By default the session id is always one this server issued for Socket.IO. A client that asks for an
+  unknown or expired id, or one from another channel, is confirmed with a fresh one, so no client can
+  pick, guess or revive someone else's conversation. Since such a client still shows the old transcript,
+  it is then told the conversation has ended and greeted again. SOCKETIO_CLIENT_SESSION_IDS (for a
+  trusted front end with ids of its own) uses the client's id instead, as `rasa run` does.
+* Text is laid out for markdown, which rasa-webchat applies: each line a paragraph, bullets a list.
+* Problems the protocol has no event for (empty or over-long text, rate limit, model busy) are reported
+  as `kestrel_error {status, detail}`.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence
+import secrets
+from functools import lru_cache
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import socketio
 
 from api.agent_worker import ModelBusy
 from api.assistant import Assistant, ConversationNotFound, NotReady
-from api.conversations import SOCKETIO, in_namespace, new_conversation_id
+from api.conversations import SOCKETIO, ID_BYTES, in_namespace, new_conversation_id
 from api.ratelimit import Limits, RateLimited
-from api.text_input import check_metadata, clean_message
+from api.routes_v1 import GREETING_PAYLOAD
+from api.socketio_output import markdown_text, raw_output_channel, to_socketio_messages
+from api.text_input import check_metadata, check_sender, clean_message
 
 USER_EVENT = "user_uttered"
 BOT_EVENT = "bot_uttered"
 ERROR_EVENT = "kestrel_error"
+# The words live with everything else the assistant says (content/responses.yml).
+RESTARTED_RESPONSE = "utter_session_restarted"
 
 
-def to_socketio_messages(replies: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Rasa's collected output messages in the shapes SocketIOOutput would have emitted."""
-    out: List[Dict[str, Any]] = []
-    for reply in replies:
-        text = reply.get("text")
-        buttons = reply.get("buttons")
-        if buttons:
-            parts = (text or "").strip().split("\n\n")
-            messages: List[Dict[str, Any]] = [{"text": part, "quick_replies": []} for part in parts]
-            messages[-1]["quick_replies"] = [
-                {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")} for b in buttons
-            ]
-            out.extend(messages)
-        elif text:
-            out.extend({"text": part} for part in text.strip().split("\n\n"))
-        if reply.get("custom"):
-            out.append(reply["custom"])
-        if reply.get("image"):
-            out.append({"attachment": {"type": "image", "payload": {"src": reply["image"]}}})
-        if reply.get("attachment"):
-            out.append({"attachment": reply["attachment"]})
-    return out
+@lru_cache(maxsize=1)
+def restart_notice() -> str:
+    # Imported on first use: the actions' renderer (and rasa_sdk) is not needed until a session restarts.
+    from actions.render import text_of
+
+    return text_of(RESTARTED_RESPONSE)
+
+
+def client_conversation_id(session_id: str) -> str:
+    """With SOCKETIO_CLIENT_SESSION_IDS: the conversation a client's own session id names."""
+    return f"{SOCKETIO}-{session_id}"
 
 
 def origin_checker(cors_origins: Sequence[str]) -> Callable[[Optional[str], Dict[str, Any]], bool]:
@@ -73,7 +72,12 @@ def _client_ip(environ: Dict[str, Any]) -> str:
 
 
 def create_socketio(
-    assistant: Assistant, limits: Limits, cors_origins: Sequence[str], max_text_chars: int, max_bytes: int
+    assistant: Assistant,
+    limits: Limits,
+    cors_origins: Sequence[str],
+    max_text_chars: int,
+    max_bytes: int,
+    client_session_ids: bool = False,
 ) -> socketio.AsyncServer:
     sio = socketio.AsyncServer(
         async_mode="asgi",
@@ -87,27 +91,75 @@ def create_socketio(
     async def error(sid: str, status: int, detail: str, **extra: Any) -> None:
         await sio.emit(ERROR_EVENT, {"status": status, "detail": detail, **extra}, to=sid)
 
+    async def set_conversation(sid: str, conversation_id: str) -> None:
+        async with sio.session(sid) as session:
+            session["conversation_id"] = conversation_id
+
+    async def turn(sid: str, conversation_id: str, ip: str, text: Optional[str] = None,
+                   payload: Optional[str] = None, metadata: Optional[Dict[str, Any]] = None) -> None:
+        try:
+            limits.check_client(ip)
+            limits.check_conversation(conversation_id)
+            replies = await assistant.send(
+                conversation_id, text=text, payload=payload, channel="socketio", metadata=metadata,
+                create=True, output=raw_output_channel,
+            )
+        except RateLimited as e:
+            await error(sid, 429, str(e), retry_after=e.retry_after)
+            return
+        except (NotReady, ModelBusy) as e:
+            await error(sid, 503, str(e))
+            return
+        except ConversationNotFound:  # pragma: no cover - create=True never raises it
+            await error(sid, 404, "Conversation not found.")
+            return
+        for bot_message in to_socketio_messages(replies, markdown_text):
+            await sio.emit(BOT_EVENT, bot_message, to=sid)
+
     @sio.on("connect")
     async def connect(sid: str, environ: Dict[str, Any], auth: Any = None) -> bool:
         await sio.save_session(sid, {"ip": _client_ip(environ), "conversation_id": None})
         return True
 
-    @sio.on("session_request")
-    async def session_request(sid: str, data: Any) -> None:
-        requested = data.get("session_id") if isinstance(data, dict) else None
+    async def client_session(sid: str, requested: Any) -> None:
+        # A trusted front end's own ids, as `rasa run` takes them; a new random one when it sends none.
+        if requested is None:
+            session_id = secrets.token_urlsafe(ID_BYTES)
+        else:
+            try:
+                if not isinstance(requested, str):
+                    raise ValueError("not a string")
+                session_id = check_sender(requested)
+            except ValueError:
+                await error(sid, 422, "session_id must be a string of 1-128 characters, or null for a new one")
+                return
+        await set_conversation(sid, client_conversation_id(session_id))
+        await sio.emit("session_confirm", session_id, to=sid)
+
+    async def issued_session(sid: str, requested: Any) -> None:
+        asked = isinstance(requested, str) and bool(requested)
         try:
-            resumed = (isinstance(requested, str) and in_namespace(requested, SOCKETIO)
-                       and assistant.exists(requested))
+            resumed = asked and in_namespace(requested, SOCKETIO) and assistant.exists(requested)
         except NotReady as e:  # the conversation store (Redis) is unreachable: say so, keep the session
             await error(sid, 503, str(e))
             return
-        if resumed:
-            conversation_id = requested
-        else:
-            conversation_id = new_conversation_id(SOCKETIO)
-        async with sio.session(sid) as session:
-            session["conversation_id"] = conversation_id
+        conversation_id = requested if resumed else new_conversation_id(SOCKETIO)
+        await set_conversation(sid, conversation_id)
         await sio.emit("session_confirm", conversation_id, to=sid)
+        if asked and not resumed:
+            # The client still shows the old conversation (rasa-webchat keeps its transcript and buttons),
+            # but nothing of it is known here any more: say so, and start again visibly.
+            await sio.emit(BOT_EVENT, {"text": markdown_text(restart_notice())}, to=sid)
+            session = await sio.get_session(sid)
+            await turn(sid, conversation_id, session.get("ip", "unknown"), payload=GREETING_PAYLOAD)
+
+    @sio.on("session_request")
+    async def session_request(sid: str, data: Any) -> None:
+        requested = data.get("session_id") if isinstance(data, dict) else None
+        if client_session_ids:
+            await client_session(sid, requested)
+        else:
+            await issued_session(sid, requested)
 
     @sio.on(USER_EVENT)
     async def user_uttered(sid: str, data: Any) -> None:
@@ -124,28 +176,19 @@ def create_socketio(
 
         session = await sio.get_session(sid)
         conversation_id = session.get("conversation_id")
-        if conversation_id is None:
+        named = data.get("session_id")
+        if client_session_ids and isinstance(named, str) and named.strip():
+            # As `rasa run` with session_persistence: the message names its conversation.
+            try:
+                conversation_id = client_conversation_id(check_sender(named))
+            except ValueError as e:
+                await error(sid, 422, str(e))
+                return
+        elif conversation_id is None:
             # No session_request (Rasa's default mode): the socket gets a conversation of its own.
             conversation_id = new_conversation_id(SOCKETIO)
-            async with sio.session(sid) as s:
-                s["conversation_id"] = conversation_id
-        try:
-            limits.check_client(session.get("ip", "unknown"))
-            limits.check_conversation(conversation_id)
-            replies = await assistant.send(
-                conversation_id, text=message, channel="socketio", metadata=metadata, create=True
-            )
-        except RateLimited as e:
-            await error(sid, 429, str(e), retry_after=e.retry_after)
-            return
-        except (NotReady, ModelBusy) as e:
-            await error(sid, 503, str(e))
-            return
-        except ConversationNotFound:  # pragma: no cover - create=True never raises it
-            await error(sid, 404, "Conversation not found.")
-            return
-        for bot_message in to_socketio_messages(replies):
-            await sio.emit(BOT_EVENT, bot_message, to=sid)
+            await set_conversation(sid, conversation_id)
+        await turn(sid, conversation_id, session.get("ip", "unknown"), text=message, metadata=metadata)
 
     @sio.on("disconnect")
     async def disconnect(sid: str, *args: Any) -> None:

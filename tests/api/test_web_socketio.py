@@ -3,47 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Dict, List
 
 import httpx
 import pytest
 import socketio
-from kestrel_webtest import BLACKMAIL_TEXT, UNDER18_PAYLOAD, user_texts
+from kestrel_webtest import BLACKMAIL_TEXT, UNDER18_PAYLOAD, RasaSocketClient, user_texts
+
+from api.routes_v1 import GREETING_PAYLOAD
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-class RasaSocketClient:
-    """Talks like rasa-webchat: session_request, then user_uttered; collects bot_uttered."""
-
-    def __init__(self) -> None:
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.confirmed: asyncio.Queue = asyncio.Queue()
-        self.bot: asyncio.Queue = asyncio.Queue()
-        self.errors: asyncio.Queue = asyncio.Queue()
-        self.sio.on("session_confirm", self.confirmed.put)
-        self.sio.on("bot_uttered", self.bot.put)
-        self.sio.on("kestrel_error", self.errors.put)
-
-    async def connect(self, url: str, transport: str) -> None:
-        await self.sio.connect(url, transports=[transport], socketio_path="socket.io", wait_timeout=10)
-
-    async def session(self, session_id: Any = None) -> str:
-        await self.sio.emit("session_request", {"session_id": session_id})
-        return await asyncio.wait_for(self.confirmed.get(), 10)
-
-    async def utter(self, message: str, session_id: str, settle: float = 0.5) -> List[Dict[str, Any]]:
-        await self.sio.emit("user_uttered", {"message": message, "session_id": session_id})
-        first = await asyncio.wait_for(self.bot.get(), 30)
-        received = [first]
-        while True:  # the replies of one turn arrive back to back
-            try:
-                received.append(await asyncio.wait_for(self.bot.get(), settle))
-            except asyncio.TimeoutError:
-                return received
-
-    async def close(self) -> None:
-        await self.sio.disconnect()
 
 
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
@@ -79,6 +47,8 @@ async def test_socketio_unknown_session_id_is_replaced_and_known_one_resumed(liv
         made_up = "guessed-session-id-1234567890"
         session_id = await first.session(made_up)
         assert session_id != made_up, "a client cannot choose its own conversation id"
+        restarted = await first.replies()  # told the old conversation is gone, and greeted
+        assert any(m.get("quick_replies") for m in restarted)
         await first.utter(BLACKMAIL_TEXT, session_id)
     finally:
         await first.close()
@@ -88,7 +58,7 @@ async def test_socketio_unknown_session_id_is_replaced_and_known_one_resumed(liv
     try:
         assert await second.session(session_id) == session_id
         await second.utter(UNDER18_PAYLOAD, session_id)
-        assert user_texts(assistant, session_id) == [BLACKMAIL_TEXT, UNDER18_PAYLOAD]
+        assert user_texts(assistant, session_id) == [GREETING_PAYLOAD, BLACKMAIL_TEXT, UNDER18_PAYLOAD]
     finally:
         await second.close()
 

@@ -8,7 +8,8 @@ import pytest
 
 from api.metrics import SITUATION_INTENTS, Metrics
 from api.settings import Settings
-from api.socketio_channel import origin_checker, to_socketio_messages
+from api.socketio_channel import origin_checker
+from api.socketio_output import to_socketio_messages
 from api.text_input import check_payload, clean_message, strip_controls
 
 REPO = Path(__file__).resolve().parents[2]
