@@ -3,6 +3,7 @@
 #   - Debian's Chromium (Playwright drives it; `playwright install` is never used, no browser is downloaded)
 #   - Playwright's Python package (pinned in requirements.txt and tests/browser/requirements.txt)
 #   - axe-core from npm, locked in tests/browser/package-lock.json (injected into the page under test)
+#   - rasa-webchat 1.0.1 from npm, locked there too (its UMD build, driven against the real service)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,7 @@ if ! "$PY" -c "import playwright" 2>/dev/null; then
   "$PY" -m pip install -q -r tests/browser/requirements.txt
 fi
 
-if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
-  echo "==> Installing axe-core (npm ci in tests/browser)"
+if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ] || [ ! -f tests/browser/node_modules/rasa-webchat/lib/index.js ]; then
+  echo "==> Installing axe-core and rasa-webchat (npm ci in tests/browser)"
   npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 fi

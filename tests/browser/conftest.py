@@ -6,15 +6,20 @@ Needs: `apt-get install chromium`, `pip install -r tests/browser/requirements.tx
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -192,26 +197,84 @@ def fake(fake_server):
     return fake_server
 
 
-@pytest.fixture(scope="session")
-def real_service(tmp_path_factory):
+@contextlib.contextmanager
+def running_service(tmp_path_factory, name: str, **env: str) -> Iterator[Server]:
+    """`uvicorn api.main:app` with the trained model on a free port, with `env` added to the environment."""
     models = sorted((REPO / "models").glob("*.tar.gz"))
     if not models:
         pytest.skip("no trained model in models/*.tar.gz yet (run `make train`); the real-service tests need one")
     port = free_port()
-    log = tmp_path_factory.mktemp("real") / "service.log"
-    env = dict(os.environ)
+    log = tmp_path_factory.mktemp(name) / "service.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             # --ws wsproto: uvicorn's default websockets backend needs a newer `websockets` than rasa 3.6 allows
             [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
              "--ws", "wsproto"],
-            cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env,
+            cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env},
         )
     try:
         wait_ready(f"http://127.0.0.1:{port}/ready", proc, 180, log)
         yield Server(f"http://127.0.0.1:{port}")
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def real_service(tmp_path_factory):
+    with running_service(tmp_path_factory, "real") as server:
+        yield server
+
+
+class PartnerSite:
+    """A deployer's partner's website that embeds rasa-webchat (tests/browser/pages/rasa-webchat.html) and
+    talks to the service cross-origin. `origin` is in the service's CORS_ORIGINS; `other_origin` (the same
+    pages under another host name) is not."""
+
+    FILES = {
+        "/": (HERE / "pages" / "rasa-webchat.html", "text/html; charset=utf-8"),
+        "/rasa-webchat.js": (HERE / "node_modules" / "rasa-webchat" / "lib" / "index.js", "application/javascript"),
+    }
+
+    def __init__(self, port: int) -> None:
+        self.origin = f"http://127.0.0.1:{port}"
+        self.other_origin = f"http://localhost:{port}"
+
+
+class _PartnerPages(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+        path, content_type = PartnerSite.FILES.get(urllib.parse.urlparse(self.path).path, (None, ""))
+        body = path.read_bytes() if path else b""
+        self.send_response(200 if path else 404)
+        self.send_header("Content-Type", content_type or "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def partner_site():
+    for path, _ in PartnerSite.FILES.values():
+        if not path.exists():
+            pytest.fail(f"{path} is missing: run `npm ci --prefix tests/browser`")
+    port = free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), _PartnerPages)
+    thread = threading.Thread(target=server.serve_forever, name="partner-site", daemon=True)
+    thread.start()
+    try:
+        yield PartnerSite(port)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def partner_service(tmp_path_factory, partner_site):
+    """The real service as deployed for the partner's site: its origin in CORS_ORIGINS."""
+    with running_service(tmp_path_factory, "partner", CORS_ORIGINS=partner_site.origin) as server:
+        yield server
 
 
 # ---------------------------------------------------------------- helpers shared by the tests
