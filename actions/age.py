@@ -29,7 +29,7 @@ _NOT_AN_AGE = (
 )
 # The writer's own age: "i'm 15", "im fifteen", "aged 16", "we're both 17", "21m".
 _SELF = re.compile(
-    rf"\b(i'?m|im|i am|i'?m only|i just turned|i turned|aged|age|we'?re both|we are both|we'?re|we are)\s+"
+    rf"\b(i'?m|im|i am|i'?m only|i just turned|i turned|aged|age|we'?re both|we are both|were both|we'?re|we are)\s+"
     rf"(only\s+|just\s+|nearly\s+|almost\s+|both\s+)?{_AGE}\b{_NOT_AN_AGE}"
 )
 # Someone else's: "my son is 15", "she's fourteen", "my stepson (15)", "Year 10 girl, 14", "he turned 18".
@@ -39,6 +39,13 @@ _OTHER = re.compile(
     rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+just turned|\s+turned|\s+has just turned)?\s+"
     rf"(only\s+|just\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}"
 )
+# "we're both 15": the writer's age and the person's they are helping.
+_BOTH = re.compile(rf"\b(we'?re|we are|were|we)\s+both\s+{_AGE}\b{_NOT_AN_AGE}")
+# "a girl who comes here, 15, told me", "one of my lads, 16, said": an age between commas after a person.
+_APPOSITION = re.compile(
+    rf"\b(girl|boy|lad|lass|student|pupil|son|daughter|young (person|people)|kid|child|player|member|learner)\b"
+    rf"[^.?!,]{{0,30}},\s*{_AGE}\s*[,.)]"
+)
 _BRACKETED = re.compile(rf"\(\s*{_AGE}\s*[,)/ ]")
 # "15 years old", "15yo", "15 y/o", "a 14 year old", "my 15yr old son".
 _YEARS_OLD = re.compile(rf"\b{_AGE}\s*-?\s*(years?|yrs?|yo|y/o|y\.o\.?)\b(\s*-?\s*old)?")
@@ -47,7 +54,7 @@ _WILL_BE = re.compile(rf"\b(i'?ll|ill|i will|he'?ll|she'?ll) be\s+{_NUM}\b")
 # The age in the picture: "I was 16 in the pic", "when I was 15", "they're from when I was 17".
 _PICTURED = re.compile(
     rf"(\b(i|he|she|they) (was|were)\s+{_NUM}\b[^.?!]{{0,30}}\b(in (it|them|the (pics?|pictures?|photos?|videos?|vid|clip)))"
-    rf"|\bwhen (i|he|she|they) (was|were)\s+(still\s+|only\s+|just\s+)?{_NUM}\b"
+    rf"|\bwhen (i|he|she|they|we) (was|were)\s+(still\s+|only\s+|just\s+|both\s+)?{_NUM}\b"
     rf"|\b(i|he|she|they) (was|were)\s+(only\s+|still\s+)?{_NUM}\s+(when|at the time)\b"
     rf"|\b(pics?|pictures?|photos?|videos?|vid|clip|nudes?)\b[^.?!]{{0,30}}\b(from when|taken when|when)\s+(i|he|she|they)\s+(was|were)\s+{_NUM}\b"
     rf"|\bunder ?(18|age)\b[^.?!]{{0,20}}\b(in (it|them|the (pics?|pictures?|photos?|videos?)))"
@@ -66,7 +73,10 @@ _SCHOOL_YEAR = re.compile(r"\b(year|yr) ?([7-9]|1[0-2])\b")
 _NOT_CHILD = re.compile(r"\b(not|no longer) (a )?(kid|child|minor|teen(ager)?)\b")
 _OVER = re.compile(r"\b(over|above)\s*(18|eighteen)\b|\b18\s*\+|\b(i'?m|im|i am) (an )?(adult|grown ?up)\b|\bat uni(versity)?\b")
 # An answer to the question: a number first ("23. No I haven't paid", "16 ye", "21m").
-_BARE = re.compile(rf"^[^\w£$€]*(yeah,? |yes,? |ye,? |i'?m |im |i am )?{_NUM}\s*(m|f|male|female)?\b{_NOT_AN_AGE}")
+_BARE = re.compile(
+    rf"^[^\w£$€]*((yeah|yes|ye|yh|ok|okay|k|fine|alright|sure|well|lol|erm|umm?|ugh|oh|right)[,.! ]+){{0,2}}(i'?m |im |i am )?"
+    rf"{_AGE}\s*(m|f|male|female)?\b{_NOT_AN_AGE}"
+)
 # An answer to the question may also be "over", "under", "adult", "a minor", "teen".
 _BARE_GROUP_UNDER = re.compile(r"^\W*(under|minor|a minor|teen|teenager|kid|child|no,? under)\W*$")
 _BARE_GROUP_ADULT = re.compile(r"^\W*(over|adult|an adult|grown ?up|older)\W*$")
@@ -126,9 +136,14 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
 
 def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional[str]:
     if about_someone_else:
-        explicit = _first_group(_OTHER, text) or _first_group(_BRACKETED, text) or _first_group(_YEARS_OLD, text)
+        explicit = (_first_group(_OTHER, text) or _first_group(_BOTH, text) or _first_group(_APPOSITION, text)
+                    or _first_group(_BRACKETED, text) or _first_group(_YEARS_OLD, text))
     else:
         explicit = _first_group(_SELF, text) or _first_group(_YEARS_OLD, text)
+        if not explicit and answering and len(text.split()) <= 8:
+            # "she's 16, we both are" as a short answer to the question: someone told about is still an
+            # answer (in a longer message, "he said he was 18" is the blackmailer's age).
+            explicit = _first_group(_BOTH, text) or _first_group(_OTHER, text)
     if explicit:
         return explicit
     will_be = _WILL_BE.search(text)
@@ -144,14 +159,17 @@ def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional
     if answering:
         bare = _BARE.match(text)
         if bare:
-            return group_for_years(_years(bare.group(2)))
+            return group_for_years(_years(bare.group("n")))
         if _BARE_GROUP_UNDER.match(text):
             return UNDER_18
         if _BARE_GROUP_ADULT.match(text):
             return ADULT
-        for word, value in sorted(_WORDS.items(), key=lambda kv: -len(kv[0])):
-            if re.search(rf"\b{word}\b", text):
-                return group_for_years(value)
+        if len(text.split()) <= 4:
+            # "fifteen lol", "sixteen tbh": a word number in a longer message is more often a count
+            # ("about ten of my friends").
+            for word, value in sorted(_WORDS.items(), key=lambda kv: -len(kv[0])):
+                if re.search(rf"\b{word}\b", text):
+                    return group_for_years(value)
     return None
 
 

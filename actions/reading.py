@@ -61,6 +61,14 @@ MOVING_ON = QUESTIONS | frozenset(SITUATION_BY_INTENT) | {
     "affirm", "next_step", "thanks", "show_plan", "repeat_step", "ask_human", "greet", "goodbye", "tell_age",
 }
 
+# Straight after the crisis reply, words that are still about the crisis ("I haven't taken any, I don't
+# know", "he stopped replying", "I've thought about it"), whatever else the message seems to ask.
+_STILL_IN_CRISIS = re.compile(
+    r"^\W*maybe\b|\b(i don'?t know|i dont know|idk|dunno|not sure|i'?ve thought about it|thought about it|just feel like it|"
+    r"(not|n'?t) (going|gonna) (to )?do anything|(haven'?t|havent|didn'?t|didnt|not) (taken|take|took) (any|them|it)|"
+    r"i'?m (sat|sitting|alone|on my own|in the car|in my room|in the bathroom|outside)|(means|meant|mean) it|"
+    r"stopped (replying|answering)|(not|isn'?t|won'?t) (replying|answering|picking up)|can'?t reach)\b"
+)
 # A retelling changes the kind of situation (to a partner's threat, fake pictures...) only when the
 # classifier is this sure; otherwise it is more detail about the same story.
 CHANGE_CONFIDENCE = 0.7
@@ -72,17 +80,21 @@ _NEG = (
     r"(haven'?t|havent|have not|hasn'?t|hasnt|didn'?t|didnt|did not|never|not|won'?t|wont|will not|"
     r"don'?t|dont|do not|aint|ain'?t|refuse to|refused to|no way i'?m|not gonna|not going to)"
 )
+# A negation covers the words up to its verb, not a later clause ("i didn't pay so they sent it").
+_UNTIL_VERB = r"((?!(pay|paid|so|and|but|because|cos|then|now)\b)\w+\s+){0,3}?"
 _NOT_PAID = re.compile(
-    rf"\b{_NEG}\s+(\w+\s+){{0,3}}?(paid|pay|payed|sent|send|given|give|transferred|bought|buy)\b"
+    rf"\b{_NEG}\s+{_UNTIL_VERB}(paid|pay|payed|sent|send|given|give|transferred|bought|buy)\b"
     r"|\b(nothing|no money|not (a|one) (penny|cent|pound|thing)|zero|nowt)\b[^.?!]{0,20}\b(paid|sent|given|yet|so far)\b"
     r"|\bnot (a|one) (penny|cent|pound|quid)\b|\bno,? i (haven'?t|havent|didn'?t|didnt)\b"
     r"|\b(paid|sent|given|transferred) (them |him |her )?(nothing|no money|not a penny|zero|nowt)\b"
+    r"|\b(didn'?t|didnt|did not|don'?t|dont|do not) have (it|the money|that much|that kind of money|enough|any money|\S*\d\S*)\b"
+    r"|\b(couldn'?t|couldnt|could not|can'?t|cant|cannot) (afford|pay)\b"
 )
 _PAID = re.compile(
     r"\b(i'?ve|ive|i have|i|we|he|she|they|already|just|and|so|then|has|have|had|'s|'ve)\s+(already\s+|just\s+|then\s+|actually\s+|been\s+)?"
     r"(paid|payed|transferred|sent (him|her|them) (the )?(money|cash|£|\$|€|\d)|sent (the )?(money|cash|£|\$|€|\d)|gave (him|her|them) (the )?(money|cash|£|\$|€|\d)"
     r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
-    r"|\b(sent|paid|payed|gave|transferred)\s+(him|her|them|the guy|that guy|it)?\s*(£|\$|€|\d+ ?(quid|pounds|dollars|euros|k\b|grand))"
+    r"|\b(sent|paid|payed|gave|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
     r"|\b(been sending|was sending|has sent|have sent|had sent) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
     r"|\b(paid|payed) (someone|them|him|her|the scammer|the blackmailer)\b"
@@ -97,12 +109,13 @@ _MONEY = re.compile(
 # "they'll send it to my mum unless...": a threat, not something already shared.
 _THREAT_ONLY = re.compile(r"\b(will|'ll|ll|gonna|going to|threaten\w*|unless|if i don'?t|if i dont|or else|or (he|she|they)|says? (he|she|they))\b")
 _NOT_SHARED = re.compile(
-    rf"\b{_NEG}\s+(\w+\s+){{0,3}}?(posted|post|shared|share|sent|send|leaked|leak|put)\b"
+    rf"\b{_NEG}\s+{_UNTIL_VERB}(posted|post|shared|share|sent|send|leaked|leak|put)\b"
     r"|\bnot (posted|shared|sent|out|leaked)( (it|them|anything))?( yet)?\b|\bnothing'?s? (been )?(posted|shared|out)\b"
 )
 _SHARED = re.compile(
     r"\b(has|have|'s|'ve|already|just|actually)\s+(already\s+|just\s+|actually\s+|now\s+)?(posted|shared|leaked|put (it|them) (up|online)|sent (it|them|the (pics?|video|vid|photos?)) to)\b"
     r"|\b(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b(?! if| unless| or|\s+(£|\$|€|\d|money|cash|some money))"
+    r"|\b(has|have|'s|'ve|they|he|she)? ?(posted|shared|leaked|sent) (the|those|these|that) (pics?|pictures?|photos?|nudes?|videos?|vid|images?|clip) to\b"
     r"|\b(everyone|people|my (mates|friends)) (has|have) (seen|got) (it|them)\b|\bgoing (round|around)\b"
     r"|\b(being|been|is being|was) (shared|posted|passed round|spread)\b|\bspread(ing)? (round|around)\b"
 )
@@ -120,19 +133,41 @@ _OTHER_PERSON = re.compile(
     r"|\b(my|our) \d{1,2}[ -]?(year|yr)s?[ -]?old\b"
 )
 _OWN_STORY = re.compile(
-    r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|hacked my|"
-    r"my (\w+ )?(nudes|pics|pictures|photos|video|vid|nude|snaps))\b|\bi (accepted|met|added|sent)\b"
-    r"|\b(i'?m|im|i am) being\b|\bi (sent|paid|payed|was recorded)\b|\b(send|show|share|post) (it|them|\w+ \w+) to my\b"
+    r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|hacked my|if i (don'?t|dont|do not)|and i did|"
+    r"my (?!(friend|mate|bestie|son|daughter|brother|bro|sister|sis|cousin|kid|child|boyfriend|girlfriend|partner|student|pupil)s?'?s? )"
+    r"(\w+ )?(nudes|pics|pictures|photos|video|vid|nude|snaps))\b|\bi (accepted|met|added|sent)\b"
+    r"|\b(i'?m|im|i am) being\b|\bi (sent|paid|payed|was recorded)\b"
+    r"|\b(send|sent|show|showed|share|shared|post|posted|leak|leaked)(ing)? (it|them|\w+ \w+) to (all )?my\b"
+    r"|^\W*(\w+ )?(man|woman|guy|girl|lad|bloke|male|female) here\b"
 )
 # A friend's or partner's story: "my best mate is getting blackmailed", "threatening to send photos of her".
 _THIRD_PERSON_STORY = re.compile(
     r"\b(is|'s|has been|got|keeps|keep) (being |getting )?(blackmailed|threatened|sextorted|scammed|extorted|targeted)\b"
     r"|\b(of (her|him|them)|her (family|mum|mom|dad|parents|friends)|his (family|mum|mom|dad|parents|friends))\b"
     r"|\b(she|he)('s| is| has| was) (being|been|getting|got|paid|sent)\b|\b(he|she) asked me\b"
+    r"|\b(his|her) (kids|children|boss|work|job|wife|husband|partner|followers|contacts|colleagues)\b"
+    r"|\b(friend|mate|bestie|brother|bro|sister|sis|cousin)('?s|s') (nudes?|pics?|pictures?|photos?|videos?|vid)\b"
+    r"|\b(recorded|filmed|screenshotted|screen ?recorded) (him|her)\b|\b(he|she) (has )?(just )?(confessed|admitted|owned up)\b"
 )
 _RECOVERY_SERVICE = re.compile(
-    r"\b(recover\w*|delet\w*|remov\w*|hack\w*|get (it|them|my \w+) back|lawyer|solicitor|police|officer|company|"
-    r"service|expert|agency|investigator|firm|website|someone|account|guy|they)\b"
+    r"\b(recover\w*|delet\w*|remov\w*|wipe|erase|take (it|them) down|hack\w*|get (it|them|my \w+) back|lawyer|solicitor|"
+    r"police|officer|company|service|expert|agency|investigator|firm|website)\b"
+)
+# The classifier's "fake pictures" counts only when the message says the pictures are not real.
+_FAKE_CUE = re.compile(
+    r"\b(fake\w*|ai|a\.i|edit\w*|photoshop\w*|deep ?fakes?|generated|morph\w*|doctored|altered|nudif\w*|"
+    r"undress\w*|face ?swap\w*|not (really |actually )?me|isn'?t (really |actually )?me|not my (body|face)|made up|"
+    r"my face (on|onto|in)|put my face|someone else'?s body)\b"
+)
+# Someone real the person was in touch with: more than a scam email.
+_REAL_CONTACT = re.compile(
+    r"\b(i sent (him|her|them|a|my|some)|we (were|was) (chatting|talking|messaging)|video ?call\w*|facetime\w*|"
+    r"(met|added) (him|her|them|someone|a (girl|guy|woman|man)))\b"
+)
+# A partner's or ex's threat, told about: the story changes to a partner's only when one is the threat.
+_PARTNER_CUE = re.compile(
+    r"\b(ex|boyfriend|girlfriend|bf|gf|partner|husband|wife|fianc\w*)\b[^.?!]{0,40}\b(threaten\w*|post\w*|shar\w*|"
+    r"send|sent|leak\w*|has|got|keeps|says|said|wants?|demand\w*)\b"
 )
 _BANK_WORDS = re.compile(
     r"\b(bank|money|refund\w*|pay|paid|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|cash|account|gift ?cards?|"
@@ -161,7 +196,10 @@ _ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"learning mentor|school counsellor|college tutor|lecturer|coach)\b"
         r"|\b(teacher|dsl|head of year|school nurse|form tutor|tutor|teaching assistant|youth worker|pastoral lead|"
         r"deputy head|head teacher|headteacher)( \d+)? here\b|\bhead of year \d+\b"
-        r"|\b(my|our|a|one of my|one of our) (student|pupil|learner|tutee|form)s?\b"
+        r"|\b(my|our|a|one of my|one of our) ((year|yr) ?\d{1,2} |\d{1,2}[ -]?(year|yr)s?[ -]?old |sixth form |primary |secondary )?(student|pupil|learner|tutee|form)s?\b"
+        r"|^\W*(?!(my|our|his|her|their|a|the) )(\w+ ){0,2}(teacher|tutor|lecturer|coach|youth worker|teaching assistant|head of year|dsl)\b( (at|in|from|for) [\w ]{1,30})?[.,:;!-]"
+        r"|\bi (coach|teach|run (a|the|our) (youth|football|sports|rugby|scout|girls'?|boys'?) ?(club|group|team|centre))\b"
+        r"|\bone of (my|our|the) (lads|players|girls|boys|members|squad|team|young people|kids)\b"
         r"|\b(boy|girl|student|pupil|child|kid|young person) in (my|our) (year|class|form|school|tutor group|group)\b"
         r"|\bin year \d+\b.{0,60}\b(disclosed|told me)\b"
         r"|\b(has|have) (just )?disclosed\b|\b(our|the school'?s?) (dsl|safeguarding lead)\b"
@@ -170,6 +208,7 @@ _ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
     (PARENT, re.compile(
         r"\b(my|our) (\d{1,2} ?(year|yr)s? ?old |teenage |little |eldest |youngest |step ?)?"
         r"(son|daughter|child|kid|boy|girl|lad|lass|teen|teenager|stepson|stepdaughter|grandson|granddaughter)\b"
+        r"|^\W*(son|daughter|stepson|stepdaughter)\b"
         r"|\b(i'?m|i am) (a|his|her|their) (parent|mum|mom|dad|father|mother|carer|guardian|nan|gran|grandma|grandad|"
         r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b|\b(foster|adopted) (son|daughter|child)\b"
     )),
@@ -252,7 +291,9 @@ def payment_told(text: str) -> Optional[bool]:
     for match in _PAID.finditer(text):
         before = text[max(0, match.start() - 30): match.start()]
         around = text[match.start(): match.end() + 20]
-        if not re.search(rf"\b{_NEG}\s+(\w+\s+){{0,3}}$", before + " ") and not _NOT_PAID.search(around):
+        # "they want him to pay with his mum's card" is the demand, not a payment.
+        demanded = re.search(r"\bto (pay|send|buy|give)?\s*$", before)
+        if not re.search(rf"\b{_NEG}\s+(\w+\s+){{0,3}}$", before + " ") and not _NOT_PAID.search(around) and not demanded:
             return True
     return False if _NOT_PAID.search(text) else None
 
@@ -278,14 +319,19 @@ _IMAGE_CUE = re.compile(
 _THREAT_CUE = re.compile(
     r"\b(unless|or else|if i (don'?t|dont|do not)|if (he|she|they) (don'?t|dont)|threaten\w*|blackmail\w*|show everyone|"
     r"send (it|them) to|post (it|them)|leak\w*|expose|going round|posted|shared|demand\w*|extort\w*|"
-    r"wants? (money|£|\$|\d)|asking (me )?for (money|£|\$|\d)|(has|have|got) (a |my )?(\w+ )?(video|pics?|photos?|nudes?) of (me|him|her))\b"
+    r"wants? (money|£|\$|\d)|asking (me )?for (money|£|\$|\d)|(has|have|got) (a |my )?(\w+ )?(video|pics?|photos?|nudes?) of (me|him|her)"
+    r"|(has|have|got|with|holding) (all )?(my|his|her) (\w+ )?(nudes?|pics?|pictures?|photos?|videos?|vid))\b"
+)
+# Said in so many words: "someone is trying to sextort me", "im being blackmailed".
+_EXTORTION_WORDS = re.compile(
+    r"\b(sextort\w*|blackmail(ing|ed|in)? (me|him|her)|extort\w* (me|him|her)|(being|getting) blackmailed|threatening me)\b"
 )
 _MORE_PICTURES = re.compile(r"\b(send|do|make) (more|another|a video|a vid|more pics|more photos)\b|\bmore (pics|pictures|photos|videos|nudes)\b")
 
 
 def story_in_words(text: str) -> Optional[str]:
     """The situation a message tells by its words alone (pictures and a threat), or None."""
-    if not (_IMAGE_CUE.search(text) and _THREAT_CUE.search(text)):
+    if not (_IMAGE_CUE.search(text) and _THREAT_CUE.search(text)) and not _EXTORTION_WORDS.search(text):
         return None
     if payment_told(text):
         return "already_paid"
@@ -304,6 +350,10 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
     if intent not in SITUATION_BY_INTENT and not known.known:
         # "...what do I do?" after a whole story: the story is what tells who is speaking.
         intent = parse.runner_up(SITUATION_INTENTS | {"helper"}) or story_in_words(text) or intent
+        if intent == "helper" and not role_told(text):
+            # A second guess of "helper" with nobody named ("now they say they'll show everyone") is the
+            # writer's own story.
+            intent = "blackmail_money"
     role = role_told(text)
     # A teacher's or grandparent's story often reads like the victim's own ("someone is threatening to
     # send a photo of her"): who is telling it decides, unless the message is about "me".
@@ -354,7 +404,10 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
     situation = _fold(situation, news, "has_paid", paid, "paid")
     if paid is False and situation.kind == PAID:
         situation = situation.but(kind="money")
-    if situation.kind == EMAIL_SCAM and (situation.has_paid or told in ("money", "images", PAID, SHARED)):
+    real_contact = bool(_REAL_CONTACT.search(text)) or (
+        any("mail" not in p.lower() for p in parse.all_of("platform")) and bool(_IMAGE_CUE.search(text))
+    )
+    if situation.kind == EMAIL_SCAM and (situation.has_paid or told in (PAID, SHARED) or real_contact):
         # Money sent, or a real person with real pictures: more than a scam email.
         situation = situation.but(kind=PAID if situation.has_paid else "money")
     shared = sharing_told(text)
@@ -382,6 +435,9 @@ def _situation_kind(known: Situation, told: str) -> str:
     helper's story keeps the helper's plan."""
     if known.kind in (None, HELPER):
         return told
+    if known.kind == EMAIL_SCAM and told in ("money", "images", "fake", "partner"):
+        # The scam email stays a scam email until someone real is in the story (see _learn).
+        return known.kind
     if told in (EMAIL_SCAM, HELPER, PAID, SHARED):
         return known.kind or told
     return told
@@ -400,8 +456,27 @@ def _told_situation(parse: Parse, news: List[str], situation: Situation) -> Opti
     return None
 
 
+def _checked(parse: Parse, text: str) -> Parse:
+    """The parse with guesses the words don't bear out replaced: only an offer to delete the pictures for
+    money is the recovery scam, only a message about money asks about the bank, only pictures said to be
+    unreal are fakes (each then the classifier's next guess), and a scam email has no one real in it."""
+    intent = parse.intent
+    if (intent == "ask_recovery_scam" and not (_RECOVERY_SERVICE.search(text) and _MONEY_ASKED.search(text))) or (
+        intent == "ask_bank" and not _BANK_WORDS.search(text)
+    ) or (intent == "fake_images" and not _FAKE_CUE.search(text)):
+        rest = tuple(r for r in parse.ranking[1:] if r[0] not in ("crisis", "danger_now"))
+        intent = next((name for name, _ in rest if name != "nlu_fallback"), "nlu_fallback")
+        return Parse(intent, parse.text, rest, parse.entities)
+    if intent == "email_scam" and _REAL_CONTACT.search(text) and "email" not in text:
+        # A video call with someone met online is a real person with a real recording, not a mass email.
+        told = "already_paid" if payment_told(text) else "blackmail_money"
+        return Parse(told, parse.text, ((told, parse.confidence),) + parse.ranking[1:], parse.entities)
+    return parse
+
+
 def interpret(parse: Parse, state: State) -> Reading:
     text = normalise(parse.text)
+    parse = _checked(parse, text)
     intent = parse.intent or "nlu_fallback"
     situation, news = _learn(state, parse, text)
     platforms = parse.all_of("platform")
@@ -415,7 +490,7 @@ def interpret(parse: Parse, state: State) -> Reading:
         return reading(CRISIS, question="again")
     if intent in ("crisis", "danger_now"):
         # Safety first; a story told in the same breath is kept, so the plan can pick it up after.
-        also = parse.runner_up(SITUATION_INTENTS)
+        also = parse.runner_up(SITUATION_INTENTS) or story_in_words(text)
         told = SITUATION_BY_INTENT[also] if also else None
         if told and not situation.known:
             situation = situation.but(kind=told)
@@ -424,7 +499,9 @@ def interpret(parse: Parse, state: State) -> Reading:
     moving_on = intent in CLEARLY_MOVING_ON or (intent in QUESTIONS and parse.confidence >= 0.3) or (
         intent in MOVING_ON and parse.confidence >= 0.7
     )
-    if state.last_reply in (CRISIS, CRISIS_AGAIN) and not moving_on:
+    if state.last_reply in (CRISIS, CRISIS_AGAIN) and (
+        not moving_on or (intent not in CLEARLY_MOVING_ON and _STILL_IN_CRISIS.search(text))
+    ):
         # Straight after the crisis reply, "idk", "i feel weird", "im in the car" are still the crisis
         # talking: stay with it rather than go back to the plan.
         return reading(CRISIS, question="again")
@@ -438,13 +515,6 @@ def interpret(parse: Parse, state: State) -> Reading:
             situation = situation.but(age_group=UNKNOWN)
             return reading(AGE_SKIPPED)
 
-    if (intent == "ask_recovery_scam" and not (_RECOVERY_SERVICE.search(text) and _MONEY_ASKED.search(text))) or (
-        intent == "ask_bank" and not _BANK_WORDS.search(text)
-    ):
-        # Only an offer to delete the pictures for money is that scam, and only a message about money asks
-        # about the bank: otherwise the classifier's next guess.
-        intent = next((name for name, _ in parse.ranking[1:] if name != "nlu_fallback"), "nlu_fallback")
-        parse = Parse(intent, parse.text, parse.ranking[1:], parse.entities)
     told_intent = _told_situation(parse, news, situation)
     if told_intent is None and intent in QUESTIONS and not state.situation.known:
         # "he says he'll post my pics if i dont pay, what do i do": a question and a story at once.
@@ -464,7 +534,9 @@ def interpret(parse: Parse, state: State) -> Reading:
             situation = state.situation
             return reading(OPENING)
         question = parse.intent if parse.intent in QUESTIONS else None
-        if state.situation.known and told != state.situation.kind and parse.confidence < CHANGE_CONFIDENCE:
+        if state.situation.known and told != state.situation.kind and (
+            parse.confidence < CHANGE_CONFIDENCE or (told == "partner" and not _PARTNER_CUE.search(text))
+        ):
             # "im dead if my mum sees this" read as a partner's threat: too unsure to change the story.
             told = state.situation.kind or told
         situation = situation.but(kind=_situation_kind(situation, told))
@@ -486,6 +558,9 @@ def interpret(parse: Parse, state: State) -> Reading:
     if intent == "tell_age":
         # An age said again ("she's 14" after "a year 9 pupil") is still an answer: the plan for that age.
         told_age = "age" in news or situation.age_group in (UNDER_18, ADULT) and situation.known
+        if not told_age and situation.known and _MONEY.search(text):
+            # "he wants £120 by 9": numbers about the demand, not an age.
+            return reading(RETOLD, told=situation.kind)
         return reading(AGE_ANSWER) if told_age else reading(NOT_UNDERSTOOD)
     if intent == "prefer_not_say":
         # "does it matter?" after the age is known is not a refusal to give it.
@@ -500,4 +575,8 @@ def interpret(parse: Parse, state: State) -> Reading:
         "ask_human": HUMAN, "greet": GREET, "opening": OPENING, "goodbye": GOODBYE, "thanks": THANKS,
         "deny": DENY, "bot_challenge": BOT, "out_of_scope": OUT_OF_SCOPE,
     }
-    return reading(simple.get(intent, NOT_UNDERSTOOD))
+    act = simple.get(intent, NOT_UNDERSTOOD)
+    if act == OUT_OF_SCOPE and not state.situation.known and parse.confidence < 0.5:
+        # "what's the quickest way to make this stop" before any story: not off topic, just not told yet.
+        return reading(OPENING)
+    return reading(act)

@@ -1,7 +1,7 @@
 """The deterministic overrides after the classifier, and the age parser."""
 import pytest
 
-from actions.age import age_group_from_text
+from actions.age import age_group_from_text, read_age
 from nlp.intent_overrides import forced_intent, load_patterns
 
 PATTERNS = load_patterns()
@@ -48,7 +48,9 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
 
 @pytest.mark.parametrize(
     "text", ["my dad would murder me if he saw it", "im dead if my mum sees this", "i could die of embarrassment",
-             "I could kill whoever did this, honestly"],
+             "I could kill whoever did this, honestly", "my parents are gonna kill us both lol",
+             "his dads going to kill him when he hears", "this wait is killing me", "she's only doing it to humiliate me",
+             "honestly i want to die of shame"],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -57,7 +59,9 @@ def test_idioms_are_neither_crisis_nor_danger(text):
 @pytest.mark.parametrize(
     "text",
     ["i took a load of pills", "theres no point anymore", "im thinking of ending it", "i want to unalive myself",
-     "kms", "my friend just messaged me saying he wants to kill himself", "my dad will kill me and i want to die"],
+     "kms", "my friend just messaged me saying he wants to kill himself", "my dad will kill me and i want to die",
+     "she said her family would be better off without her", "he's locked himself in the bathroom and won't talk",
+     "my brother gave me his phone and all his games and said look after our dad"],
 )
 def test_indirect_and_third_person_disclosures_are_crisis(text):
     assert forced_intent(text, "blackmail_money", PATTERNS) == "crisis"
@@ -102,3 +106,38 @@ def test_helper_never_overrides_a_question():
 )
 def test_age_parser(text, group):
     assert age_group_from_text(text) == group
+
+
+def test_a_number_word_in_a_longer_answer_is_a_count_not_an_age():
+    assert age_group_from_text("they sent it to about twelve people from my class") is None
+    assert age_group_from_text("sixteen lol") == "under18"
+
+
+def test_we_are_both_gives_the_age_of_the_person_helped():
+    assert read_age("were both 14", answering=True, about_someone_else=True).group == "under18"
+
+
+def test_when_we_were_is_the_age_in_the_picture_only():
+    statement = read_age("she has a video from when we were 15 at school", answering=True)
+    assert statement.pictured_under18 and statement.group is None
+
+
+def test_leaving_social_media_is_not_a_crisis():
+    assert forced_intent("i just want to disappear off social media for a while", "ask_delete", PATTERNS) is None
+
+
+@pytest.mark.parametrize("text", ["tomorrow will be my last day", "soon nobody will have to put up with me",
+                                  "thinking about ctb", "my sister can have all my things", "i just want to never feel anything again"])
+def test_farewells_and_slang_for_suicide_are_crisis(text):
+    assert forced_intent(text, "goodbye", PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize("text", ["he just kicked in the door", "they've locked me in my room", "a man is waiting outside my house",
+                                  "she's here. she's trying the door handle"])
+def test_more_danger_phrases(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) == "danger_now"
+
+
+@pytest.mark.parametrize("text", ["okay she's here now", "will they go away for good if i pay", "im going to die if my mates see it lol"])
+def test_relief_and_fear_of_being_seen_are_neither_danger_nor_crisis(text):
+    assert forced_intent(text, "ask_should_pay", PATTERNS) is None

@@ -215,3 +215,92 @@ def test_outside_the_uk(text, country):
 
 def test_fear_of_being_outed():
     assert read("blackmail_money", "a guy from grindr says he'll out me to my family").situation.fears_outing
+
+
+@pytest.mark.parametrize("text", ["they want him to pay with his mum's card", "he wanted 400, i didnt have it so he posted them",
+                                  "i couldn't afford what she asked"])
+def test_a_demand_or_money_not_had_is_not_a_payment(text):
+    assert payment_told(text.lower()) is not True
+
+
+def test_a_payment_in_plain_words_without_i():
+    assert payment_told("i already send 60 pound to her") is True
+
+
+def test_fake_pictures_need_words_that_say_so():
+    reading = read("fake_images", "they've sent the pics to my whole class", ranking=[("fake_images", 0.6), ("images_shared", 0.35)])
+    assert reading.situation.kind == "shared"
+    assert read("fake_images", "someone put my face on a naked body with an app").situation.kind == "fake"
+
+
+@pytest.mark.parametrize("text", ["Head of Year 10 here, a pupil told me someone is threatening him",
+                                  "I coach a junior rugby team and one of my players is being blackmailed",
+                                  "College lecturer: a 17 year old student says a man has a video of him"])
+def test_staff_and_coaches_are_teachers(text):
+    assert role_told(text.lower()) == "teacher"
+    assert read("blackmail_money", text).situation.is_helper
+
+
+def test_a_spouse_telling_their_partners_story_is_a_helper():
+    text = "My wife admitted a man recorded her on a call and wants money or he'll send it to her boss"
+    assert read("blackmail_money", text).situation.is_helper
+
+
+def test_the_writers_own_story_stays_theirs_even_when_read_as_a_helper():
+    text = "woman here, 24. a guy i met online posted my pics to my friends list"
+    assert not read("helper", text, ranking=[("helper", 0.6), ("images_shared", 0.3)]).situation.is_helper
+
+
+def test_sextortion_said_in_one_word_is_a_story():
+    reading = read("ask_how_report", "help someone is trying to sextort me", ranking=[("ask_how_report", 0.4)])
+    assert reading.act == SITUATION
+
+
+def test_an_unclear_message_before_any_story_is_an_opening_not_off_topic():
+    assert read("out_of_scope", "how do i make it all go away", ranking=[("out_of_scope", 0.3)]).act == OPENING
+
+
+def test_the_story_told_with_a_crisis_is_kept():
+    reading = read("crisis", "a man has all my pics and i cant cope im going to unalive myself", ranking=[("crisis", 1.0)])
+    assert reading.act == CRISIS and reading.situation.known
+
+
+def test_still_talking_about_the_crisis_after_its_reply_stays_with_it():
+    state = State(VICTIM_IN_PLAN, step="plan", last_reply=CRISIS)
+    reading = read("ask_will_they_post", "i dont know. i havent taken any yet", state, ranking=[("ask_will_they_post", 0.8)])
+    assert reading.act == CRISIS
+
+
+def test_a_scam_email_stays_a_scam_until_someone_real_is_in_it():
+    state = State(Situation("email_scam", "adult"), step="plan")
+    assert read("blackmail_money", "how did they get my old password", state).situation.kind == "email_scam"
+    real = read("retold", "actually a girl on snap i was chatting to has my vid", state, entities=[("platform", "snap")])
+    assert real.situation.kind != "email_scam"
+
+
+def test_a_partner_named_in_an_idiom_does_not_change_the_story():
+    state = State(Situation("email_scam", "adult"), step="plan")
+    assert read("partner_threat", "my husband would kill me if he saw that", state).situation.kind == "email_scam"
+
+
+def test_a_negation_does_not_reach_past_its_own_clause():
+    assert sharing_told("i didnt pay so they sent it to loads of people from my class") is True
+
+
+def test_a_video_call_with_someone_met_online_is_not_a_scam_email():
+    text = "met a woman on a dating site, we did a video call and now a man wants 2000 or he sends it to my family"
+    assert read("email_scam", text).situation.kind == "money"
+
+
+def test_an_age_after_a_word_of_reluctance():
+    assert read("tell_age", "ok fine 14", ASKED_AGE).act == AGE_ANSWER
+
+
+def test_a_deadline_while_the_age_is_asked_is_more_of_the_story():
+    reading = read("tell_age", "she wants £90 by 11", ASKED_AGE)
+    assert reading.act == RETOLD and reading.situation.age_group is None
+
+
+def test_someone_elses_age_in_a_long_story_is_not_the_writers():
+    text = "this man i met online said he was 19 and now hes got my pics and says hell send them to my school"
+    assert read("blackmail_money", text).situation.age_group is None
