@@ -100,10 +100,12 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check actions api nlp scripts tests bench
 	@$(VENV)/bin/mypy actions api nlp
 
-# Kestrel against stock Rasa on the same model (docs/performance.md), about 4 minutes.
+# Kestrel against stock Rasa on the same model (docs/performance.md), about 4 minutes, then the first
+# against the last turns of a 400-turn conversation, in memory and with Redis (about 1 minute).
 # More: make bench BENCH_ARGS="--workers 1 2" (2 workers with a private redis-server), --help for the rest.
 bench: $(MODEL)
 	@$(PY) -m bench.compare $(BENCH_ARGS)
+	@$(PY) -m bench.long_conversation
 
 # Registers PUBLIC_BASE_URL/webhooks/telegram with its secret token (env: TELEGRAM_BOT_TOKEN,
 # TELEGRAM_WEBHOOK_SECRET, PUBLIC_BASE_URL). See docs/channels.md.

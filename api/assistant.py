@@ -241,11 +241,16 @@ class Assistant:
 
         from rasa.core.agent import Agent
         from rasa.core.lock_store import InMemoryLockStore, LockStore
-        from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
+        from rasa.core.tracker_store import TrackerStore
         from rasa.shared.core.domain import Domain
 
         from api.inprocess_actions import action_endpoint
-        from api.rasa_stores import KestrelRedisTrackerStore, RedisTurnLockStore, fail_loudly
+        from api.rasa_stores import (
+            KestrelInMemoryTrackerStore,
+            KestrelRedisTrackerStore,
+            RedisTurnLockStore,
+            fail_loudly,
+        )
         from api.turn_events import TurnEventBroker
 
         model = self.settings.resolved_model_path()
@@ -255,7 +260,8 @@ class Assistant:
         lock_store: LockStore
         if self.settings.redis_url:
             tracker_store = KestrelRedisTrackerStore(
-                Domain.empty(), self._redis, self.settings.retention_seconds, event_broker=TurnEventBroker()
+                Domain.empty(), self._redis, self.settings.retention_seconds,
+                max_events=self.settings.max_events_per_conversation, event_broker=TurnEventBroker(),
             )
             # Waiting for another process's turn ends a little before the turn's own deadline
             # (agent_worker.py), so a message that gets 503 is never handled later; still longer than a
@@ -264,7 +270,10 @@ class Assistant:
                 self.settings.redis_url, wait_seconds=0.75 * self.settings.turn_timeout_seconds
             )
         else:
-            tracker_store = InMemoryTrackerStore(Domain.empty(), event_broker=TurnEventBroker())
+            tracker_store = KestrelInMemoryTrackerStore(
+                Domain.empty(), max_events=self.settings.max_events_per_conversation,
+                event_broker=TurnEventBroker(),
+            )
             lock_store = InMemoryLockStore()
         agent = Agent.load(
             str(model),

@@ -17,6 +17,10 @@ from actions.facts import load_facts
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Room for the summary of the slots plus a few whole turns (api/tracker_history.py); kept here so the
+# settings need not import Rasa.
+MIN_HISTORY_EVENTS = 50
+
 logger = logging.getLogger(__name__)
 
 UNCONFIRMED_IN_PRODUCTION = (
@@ -94,6 +98,10 @@ class Settings(BaseSettings):
     turn_timeout_seconds: float = Field(default=30, gt=0)
     # More turns than this queued for the model at once are refused with 503 straight away.
     max_pending_turns: int = Field(default=64, ge=1)
+    # Every turn reads and writes a conversation's whole stored history: beyond this many events the oldest
+    # turns are summed up as their slot values (api/tracker_history.py), so a turn's cost stops growing.
+    # About 7 events make a turn; after shortening, about half this many remain.
+    max_events_per_conversation: int = Field(default=100, ge=MIN_HISTORY_EVENTS)
 
     # ---- messaging channels (api/channels, docs/channels.md): each is on when its credentials are set ----
     # Where the platforms reach this service, e.g. https://kestrel.example.org (Twilio signs this URL).

@@ -83,3 +83,14 @@ def test_the_report_compares_every_kestrel_run_with_stock() -> None:
     assert "[ ok ] throughput Kestrel/stock at 16 concurrent: 4.0x" in checks
     assert "[ ok ] Kestrel 2w p95 at 16 concurrent: 40.0 ms" in checks
     assert "[ ok ] training from scratch: 40.0 s" in checks
+
+
+@pytest.mark.parametrize("turns,window", [(400, 20), (400, 40), (95, 20), (40, 20)])
+def test_the_long_conversation_compares_like_with_like(turns: int, window: int) -> None:
+    from bench.long_conversation import OPENING, script, windows
+
+    body = script(turns)[len(OPENING):]
+    first, last = windows(turns, window)
+    assert len(body[first]) == len(body[last]) == window
+    assert body[first] == body[last], "the same messages in the same order, only later in the conversation"
+    assert last.start >= turns - window - 10 and last.stop <= turns

@@ -31,8 +31,11 @@ Deployments = Tuple[Service, Service]
 @pytest.fixture(scope="module")
 def services(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployments]:
     logs = tmp_path_factory.mktemp("service-logs")
-    a = Service("a", logs, redis_server.url)
-    b = Service("b", logs, redis_server.url, WORKERS="2")
+    # Whole histories, so the tests can check that no turn was lost or interleaved (by default the oldest
+    # turns of a long conversation are dropped: tests/api/test_web_history_bound.py).
+    full = {"MAX_EVENTS_PER_CONVERSATION": "2000"}
+    a = Service("a", logs, redis_server.url, **full)
+    b = Service("b", logs, redis_server.url, WORKERS="2", **full)
     started = time.monotonic()
     try:
         for service in (a, b):

@@ -5,6 +5,7 @@ FailSafeTrackerStore made to raise instead of quietly using memory."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -140,7 +141,7 @@ def _tracker(sender: str, *texts: str):
 def _store(url: str, retention: float = 60):
     from rasa.shared.core.domain import Domain
 
-    return KestrelRedisTrackerStore(Domain.empty(), redis_client(url), retention)
+    return KestrelRedisTrackerStore(Domain.empty(), redis_client(url), retention, max_events=150)
 
 
 async def test_save_inside_the_turn_lock_lands_with_the_retention_expiry(redis_server):
@@ -195,6 +196,57 @@ async def test_fail_loudly_refuses_unexpected_rasa_wiring(redis_server):
 
     with pytest.raises(RuntimeError, match="rasa 3.6"):
         fail_loudly(NotWrapped(), object())
+
+
+async def test_turns_keep_the_stored_history_bounded_with_every_event_streamed_once(redis_server):
+    """Turn after turn as the processor plays them (retrieve, add a turn, save): what Redis holds stays
+    under the cap with its slots, and each save streams exactly the turn's new events."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+
+    from api.turn_events import TurnEventBroker, collect_into, stop_collecting
+
+    domain = Domain.from_dict({"slots": {"age_group": {"type": "text", "mappings": [{"type": "custom"}]}}})
+    store = KestrelRedisTrackerStore(domain, redis_client(redis_server.url), 60, max_events=50,
+                                     event_broker=TurnEventBroker())
+    await store.save(store.init_tracker("conv-long"))
+    r = redis_server.client()
+    for n in range(40):
+        tracker = await store.retrieve("conv-long")
+        new = [UserUttered(f"message {n}"), BotUttered("ok"), ActionExecuted("action_listen")]
+        if n == 2:
+            new.insert(1, SlotSet("age_group", "under18"))
+        streamed: list = []
+        token = collect_into(streamed)
+        try:
+            for event in new:
+                tracker.update(event)
+            await store.save(tracker)
+        finally:
+            stop_collecting(token)
+        assert [e["event"] for e in streamed] == [e.type_name for e in new], f"turn {n}"
+        stored = json.loads(r.get(tracker_key("conv-long")))["events"]
+        assert len(stored) <= 50, f"turn {n}: {len(stored)} events stored"
+    tracker = await store.retrieve("conv-long")
+    assert tracker.get_slot("age_group") == "under18", "set in turn 2, long since dropped from the history"
+    assert tracker.latest_message.text == "message 39"
+    assert "message 2" not in [e.text for e in tracker.events if e.type_name == "user"]
+
+
+async def test_a_save_that_lacks_an_earlier_session_still_merges_it(redis_server):
+    """Rasa hands a turn only the latest session; the save puts the earlier ones back (Rasa's merge)."""
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = _store(redis_server.url)
+    earlier = [ActionExecuted("action_session_start", timestamp=1), SessionStarted(timestamp=1),
+               UserUttered("earlier session", timestamp=2), ActionExecuted("action_listen", timestamp=3)]
+    await store.save(DialogueStateTracker.from_events("conv-sessions", earlier))
+    latest = [ActionExecuted("action_session_start", timestamp=10), SessionStarted(timestamp=10),
+              UserUttered("latest session", timestamp=11), ActionExecuted("action_listen", timestamp=12)]
+    await store.save(DialogueStateTracker.from_events("conv-sessions", latest))
+    full = await store.retrieve_full_tracker("conv-sessions")
+    assert [e.text for e in full.events if e.type_name == "user"] == ["earlier session", "latest session"]
 
 
 # ---- conversation registry ---------------------------------------------------------------------------
