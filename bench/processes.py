@@ -193,8 +193,8 @@ def rest_answers_check(base_url: str, sender: str = COLD_START_SENDER) -> Callab
 
 
 def start_redis(directory: Path) -> Tuple[Server, str]:
-    """A private redis-server on a free loopback port (append-only file synced every second, as
-    docker-compose.yml runs it), for Kestrel with WORKERS > 1. Returns the server and its URL."""
+    """A private redis-server on a free loopback port (snapshots at most a minute apart and no append-only
+    file, as docker-compose.yml runs it), for Kestrel with REDIS_URL. Returns the server and its URL."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed (scripts/install_test_services.sh installs it)")
@@ -202,7 +202,8 @@ def start_redis(directory: Path) -> Tuple[Server, str]:
     server = start(
         "redis-server",
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--protected-mode", "yes", "--save", "",
-         "--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(directory), "--daemonize", "no"],
+         "--appendonly", "no", "--save", "60 1", "--rdbcompression", "no", "--maxmemory", "400mb",
+         "--maxmemory-policy", "noeviction", "--dir", str(directory), "--daemonize", "no"],
         directory / "redis.log",
     )
 

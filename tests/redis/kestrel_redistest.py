@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import httpx
 import redis
@@ -211,3 +211,96 @@ def slots(events: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 def all_text(messages: List[Dict[str, Any]]) -> str:
     return "\n".join(m.get("text", "") for m in messages)
+
+
+# ---- Redis as the shipped configurations run it ------------------------------------------------------
+
+SHIPPED_PASSWORD = "test-password-for-the-shipped-redis"
+
+
+def shipped_redis(source: str) -> Tuple[List[str], List[str]]:
+    """The Redis container's entrypoint and arguments as docker-compose.yml or the Kubernetes manifest
+    ship them (`source` is "compose" or "kubernetes"), with compose's `$$` and Kubernetes' `$(VAR)` as each
+    would pass them on."""
+    import yaml
+
+    if source == "compose":
+        service = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]["redis"]
+        entrypoint = [part.replace("$$", "$") for part in service["entrypoint"]]
+        return entrypoint, list(service["command"])
+    for document in yaml.safe_load_all((REPO / "deploy" / "kubernetes" / "redis.yaml").read_text()):
+        if document["kind"] == "StatefulSet":
+            container = document["spec"]["template"]["spec"]["containers"][0]
+            args = [SHIPPED_PASSWORD if arg == "$(REDIS_PASSWORD)" else arg for arg in container["args"]]
+            return list(container["command"]), args
+    raise AssertionError("no Redis StatefulSet in deploy/kubernetes/redis.yaml")
+
+
+def option(args: List[str], name: str) -> str:
+    return args[args.index(name) + 1]
+
+
+class ShippedRedisServer(RedisServer):
+    """redis-server started the way the shipped container starts it: its entrypoint script, run in the data
+    directory (the image's working directory), then every shipped argument. Only the loopback port and
+    the snapshot interval (`save_seconds`, so that a test need not wait the shipped minute) are changed.
+    The image's `docker-entrypoint.sh` becomes a stand-in that runs its arguments, as it does for a
+    non-root user."""
+
+    def __init__(self, directory: Path, source: str, save_seconds: int) -> None:
+        super().__init__(directory)
+        self.source = source
+        self.entrypoint, args = shipped_redis(source)
+        changes = option(args, "--save").split()[1]
+        args[args.index("--save") + 1] = f"{save_seconds} {changes}"
+        self.args = args + ["--port", str(self.port), "--bind", "127.0.0.1", "--daemonize", "no"]
+        self.password = SHIPPED_PASSWORD if "--requirepass" in args else None
+        if self.password:
+            self.url = f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+
+    def start(self) -> "ShippedRedisServer":
+        bin_dir = self.directory.parent / f"{self.directory.name}-bin"
+        bin_dir.mkdir(exist_ok=True)
+        stand_in = bin_dir / "docker-entrypoint.sh"
+        stand_in.write_text('#!/bin/sh\nexec "$@"\n')
+        stand_in.chmod(0o755)
+        assert REDIS_SERVER is not None
+        path = f"{bin_dir}:{Path(REDIS_SERVER).parent}:{os.environ.get('PATH', '')}"
+        with open(self.directory.parent / f"{self.directory.name}-redis.log", "w") as log:
+            self.process = subprocess.Popen(
+                self.entrypoint + self.args, cwd=self.directory, env={**os.environ, "PATH": path},
+                stdout=log, stderr=log,
+            )
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if self.client().ping():
+                    return self
+            except (redis.exceptions.ConnectionError, redis.exceptions.AuthenticationError):
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"the shipped redis-server did not start: {self.args}")
+            time.sleep(0.05)
+
+    def client(self) -> "redis.Redis[bytes]":
+        return redis.Redis(port=self.port, password=self.password, socket_timeout=2, socket_connect_timeout=2)
+
+    def files_containing(self, needle: bytes) -> List[str]:
+        """Every file under the data directory whose bytes contain `needle` (what `grep -rl` would say)."""
+        found = []
+        for path in sorted(self.directory.rglob("*")):
+            if path.is_file() and needle in path.read_bytes():
+                found.append(str(path.relative_to(self.directory)))
+        return found
+
+    def wait_for_snapshot(self, timeout: float) -> float:
+        """Until every change so far is in a finished snapshot; returns the seconds it took."""
+        started = time.monotonic()
+        client = self.client()
+        while True:
+            info = client.info("persistence")
+            if info["rdb_changes_since_last_save"] == 0 and not info["rdb_bgsave_in_progress"]:
+                assert info["rdb_last_bgsave_status"] == "ok"
+                return time.monotonic() - started
+            assert time.monotonic() - started < timeout, f"no snapshot within {timeout} s: {info}"
+            time.sleep(0.05)
