@@ -68,6 +68,13 @@ _UNDER = re.compile(
     r"|\b(turn|turning)\s*(18|eighteen)\b|\b(i'?m|im|i am) (a )?(minor|kid|child|teen(ager)?)\b"
     r"|\bin (year|yr) ?([7-9]|1[0-3])\b|\bat (secondary|high) school\b|\bin (sixth form|high school|secondary)\b"
 )
+# "he's an adult", "she's over 18", "they're a minor": the person helped.
+_THEY_ARE_ADULT = re.compile(
+    r"\b(he|she|they|hes|shes|he'?s|she'?s|they'?re)( is| are)? (an? )?(adult|grown ?up|over (18|eighteen)|18\+)"
+)
+_THEY_ARE_UNDER = re.compile(
+    r"\b(he|she|they|hes|shes|he'?s|she'?s|they'?re)( is| are)? (an? )?(minor|child|kid|under (18|eighteen)|under ?age)\b"
+)
 # A pupil in Year 7 to 12 is under 18 (Year 13 may be 18).
 _SCHOOL_YEAR = re.compile(r"\b(year|yr) ?([7-9]|1[0-2])\b")
 _NOT_CHILD = re.compile(r"\b(not|no longer) (a )?(kid|child|minor|teen(ager)?)\b")
@@ -150,6 +157,10 @@ def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional
     if will_be:
         return group_for_years(_years(will_be.group(2)) - 1)
     if about_someone_else and _SCHOOL_YEAR.search(text):
+        return UNDER_18
+    if about_someone_else and _THEY_ARE_ADULT.search(text):
+        return ADULT
+    if about_someone_else and _THEY_ARE_UNDER.search(text):
         return UNDER_18
     if not about_someone_else:
         if _NOT_CHILD.search(text) or _OVER.search(text):

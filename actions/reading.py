@@ -98,13 +98,14 @@ _PAID = re.compile(
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
     r"|\b(been sending|was sending|has sent|have sent|had sent) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
     r"|\b(paid|payed) (someone|them|him|her|the scammer|the blackmailer)\b"
+    r"|\b(sent|paid|payed|transferred) (them |him |her )?\d+ (on|via|through|by|with|using) (apple|google|paypal|cash ?app|revolut|monzo|bank|my|his|her)\b"
     r"|\b(on|with|using) (my|his|her|their) (mum|mom|dad|parents?)'?s? (card|bank|account)"
 )
 # The classifier's "already paid" counts only with a verb of paying and a word for money in the message.
 _PAID_VERB = re.compile(r"\b(paid|payed|transferred|bought|gave|sent|handed over|spent|used)\b")
 _MONEY = re.compile(
     r"£|\$|€|\b(money|cash|quid|pounds?|dollars?|euros?|gift ?cards?|vouchers?|bitcoin|crypto|btc|steam cards?|"
-    r"paypal|venmo|revolut|monzo|\d+ ?(k|grand|quid|pounds|dollars|euros))\b"
+    r"paypal|venmo|revolut|monzo|apple ?pay|google ?pay|cash ?app|bank transfer|\d+ ?(k|grand|quid|pounds|dollars|euros))\b"
 )
 # "they'll send it to my mum unless...": a threat, not something already shared.
 _THREAT_ONLY = re.compile(r"\b(will|'ll|ll|gonna|going to|threaten\w*|unless|if i don'?t|if i dont|or else|or (he|she|they)|says? (he|she|they))\b")
@@ -164,6 +165,15 @@ _REAL_CONTACT = re.compile(
     r"\b(i sent (him|her|them|a|my|some)|we (were|was) (chatting|talking|messaging)|video ?call\w*|facetime\w*|"
     r"(met|added) (him|her|them|someone|a (girl|guy|woman|man)))\b"
 )
+# A question about which take-down service names one, or taking down, or a service.
+_SERVICE_WORDS = re.compile(
+    r"\b(report remove|stop ?ncii|take it down|take ?down|taken down|remov\w*|iwf|service|site|which one|for me|for (him|her|them)|"
+    r"revenge porn|helpline|childline|ncmec|hash\w*|fingerprint)\b"
+)
+_ASKS_FOR_A_LINE = re.compile(
+    r"\b(number|phone|call|ring|text|contact)\b[^.?!]{0,25}\b(childline|samaritans|shout|helpline|nspcc|papyrus|someone|a person)\b"
+    r"|\b(childline|samaritans|shout|nspcc|papyrus)('?s)? (number|phone)\b"
+)
 # A partner's or ex's threat, told about: the story changes to a partner's only when one is the threat.
 _PARTNER_CUE = re.compile(
     r"\b(ex|boyfriend|girlfriend|bf|gf|partner|husband|wife|fianc\w*)\b[^.?!]{0,40}\b(threaten\w*|post\w*|shar\w*|"
@@ -203,6 +213,8 @@ _ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"|\b(boy|girl|student|pupil|child|kid|young person) in (my|our) (year|class|form|school|tutor group|group)\b"
         r"|\bin year \d+\b.{0,60}\b(disclosed|told me)\b"
         r"|\b(has|have) (just )?disclosed\b|\b(our|the school'?s?) (dsl|safeguarding lead)\b"
+        r"|\b(students|pupils|kids|children|young people) (have |has )?(come|came|been coming) to me\b"
+        r"|\ba (year|yr) ?\d{1,2} (girl|boy|student|pupil|lad)\b"
         r"|\b(school office|school receptionist|office staff|work (at|in) (a|the|our) (school|college|academy))\b"
     )),
     (PARENT, re.compile(
@@ -463,7 +475,9 @@ def _checked(parse: Parse, text: str) -> Parse:
     intent = parse.intent
     if (intent == "ask_recovery_scam" and not (_RECOVERY_SERVICE.search(text) and _MONEY_ASKED.search(text))) or (
         intent == "ask_bank" and not _BANK_WORDS.search(text)
-    ) or (intent == "fake_images" and not _FAKE_CUE.search(text)):
+    ) or (intent == "fake_images" and not _FAKE_CUE.search(text)) or (
+        intent == "ask_which_service" and not _SERVICE_WORDS.search(text)
+    ):
         rest = tuple(r for r in parse.ranking[1:] if r[0] not in ("crisis", "danger_now"))
         intent = next((name for name, _ in rest if name != "nlu_fallback"), "nlu_fallback")
         return Parse(intent, parse.text, rest, parse.entities)
@@ -576,6 +590,12 @@ def interpret(parse: Parse, state: State) -> Reading:
         "deny": DENY, "bot_challenge": BOT, "out_of_scope": OUT_OF_SCOPE,
     }
     act = simple.get(intent, NOT_UNDERSTOOD)
+    if act in (OUT_OF_SCOPE, NOT_UNDERSTOOD) and state.situation.known and platforms:
+        # "snapchat. some girl called amelia": which app it was, more of the story.
+        return reading(RETOLD, told=situation.kind)
+    if act in (OUT_OF_SCOPE, NOT_UNDERSTOOD) and _ASKS_FOR_A_LINE.search(text):
+        # "what's the number for childline": the people to talk to.
+        return reading(HUMAN)
     if act == OUT_OF_SCOPE and not state.situation.known and parse.confidence < 0.5:
         # "what's the quickest way to make this stop" before any story: not off topic, just not told yet.
         return reading(OPENING)

@@ -253,10 +253,15 @@ def on_greet(dispatcher: CollectingDispatcher, reading: Reading, state: State, c
     return GREET, _after_news(dispatcher, reading.situation, state)
 
 
-def _simple(name: str, act: str, carry_on: bool = False, ask_story: bool = False) -> Callable[..., Tuple[str, Events]]:
-    """One response; `carry_on`: then the way back into the plan; `ask_story`: before any story, ask for it."""
+def _simple(
+    name: str, act: str, carry_on: bool = False, ask_story: bool = False, leaving: bool = False
+) -> Callable[..., Tuple[str, Events]]:
+    """One response; `carry_on`: then the way back into the plan; `ask_story`: before any story, ask for it;
+    `leaving`: someone who goes before seeing the plan leaves with it."""
     def handler(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
         say(dispatcher, variant(name, reading.situation))
+        if leaving and reading.situation.known and state.step in (None, AGE_QUESTION):
+            return act, show_overview(dispatcher, reading.situation, None)
         if carry_on and reading.situation.known:
             return act, _back_to_plan(dispatcher, reading.situation, state)
         if ask_story and not reading.situation.known:
@@ -309,7 +314,7 @@ HANDLERS: Dict[str, Handler] = {
     GREET: on_greet,
     OPENING: _simple("utter_opening", OPENING),
     GOODBYE: _simple("utter_goodbye", GOODBYE),
-    THANKS: _simple("utter_answer_thanks", THANKS, carry_on=True),
+    THANKS: _simple("utter_answer_thanks", THANKS, carry_on=True, leaving=True),
     DENY: on_deny,
     BOT: on_bot,
     OUT_OF_SCOPE: _simple("utter_answer_out_of_scope", OUT_OF_SCOPE, carry_on=True, ask_story=True),

@@ -141,3 +141,13 @@ def test_more_danger_phrases(text):
 @pytest.mark.parametrize("text", ["okay she's here now", "will they go away for good if i pay", "im going to die if my mates see it lol"])
 def test_relief_and_fear_of_being_seen_are_neither_danger_nor_crisis(text):
     assert forced_intent(text, "ask_should_pay", PATTERNS) is None
+
+
+@pytest.mark.parametrize("text", ["my phone is about to die, will this save", "if people find out my social life is over",
+                                  "she's not in danger, just upset", "we're safe now, he left"])
+def test_flat_batteries_reputations_and_being_safe_are_neither_crisis_nor_danger(text):
+    assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "thanks"]) == "thanks"
+
+
+def test_a_helper_saying_the_person_is_an_adult():
+    assert read_age("he's an adult, that's all i can say", answering=True, about_someone_else=True).group == "adult"

@@ -212,8 +212,9 @@ async def test_two_apps_named_get_both_sets_of_steps():
     ],
 )
 async def test_questions_are_answered_then_the_plan_resumes(intent, expected):
-    # Questions about money or paid deletion are only taken as such when the words are about money.
-    text = {"ask_bank": "can my bank help", "ask_recovery_scam": "a company wants £200 to delete them"}.get(intent, "?")
+    # Questions about money, paid deletion or the take-down services are only taken as such when the words are.
+    text = {"ask_bank": "can my bank help", "ask_recovery_scam": "a company wants £200 to delete them",
+            "ask_which_service": "which one is for me"}.get(intent, "?")
     messages, _ = await respond(intent, text, slots=IN_PLAN)
     assert expected in texts(messages).lower()
     assert "say **next** for step 4 of 5" in texts(messages)
@@ -333,3 +334,20 @@ async def test_opening_without_a_story_waits_for_it():
 async def test_greeting_mid_plan_resumes():
     messages, _ = await respond("greet", "hi", slots=IN_PLAN)
     assert "say **next** for step 4" in texts(messages)
+
+
+async def test_thanks_before_the_plan_leaves_with_the_whole_plan():
+    messages, slots = await respond("thanks", "ok thanks", slots={"situation": "money", "plan_step": "age"})
+    assert "all the steps at a glance" in texts(messages)
+    assert slots["plan_step"] == "overview"
+
+
+async def test_naming_the_app_later_is_more_of_the_story():
+    messages, _ = await respond("out_of_scope", "tiktok. some lad called jay", slots=IN_PLAN,
+                                entities=[{"entity": "platform", "value": "tiktok"}])
+    assert "can only help" not in texts(messages)
+
+
+async def test_asking_for_a_helplines_number_gets_the_people_to_talk_to():
+    messages, _ = await respond("nlu_fallback", "whats samaritans number", slots=IN_PLAN)
+    assert "116 123" in texts(messages)
