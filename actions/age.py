@@ -77,6 +77,7 @@ _THEY_ARE_UNDER = re.compile(
 )
 # A pupil in Year 7 to 12 is under 18 (Year 13 may be 18).
 _SCHOOL_YEAR = re.compile(r"\b(year|yr) ?([7-9]|1[0-2])\b")
+_SCHOOL_YEAR_ANSWER = re.compile(r"\b((year|yr|y) ?([5-9]|1[0-2])|s ?[1-6]|p ?[5-7])\b")
 _NOT_CHILD = re.compile(r"\b(not|no longer) (a )?(kid|child|minor|teen(ager)?)\b")
 _OVER = re.compile(r"\b(over|above)\s*(18|eighteen)\b|\b18\s*\+|\b(i'?m|im|i am) (an )?(adult|grown ?up)\b|\bat uni(versity)?\b")
 # An answer to the question: a number first ("23. No I haven't paid", "16 ye", "21m").
@@ -171,6 +172,9 @@ def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional
         bare = _BARE.match(text)
         if bare:
             return group_for_years(_years(bare.group("n")))
+        if len(text.split()) <= 6 and _SCHOOL_YEAR_ANSWER.search(text):
+            # "year 10", "yr 9 lol", "S4": a school year in answer is under 18.
+            return UNDER_18
         if _BARE_GROUP_UNDER.match(text):
             return UNDER_18
         if _BARE_GROUP_ADULT.match(text):

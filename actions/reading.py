@@ -99,7 +99,7 @@ _PAID = re.compile(
     r"|\b(been sending|was sending|has sent|have sent|had sent) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
     r"|\b(paid|payed) (someone|them|him|her|the scammer|the blackmailer)\b"
     r"|\b(sent|paid|payed|transferred) (them |him |her )?\d+ (on|via|through|by|with|using) (apple|google|paypal|cash ?app|revolut|monzo|bank|my|his|her)\b"
-    r"|\b(on|with|using) (my|his|her|their) (mum|mom|dad|parents?)'?s? (card|bank|account)"
+    r"|\b(on|with|using|used) (my|his|her|their) (mum|mom|dad|parents?|nan|brother|sister)'?s? (card|bank|account|paypal)"
 )
 # The classifier's "already paid" counts only with a verb of paying and a word for money in the message.
 _PAID_VERB = re.compile(r"\b(paid|payed|transferred|bought|gave|sent|handed over|spent|used)\b")
@@ -222,7 +222,7 @@ _ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"(son|daughter|child|kid|boy|girl|lad|lass|teen|teenager|stepson|stepdaughter|grandson|granddaughter)\b"
         r"|^\W*(son|daughter|stepson|stepdaughter)\b"
         r"|\b(i'?m|i am) (a|his|her|their) (parent|mum|mom|dad|father|mother|carer|guardian|nan|gran|grandma|grandad|"
-        r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b|\b(foster|adopted) (son|daughter|child)\b"
+        r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b|\b(foster|adopted) (son|daughter|child|kid|placement)\b"
     )),
     (OTHER_HELPER, re.compile(
         r"\b(support worker|social worker|key worker|care worker|care home|youth worker|mentor|counsellor|"
@@ -525,7 +525,9 @@ def interpret(parse: Parse, state: State) -> Reading:
             return reading(AGE_ANSWER)
         if _WHY.search(text) and state.last_reply != AGE_WHY:
             return reading(AGE_WHY)
-        if intent in ("prefer_not_say", "deny") or _REFUSES_AGE.search(text):
+        # "nah i aint paid" answers something else, not the age question.
+        about_the_story = any(n in news for n in ("paid", "not_paid", "shared", "not_shared"))
+        if (intent in ("prefer_not_say", "deny") or _REFUSES_AGE.search(text)) and not about_the_story:
             situation = situation.but(age_group=UNKNOWN)
             return reading(AGE_SKIPPED)
 

@@ -44,6 +44,9 @@ def variant(prefix: str, situation: Situation) -> str:
     """Most specific response for this person: audience+age, audience, helper+age, helper, age, plain.
     An adult whose pictures were taken under 18 gets the under-18 picture routes ("pictured")."""
     age = age_key(situation)
+    # Not told yet (neither answered nor declined): where a line has an "untold" wording, it names no
+    # service for one age only and asks for the age instead; once declined, every age's options show.
+    ages = ["untold", age] if situation.age_group is None else [age]
     candidates: List[str] = []
     if situation.kind == "email_scam":
         candidates.append(f"{prefix}_scam")
@@ -51,8 +54,9 @@ def variant(prefix: str, situation: Situation) -> str:
         candidates.append(f"{prefix}_pictured")
     if situation.is_helper:
         audience = situation.audience
-        candidates += [f"{prefix}_{audience}_{age}", f"{prefix}_{audience}", f"{prefix}_helper_{age}", f"{prefix}_helper"]
-    candidates += [f"{prefix}_{age}", prefix]
+        candidates += [f"{prefix}_{audience}_{a}" for a in ages] + [f"{prefix}_{audience}"]
+        candidates += [f"{prefix}_helper_{a}" for a in ages] + [f"{prefix}_helper"]
+    candidates += [f"{prefix}_{a}" for a in ages] + [prefix]
     return first_existing(candidates)
 
 

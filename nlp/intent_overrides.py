@@ -40,7 +40,9 @@ Ranking = List[Dict[str, Any]]
 
 
 def normalise(text: str) -> str:
-    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    # Quote marks around words ("his father will 'kill him'") are not apostrophes: drop them.
+    return re.sub(r"(^|\s)['\"]+|['\"]+(?=\s|$|[.,!?;:])", r"\1", text)
 
 
 def load_patterns(path: Path = PHRASES_FILE) -> Patterns:

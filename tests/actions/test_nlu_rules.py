@@ -151,3 +151,27 @@ def test_flat_batteries_reputations_and_being_safe_are_neither_crisis_nor_danger
 
 def test_a_helper_saying_the_person_is_an_adult():
     assert read_age("he's an adult, that's all i can say", answering=True, about_someone_else=True).group == "adult"
+
+
+@pytest.mark.parametrize("text", ["i need it all to end. forever", "soon my parents wont have to worry about me",
+                                  "i've been saying goodbye to everyone today"])
+def test_more_indirect_crisis(text):
+    assert forced_intent(text, "ask_human", PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize("text", ["my boyfriend just slapped me", "she says she's 10 minutes away and coming for me"])
+def test_violence_and_someone_minutes_away_are_danger(text):
+    assert forced_intent(text, "partner_threat", PATTERNS) == "danger_now"
+
+
+@pytest.mark.parametrize("text", ["she put 'love you all, bye' on her snap story", "he texted me goodbye and said he's sorry for everything",
+                                  "she told me she didn't want to wake up tomorrow"])
+def test_a_farewell_reported_by_someone_else_is_crisis(text):
+    assert forced_intent(text, "helper", PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize("text", ["his stepdad will 'kill him' apparently", "i wanted to curl up and die at school",
+                                  "I nearly died when my aunt mentioned it", "the stupidest person alive, that's me",
+                                  "ok thanks, sorry, bye"])
+def test_quoted_and_everyday_exaggeration_is_not_crisis(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "thanks"]) == "thanks"
