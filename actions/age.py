@@ -43,9 +43,19 @@ _OTHER = re.compile(
 _BOTH = re.compile(rf"\b(we'?re|we are|were|we)\s+both\s+{_AGE}\b{_NOT_AN_AGE}")
 # "a girl who comes here, 15, told me", "one of my lads, 16, said": an age between commas after a person.
 _APPOSITION = re.compile(
-    rf"\b(girl|boy|lad|lass|student|pupil|son|daughter|young (person|people)|kid|child|player|member|learner)\b"
+    rf"\b(girls?|boys?|lads?|lass|students?|pupils?|son|daughter|young (person|people)|kids?|child|children|players?|members?|learners?)\b"
     rf"[^.?!,]{{0,30}},\s*{_AGE}\s*[,.)]"
 )
+# "a girl of 13", "my grandson who lives with me is 14", "all are 14 or 15".
+_OF_AGE = re.compile(
+    rf"\b(girl|boy|lad|lass|child|kid|son|daughter|grandson|granddaughter|nephew|niece|brother|sister|student|pupil)s? "
+    rf"(of|aged)\s+{_AGE}\b{_NOT_AN_AGE}"
+)
+_WHO_IS = re.compile(
+    rf"\b(son|daughter|grandson|granddaughter|nephew|niece|brother|sister|stepson|stepdaughter|child|boy|girl)\b"
+    rf"[^.?!,]{{3,30}}\b(is|'s) (only |just )?{_AGE}\b{_NOT_AN_AGE}"
+)
+_ALL_ARE = re.compile(rf"\b(all|both|they)( of them)?( are|'re)? (aged )?{_AGE}( or | and |-)\d{{1,2}}\b")
 _BRACKETED = re.compile(rf"\(\s*{_AGE}\s*[,)/ ]")
 # "15 years old", "15yo", "15 y/o", "a 14 year old", "my 15yr old son".
 _YEARS_OLD = re.compile(rf"\b{_AGE}\s*-?\s*(years?|yrs?|yo|y/o|y\.o\.?)\b(\s*-?\s*old)?")
@@ -76,7 +86,7 @@ _THEY_ARE_UNDER = re.compile(
     r"\b(he|she|they|hes|shes|he'?s|she'?s|they'?re)( is| are)? (an? )?(minor|child|kid|under (18|eighteen)|under ?age)\b"
 )
 # A pupil in Year 7 to 12 is under 18 (Year 13 may be 18).
-_SCHOOL_YEAR = re.compile(r"\b(year|yr) ?([7-9]|1[0-2])\b")
+_SCHOOL_YEAR = re.compile(r"\b(year|yr) ?([7-9]|1[0-2])s?\b")
 _SCHOOL_YEAR_ANSWER = re.compile(r"\b((year|yr|y) ?([5-9]|1[0-2])|s ?[1-6]|p ?[5-7])\b")
 _NOT_CHILD = re.compile(r"\b(not|no longer) (a )?(kid|child|minor|teen(ager)?)\b")
 _OVER = re.compile(r"\b(over|above)\s*(18|eighteen)\b|\b18\s*\+|\b(i'?m|im|i am) (an )?(adult|grown ?up)\b|\bat uni(versity)?\b")
@@ -145,6 +155,7 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
 def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional[str]:
     if about_someone_else:
         explicit = (_first_group(_OTHER, text) or _first_group(_BOTH, text) or _first_group(_APPOSITION, text)
+                    or _first_group(_OF_AGE, text) or _first_group(_WHO_IS, text) or _first_group(_ALL_ARE, text)
                     or _first_group(_BRACKETED, text) or _first_group(_YEARS_OLD, text))
     else:
         explicit = _first_group(_SELF, text) or _first_group(_YEARS_OLD, text)

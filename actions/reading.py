@@ -149,6 +149,7 @@ _THIRD_PERSON_STORY = re.compile(
     r"|\b(his|her) (kids|children|boss|work|job|wife|husband|partner|followers|contacts|colleagues)\b"
     r"|\b(friend|mate|bestie|brother|bro|sister|sis|cousin)('?s|s') (nudes?|pics?|pictures?|photos?|videos?|vid)\b"
     r"|\b(recorded|filmed|screenshotted|screen ?recorded) (him|her)\b|\b(he|she) (has )?(just )?(confessed|admitted|owned up)\b"
+    r"|\b(blackmail|threaten|extort|sextort)(ing|s|ed)? (him|her|them)\b"
 )
 _RECOVERY_SERVICE = re.compile(
     r"\b(recover\w*|delet\w*|remov\w*|wipe|erase|take (it|them) down|hack\w*|get (it|them|my \w+) back|lawyer|solicitor|"
@@ -173,6 +174,11 @@ _SERVICE_WORDS = re.compile(
 _ASKS_FOR_A_LINE = re.compile(
     r"\b(number|phone|call|ring|text|contact)\b[^.?!]{0,25}\b(childline|samaritans|shout|helpline|nspcc|papyrus|someone|a person)\b"
     r"|\b(childline|samaritans|shout|nspcc|papyrus)('?s)? (number|phone)\b"
+)
+# What a scam email says of itself; without any of it, "scam email" is the classifier's guess only.
+_EMAIL_CUE = re.compile(
+    r"\b(e-?mails?|inbox|spam|junk|subject|sender|webcam|camera|bitcoin|btc|crypto|wallet|malware|virus|password|"
+    r"hack(ed|er|ers)?|porn|adult (site|website)s?|recorded you|contacts list|trojan|spyware|device|laptop|computer)\b"
 )
 # A partner's or ex's threat, told about: the story changes to a partner's only when one is the threat.
 _PARTNER_CUE = re.compile(
@@ -481,7 +487,7 @@ def _checked(parse: Parse, text: str) -> Parse:
         rest = tuple(r for r in parse.ranking[1:] if r[0] not in ("crisis", "danger_now"))
         intent = next((name for name, _ in rest if name != "nlu_fallback"), "nlu_fallback")
         return Parse(intent, parse.text, rest, parse.entities)
-    if intent == "email_scam" and _REAL_CONTACT.search(text) and "email" not in text:
+    if intent == "email_scam" and (_REAL_CONTACT.search(text) or not _EMAIL_CUE.search(text)) and "email" not in text:
         # A video call with someone met online is a real person with a real recording, not a mass email.
         told = "already_paid" if payment_told(text) else "blackmail_money"
         return Parse(told, parse.text, ((told, parse.confidence),) + parse.ranking[1:], parse.entities)

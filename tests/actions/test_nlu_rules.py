@@ -175,3 +175,13 @@ def test_a_farewell_reported_by_someone_else_is_crisis(text):
                                   "ok thanks, sorry, bye"])
 def test_quoted_and_everyday_exaggeration_is_not_crisis(text):
     assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "thanks"]) == "thanks"
+
+
+@pytest.mark.parametrize("text", ["a boy of 12 told me at break", "one of the girls i mentor, 15, showed me",
+                                  "my granddaughter who stays with us is 13", "they're all 14 or 15", "a few year 9s came to me"])
+def test_ages_of_young_people_as_staff_and_family_say_them(text):
+    assert read_age(text, about_someone_else=True).group == "under18"
+
+
+def test_a_younger_brother_with_his_age_in_brackets_is_a_helpers_story():
+    assert forced_intent("my little sister (13) is being threatened on snap", "blackmail_money", PATTERNS) == "helper"

@@ -305,3 +305,8 @@ def test_a_deadline_while_the_age_is_asked_is_more_of_the_story():
 def test_someone_elses_age_in_a_long_story_is_not_the_writers():
     text = "this man i met online said he was 19 and now hes got my pics and says hell send them to my school"
     assert read("blackmail_money", text).situation.age_group is None
+
+
+def test_a_scam_email_guess_without_anything_of_an_email_is_a_real_threat():
+    assert read("email_scam", "the same tiktok account has threatened three of my mates").situation.kind != "email_scam"
+    assert read("email_scam", "got an email saying they hacked my webcam").situation.kind == "email_scam"
