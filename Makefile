@@ -93,7 +93,7 @@ test-fast: $(MODEL)
 
 eval: $(MODEL)
 	@$(PY) -m scripts.evaluate_nlu $(MODEL) 2>/dev/null
-	@$(PY) -m scripts.evaluate_conversations tests/conversations/blind_a.yml tests/conversations/blind_b.yml
+	@$(PY) -m scripts.evaluate_conversations tests/conversations/blind_*.yml
 
 lint: $(STAMP)
 	@$(RASA) data validate --fail-on-warnings >/tmp/kestrel-validate.log 2>&1 && echo "rasa data validate: clean" || (cat /tmp/kestrel-validate.log; exit 1)
