@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import List, Optional
 
 from actions.age import ADULT, UNDER_18
+from actions.catalogue import catalogue
 
 AGE_QUESTION = "age"
 OVERVIEW = "overview"
@@ -27,17 +28,9 @@ FRIEND = "friend"
 OTHER_HELPER = "helper"
 ROLES = (VICTIM, PARENT, TEACHER, FRIEND, OTHER_HELPER)
 
-# Intent -> situation slot value. The email scam gets its own short plan; the rest share one.
-SITUATION_BY_INTENT = {
-    "blackmail_money": "money",
-    "blackmail_images": "images",
-    "already_paid": PAID,
-    "images_shared": SHARED,
-    "email_scam": EMAIL_SCAM,
-    "partner_threat": "partner",
-    "fake_images": "fake",
-    "helper": HELPER,
-}
+# Intent -> situation slot value (resources/catalogue.yml). The email scam has its own short plan; the
+# rest share one.
+SITUATION_BY_INTENT = catalogue().kind_by_intent
 
 
 @dataclass(frozen=True)
@@ -70,8 +63,9 @@ class Situation:
 
 
 def steps_for(situation: Situation) -> List[str]:
-    if situation.kind == EMAIL_SCAM:
-        return ["secure_accounts", "report_scam", "support"]
+    short = catalogue().short_plan(situation.kind or "")
+    if short:
+        return list(short)
     steps: List[str] = []
     if situation.audience == TEACHER:
         # Schools: the designated safeguarding lead first; they make the police referral.

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from actions.age import ADULT, UNDER_18, UNKNOWN, read_age
+from actions.catalogue import catalogue
 from actions.plan import (
     AGE_QUESTION,
     EMAIL_SCAM,
@@ -48,11 +49,7 @@ BOT = "bot"
 OUT_OF_SCOPE = "out_of_scope"
 NOT_UNDERSTOOD = "not_understood"
 
-QUESTIONS = frozenset({
-    "ask_should_pay", "ask_in_trouble", "ask_delete", "ask_how_report", "ask_will_they_post",
-    "ask_my_fault", "ask_bank", "ask_police_tell_parents", "ask_screenshot", "ask_tell_adult",
-    "ask_passwords", "ask_new_account", "ask_which_service", "ask_search_removal", "ask_recovery_scam",
-})
+QUESTIONS = frozenset(catalogue().questions)
 SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
 # What someone says when they are ready to carry on after the crisis reply (a story or a question only
 # when the classifier is sure of it).

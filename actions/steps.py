@@ -7,20 +7,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.age import ADULT, UNDER_18, UNKNOWN
+from actions.catalogue import catalogue
 from actions.contacts import service_lines
 from actions.facts import facts
 from actions.plan import AGE_QUESTION, OVERVIEW, SUMMARY, VICTIM, Situation, next_step, position, steps_for
 from actions.render import first_existing, render, say, text_of
 
-# Who to talk to, by audience and age: the support step and "talk to someone" read this.
-SUPPORT_SERVICES = {
-    ("victim", UNDER_18): ["childline", "samaritans", "shout", "papyrus"],
-    ("victim", ADULT): ["revenge_porn_helpline", "samaritans", "shout", "papyrus", "victim_support"],
-    ("victim", UNKNOWN): ["childline", "revenge_porn_helpline", "samaritans", "shout", "papyrus", "victim_support"],
-    ("helper", UNDER_18): ["nspcc", "childline", "samaritans"],
-    ("helper", ADULT): ["revenge_porn_helpline", "victim_support", "samaritans"],
-    ("helper", UNKNOWN): ["nspcc", "childline", "revenge_porn_helpline", "samaritans"],
-}
 
 
 def age_key(situation: Situation) -> str:
@@ -29,7 +21,8 @@ def age_key(situation: Situation) -> str:
 
 def support_services(situation: Situation) -> List[str]:
     who = "victim" if situation.audience == VICTIM else "helper"
-    services = list(SUPPORT_SERVICES[(who, age_key(situation))])
+    # Who to talk to, by audience and age, comes from the catalogue (resources/catalogue.yml).
+    services = catalogue().support_services(who, age_key(situation))
     if situation.kind == "partner":
         services += ["domestic_abuse_helpline", "mens_advice_line"]
     if situation.fears_outing:

@@ -19,17 +19,14 @@ from prometheus_client import (
     generate_latest,
 )
 
+from actions.catalogue import catalogue
+
 # `*_created` series would timestamp the first crisis or situation of each kind: a needless clue about
 # when someone used the service. Counts alone are enough.
 disable_created_metrics()
 
-# The situations table in docs/intents.md; tests/api/test_metrics.py fails if the two drift apart.
-SITUATION_INTENTS = frozenset(
-    {
-        "blackmail_money", "blackmail_images", "already_paid", "images_shared", "email_scam",
-        "partner_threat", "fake_images", "helper", "crisis", "danger_now",
-    }
-)
+# Every situation and interrupting intent in the catalogue (resources/catalogue.yml) is counted.
+SITUATION_INTENTS = catalogue().situation_intents | frozenset(catalogue().interrupting)
 # The one action records the kind of reply it gave in this slot (actions/turn.py).
 REPLY_KIND_SLOT = "reply_kind"
 CRISIS_REPLIES = frozenset({"crisis", "crisis_again"})

@@ -27,13 +27,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.catalogue import catalogue
+
 PHRASES_FILE = Path(__file__).resolve().parent.parent / "resources" / "intent_overrides.yml"
 # Checked in this order: a message that is both crisis and danger gets the crisis reply (it says 999).
 ALWAYS = ("crisis", "danger_now")
-SITUATIONS = {
-    "blackmail_money", "blackmail_images", "already_paid", "images_shared",
-    "partner_threat", "fake_images", "email_scam",
-}
+SITUATIONS = catalogue().situation_intents - {"helper"}
 
 Patterns = Dict[str, List[Pattern[str]]]
 Ranking = List[Dict[str, Any]]

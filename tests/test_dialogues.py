@@ -363,13 +363,13 @@ turns:
 
 def test_the_crisis_response_is_recognised_by_its_lines() -> None:
     from actions.render import text_of
-    from actions.steps import SUPPORT_SERVICES
+    from actions.catalogue import catalogue
     from actions.contacts import service_lines
 
     assert crisis_services() == ("police_emergency", "samaritans", "shout", "childline", "papyrus")
     assert is_crisis_response(text_of("utter_crisis"))
     # The support step lists the same helplines but not 999, so it is not the crisis response.
-    support = text_of("utter_step_support", support_lines="\n".join(service_lines(SUPPORT_SERVICES[("victim", "under18")])))
+    support = text_of("utter_step_support", support_lines="\n".join(service_lines(catalogue().support_services("victim", "under18"))))
     assert not is_crisis_response(support)
     assert not is_crisis_response(text_of("utter_danger"))
 

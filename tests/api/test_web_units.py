@@ -1,18 +1,15 @@
 """Small pieces on their own: settings, text cleaning, metric labels, Socket.IO message shapes."""
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 import pytest
 
-from api.metrics import SITUATION_INTENTS, Metrics
+from api.metrics import Metrics
 from api.settings import Settings
 from api.socketio_channel import origin_checker
 from api.socketio_output import to_socketio_messages
 from api.text_input import check_payload, clean_message, strip_controls
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_settings_from_the_environment(monkeypatch, tmp_path):
@@ -51,13 +48,6 @@ def test_settings_reject_malformed_origins(monkeypatch, bad):
     monkeypatch.setenv("CORS_ORIGINS", bad)
     with pytest.raises(ValueError, match="must start with http"):
         Settings()
-
-
-def test_situation_intents_match_docs():
-    doc = (REPO / "docs" / "intents.md").read_text()
-    section = doc.split("## Situations", 1)[1].split("\n## ", 1)[0]
-    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE))
-    assert documented == SITUATION_INTENTS
 
 
 def test_turn_metrics_read_only_names_and_safe_values():
