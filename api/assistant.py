@@ -7,7 +7,12 @@ All agent work runs on `AgentWorker`'s thread (see agent_worker.py for why).
 Conversations live in this process's memory, or with REDIS_URL in Redis, shared by every process and
 replica (stores.py, rasa_stores.py). With Redis, an unreachable Redis is never papered over: turns,
 creation and deletion answer 503 (`StoreUnavailable`), /ready fails, and a background ping notices when
-Redis is back.
+Redis is back. Any other Redis error (a full Redis refusing writes) is a 503 for that request only. Every
+Redis call a request makes runs on a thread, never on the server's event loop, so a hung Redis costs
+those requests a timeout and nothing else: /health and every request that needs no Redis still answer.
+
+New conversations are capped, overall and per client (conversation_caps.py), so no one can fill the store:
+a refused one gets 503 (`TooManyConversations`), and conversations under way carry on.
 """
 from __future__ import annotations
 
@@ -16,9 +21,10 @@ import enum
 import logging
 import os
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar, Union
 
 from api.agent_worker import AgentWorker, ModelBusy
+from api.conversation_caps import ConversationCaps
 from api.conversations import ConversationRegistry
 from api.stores import (
     RedisConversationRegistry,
@@ -26,6 +32,7 @@ from api.stores import (
     StoreErrors,
     TurnLockLost,
     TurnLockTimeout,
+    UnreachableErrors,
     redis_client,
     tracker_key,
 )
@@ -36,7 +43,11 @@ from api.text_input import strip_controls
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Assistant", "ConversationNotFound", "ModelBusy", "NotReady", "StoreUnavailable"]
+__all__ = [
+    "Assistant", "ConversationNotFound", "ModelBusy", "NotReady", "StoreUnavailable", "TooManyConversations",
+]
+
+T = TypeVar("T")
 
 # How often the Redis connection is checked in the background (faster while it is down, to recover soon).
 STORE_CHECK_SECONDS = 1.0
@@ -57,6 +68,35 @@ class StoreUnavailable(NotReady):
             "The assistant cannot reach its conversation store right now. Your conversation is safe; "
             "please try again in a moment."
         )
+
+
+class StoreRefused(StoreUnavailable):
+    """Redis answered but refused (full, or failing to save its snapshot): this request fails, the store is
+    not treated as down."""
+
+    def __init__(self) -> None:
+        NotReady.__init__(
+            self, "The assistant cannot save conversations right now. Please try again in a moment."
+        )
+
+
+class TooManyConversations(StoreUnavailable):
+    """A new conversation would pass MAX_CONVERSATIONS or MAX_CONVERSATIONS_PER_CLIENT. Conversations under
+    way are not affected."""
+
+    def __init__(self, retry_after: int, per_client: bool) -> None:
+        NotReady.__init__(
+            self,
+            "Too many conversations have been started from this connection. Please carry on in the one you "
+            "have, or try again later." if per_client else
+            "The assistant is talking with as many people as it can right now. Please try again in a minute.",
+        )
+        self.retry_after = retry_after
+        self.per_client = per_client
+
+
+# Where the client's address is the person's own; a messaging platform's webhook carries everyone's.
+PER_CLIENT_CHANNELS = frozenset({"api", "rest", "socketio"})
 
 
 class ConversationNotFound(Exception):
@@ -95,6 +135,14 @@ class Assistant:
         self._tracker_store: Any = None
         self._load_task: Optional[asyncio.Task] = None
         self._sweeper: Optional[asyncio.Task] = None
+        self.caps = ConversationCaps(
+            overall=settings.max_conversations,
+            per_client=settings.max_conversations_per_client,
+            window_seconds=settings.retention_seconds,
+            count_live=lambda: len(self.registry),
+            redis_client=self._redis,
+            secret=settings.channel_id_secret.get_secret_value().encode() if settings.channel_id_secret else None,
+        )
         self.metrics.track_active_conversations(self._count_conversations)
         self.metrics.track_pending_turns(lambda: self.worker.pending)
 
@@ -161,29 +209,54 @@ class Assistant:
                 logger.error("conversation store unreachable", extra=log_fields(**fields))
         self._store_ok = ok
 
+    def _check_on_thread(self) -> bool:
+        ok = self._ping()
+        if ok:
+            # The active-conversations gauge is read from here, so /metrics never waits for Redis.
+            try:
+                self._last_count = len(self.registry)
+            except StoreErrors:
+                pass
+        return ok
+
     async def check_store(self) -> bool:
         """Ping Redis now (off the server's loop) and record the result."""
         if self._redis is None:
             return True
-        self._set_store_ok(await asyncio.to_thread(self._ping))
+        self._set_store_ok(await asyncio.to_thread(self._check_on_thread))
         return self._store_ok
+
+    async def _off_loop(self, call: Callable[..., T], *args: Any) -> T:
+        """Run a store call on a thread when it may talk to Redis, so the server's event loop never waits
+        for Redis (a hung Redis holds a thread for SOCKET_TIMEOUT_SECONDS, not every request). In memory
+        it runs here: it is a dict lookup."""
+        if self._redis is None:
+            return call(*args)
+        return await asyncio.to_thread(call, *args)
 
     async def _watch_store(self) -> None:
         while True:
             ok = await self.check_store()
             await asyncio.sleep(STORE_CHECK_SECONDS if ok else STORE_RECHECK_DOWN_SECONDS)
 
+    def _store_failed(self, error: BaseException) -> StoreUnavailable:
+        """The 503 for a Redis error; an unreachable Redis is also marked down."""
+        if isinstance(error, UnreachableErrors):
+            self._set_store_ok(False, error)
+            return StoreUnavailable()
+        logger.error("conversation store refused", extra=log_fields(error_type=type(error).__name__))
+        return StoreRefused()
+
     @contextmanager
     def _store(self) -> Iterator[None]:
         """Around every store call from a request: refuse at once while Redis is known to be down, and
-        turn a connection failure or timeout into StoreUnavailable (503)."""
+        turn any Redis error into StoreUnavailable (503)."""
         if not self._store_ok:
             raise StoreUnavailable()
         try:
             yield
         except StoreErrors as e:
-            self._set_store_ok(False, e)
-            raise StoreUnavailable() from None
+            raise self._store_failed(e) from None
 
     def seen_store(self, ttl_seconds: float) -> Optional[RedisSeen]:
         """The messaging channels' delivery seen-set shared through Redis; None without Redis (the channels
@@ -193,12 +266,10 @@ class Assistant:
         return RedisSeen(self._redis, ttl_seconds, guard=self._store)
 
     def _count_conversations(self) -> int:
-        # For the metrics gauge: never let an unreachable Redis break /metrics.
-        if self._store_ok:
-            try:
-                self._last_count = len(self.registry)
-            except StoreErrors as e:
-                self._set_store_ok(False, e)
+        # For the metrics gauge. With Redis, as of the last background check (at most a second ago), so
+        # /metrics never waits for Redis on the server's loop.
+        if self._redis is None:
+            self._last_count = len(self.registry)
         return self._last_count
 
     async def _load(self) -> None:
@@ -300,6 +371,10 @@ class Assistant:
             self._expire(conversation_id)
             return False
 
+    async def conversation_exists(self, conversation_id: str) -> bool:
+        """`exists` for request handlers: any Redis call it makes runs off the server's event loop."""
+        return await self._off_loop(self.exists, conversation_id)
+
     def _expire(self, conversation_id: str) -> None:
         # With Redis the registry key may already have expired on its own: erase the tracker regardless
         # (a DEL of a missing key costs nothing), so an expired conversation never comes back with history.
@@ -315,6 +390,7 @@ class Assistant:
         metadata: Optional[Dict[str, Any]] = None,
         create: bool = False,
         output: Optional[Callable[[], Any]] = None,
+        client: Optional[str] = None,
     ) -> List[Dict[str, Any]]:
         """Handle one user message (free text, or a button payload such as `/greet`) and return the
         assistant's replies in Rasa's output shape: `[{recipient_id, text?, buttons?, image?, ...}]`.
@@ -322,6 +398,9 @@ class Assistant:
         `create=False` (the web API) refuses unknown or expired ids with ConversationNotFound;
         `create=True` (REST, Socket.IO, messaging channels, where the client names the conversation)
         starts a fresh conversation instead — an expired one starts over, with its history erased.
+        `client` is the address the message came from, for MAX_CONVERSATIONS_PER_CLIENT when it starts a
+        conversation through the web API, REST or Socket.IO (`TooManyConversations`: 503).
+
         `output` makes the collecting output channel (a CollectingOutputChannel subclass, called on the
         model's thread) for a channel that needs Rasa's messages in another shape (Socket.IO).
         """
@@ -338,14 +417,14 @@ class Assistant:
         if not self.is_ready:
             raise NotReady(self._not_ready_reason())
 
-        if not self.exists(conversation_id):  # erases it if it was known but idle too long
+        if not await self.conversation_exists(conversation_id):  # erases it if it was idle too long
             if not create:
                 raise ConversationNotFound(conversation_id)
+            await self._off_loop(self._admit, client if channel in PER_CLIENT_CHANNELS else None)
 
         timer = Stopwatch()
         outcome = "error"
-        with self._store():
-            self.registry.begin_turn(conversation_id)
+        await self._off_loop(self._begin_turn, conversation_id)
         try:
             with sensitive(message, conversation_id):
                 events: List[Dict[str, Any]] = []
@@ -370,19 +449,9 @@ class Assistant:
             raise ModelBusy("The assistant could not finish answering in time. Please try again.") from None
         except StoreErrors as e:
             outcome = "store_unavailable"
-            self._set_store_ok(False, e)
-            raise StoreUnavailable() from None
+            raise self._store_failed(e) from None
         finally:
-            try:
-                if self._store_ok:  # (known down: no call that would only time out)
-                    self.registry.end_turn(conversation_id)
-                    if not self.registry.known(conversation_id):
-                        # Deleted or swept while this turn ran: the turn's save may have recreated the tracker.
-                        self._erase(conversation_id)
-            except StoreErrors as e:
-                # Redis went away after the turn was saved: the answer still goes out (answering 503 for a
-                # handled message would invite a duplicate), and begin_turn's TTL bounds the key's life.
-                self._set_store_ok(False, e)
+            await self._off_loop(self._end_turn, conversation_id)
             self.metrics.turns.labels(channel=channel, outcome=outcome).inc()
             self.metrics.turn_latency.labels(channel=channel).observe(timer.seconds)
             logger.info(
@@ -418,8 +487,33 @@ class Assistant:
             stop_collecting(token)
         return list(replies or [])
 
+    def _admit(self, client: Optional[str]) -> None:
+        with self._store():
+            refusal = self.caps.admit(client)
+        if refusal is not None:
+            raise TooManyConversations(refusal.retry_after, refusal.per_client)
+
+    def _begin_turn(self, conversation_id: str) -> None:
+        with self._store():
+            self.registry.begin_turn(conversation_id)
+
+    def _end_turn(self, conversation_id: str) -> None:
+        try:
+            if self._store_ok:  # (known down: no call that would only time out)
+                self.registry.end_turn(conversation_id)
+                if not self.registry.known(conversation_id):
+                    # Deleted or swept while this turn ran: the turn's save may have recreated the tracker.
+                    self._erase(conversation_id)
+        except StoreErrors as e:
+            # Redis failed after the turn was saved: the answer still goes out (answering 503 for a
+            # handled message would invite a duplicate), and begin_turn's TTL bounds the key's life.
+            self._store_failed(e)
+
     async def delete(self, conversation_id: str) -> bool:
         """Erase a conversation now (erasure on request). Returns False if it did not exist."""
+        return await self._off_loop(self._delete_now, conversation_id)
+
+    def _delete_now(self, conversation_id: str) -> bool:
         with self._store():
             existed = self.registry.forget(conversation_id)  # from here on new messages to it get 404
             self._erase(conversation_id)

@@ -42,7 +42,10 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     owns_assistant = assistant is None
     assistant = assistant or Assistant(settings)
     limits = Limits(settings.rate_limit_per_client, settings.rate_limit_per_conversation,
-                    admin_failures_per_minute=settings.rate_limit_admin_failures)
+                    admin_failures_per_minute=settings.rate_limit_admin_failures,
+                    socketio_connections_per_minute=settings.rate_limit_socketio_connections,
+                    socketio_open_per_client=settings.max_socketio_connections_per_client,
+                    socketio_events_per_minute=settings.rate_limit_socketio_events)
     models = request_models(settings.max_text_chars)
 
     @asynccontextmanager

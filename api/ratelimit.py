@@ -72,13 +72,18 @@ class RateLimited(Exception):
 
 
 class Limits:
-    """The limits the service applies: per client IP, per conversation, and wrong admin tokens per client."""
+    """The limits the service applies: per client IP, per conversation, wrong admin tokens per client, and
+    Socket.IO connections and events per client (api/socketio_limits.py uses those)."""
 
     def __init__(self, per_client: int, per_conversation: int, clock: Callable[[], float] = time.monotonic,
-                 admin_failures_per_minute: int = 10) -> None:
+                 admin_failures_per_minute: int = 10, socketio_connections_per_minute: int = 30,
+                 socketio_open_per_client: int = 20, socketio_events_per_minute: int = 120) -> None:
         self.client = RateLimiter(per_client, clock)
         self.conversation = RateLimiter(per_conversation, clock)
         self.admin_failures = RateLimiter(admin_failures_per_minute, clock)
+        self.socketio_connections_per_minute = socketio_connections_per_minute
+        self.socketio_open_per_client = socketio_open_per_client
+        self.socketio_events_per_minute = socketio_events_per_minute
 
     def check_client(self, client_ip: str) -> None:
         wait = self.client.hit(client_ip)

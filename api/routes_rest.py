@@ -92,7 +92,8 @@ def build_router(models: Dict[str, type]) -> APIRouter:
             conversation_id = rest_conversation_id(rest.sender)
             limits.check_conversation(conversation_id)
             replies = await assistant_of(request).send(
-                conversation_id, text=rest.message, channel="rest", metadata=rest.metadata, create=True
+                conversation_id, text=rest.message, channel="rest", metadata=rest.metadata, create=True,
+                client=client_ip(request),
             )
         # Rasa's messages as they are, recipient_id first (and the sender, as Rasa's clients expect, not
         # the namespaced id): no re-serialisation through a model.

@@ -44,13 +44,14 @@ def build_router(models: Dict[str, type]) -> APIRouter:
         responses=responses(429, 503),
         summary="Start a conversation",
         description="Creates a conversation with a new unguessable id and returns the assistant's greeting. "
-        "Conversations idle for RETENTION_MINUTES are deleted.",
+        "Conversations idle for RETENTION_MINUTES are deleted. 503 with Retry-After when MAX_CONVERSATIONS "
+        "are live, or this client has started MAX_CONVERSATIONS_PER_CLIENT within RETENTION_MINUTES.",
     )
     async def create_conversation(request: Request) -> JSONResponse:
         limits_of(request).check_client(client_ip(request))
         conversation_id = new_conversation_id(API)
         replies = await assistant_of(request).send(
-            conversation_id, payload=GREETING_PAYLOAD, channel="api", create=True
+            conversation_id, payload=GREETING_PAYLOAD, channel="api", create=True, client=client_ip(request)
         )
         return JSONResponse(
             {"conversation_id": conversation_id, "messages": to_api_messages(replies)}, status_code=201
@@ -70,7 +71,7 @@ def build_router(models: Dict[str, type]) -> APIRouter:
         assistant = assistant_of(request)
         limits = limits_of(request)
         limits.check_client(client_ip(request))
-        if not in_namespace(conversation_id, API) or not assistant.exists(conversation_id):
+        if not in_namespace(conversation_id, API) or not await assistant.conversation_exists(conversation_id):
             raise ConversationNotFound(conversation_id)
         limits.check_conversation(conversation_id)
         message: Any = body  # its class is built per app (the text limit is a setting), so mypy cannot see it

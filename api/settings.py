@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     rate_limit_per_conversation: int = Field(default=30, ge=1, description="messages per minute per conversation")
     # Enough for a person's typos; a 32-character random token stays out of reach of guessing at this pace.
     rate_limit_admin_failures: int = Field(default=10, ge=1, description="wrong admin tokens per minute per client")
+    # Socket.IO holds connections open, out of reach of the limits above (api/socketio_limits.py).
+    rate_limit_socketio_connections: int = Field(default=30, ge=1, description="new Socket.IO connections per minute per client")
+    max_socketio_connections_per_client: int = Field(default=20, ge=1, description="Socket.IO connections open at once per client")
+    rate_limit_socketio_events: int = Field(default=120, ge=1, description="Socket.IO events per minute per client")
     admin_token: Optional[str] = None
     kestrel_profile: str = "uk"
     # "production" refuses to start while a fact marked unverified in resources/ is not in CONFIRMED_FACTS;
@@ -102,6 +106,16 @@ class Settings(BaseSettings):
     # turns are summed up as their slot values (api/tracker_history.py), so a turn's cost stops growing.
     # About 7 events make a turn; after shortening, about half this many remain.
     max_events_per_conversation: int = Field(default=100, ge=MIN_HISTORY_EVENTS)
+    # Live conversations at once, across every process: a new one beyond this gets 503 with Retry-After,
+    # those under way carry on. So that Redis never fills (a full Redis, with the shipped noeviction,
+    # refuses every write): a conversation takes at most about 260 KB there (MAX_EVENTS_PER_CONVERSATION
+    # events, every message 2,000 characters with 4 KB of metadata; typically 25-40 KB), so 1,000 stay
+    # under 270 MB of the shipped 400 MB maxmemory. Raise both together.
+    max_conversations: int = Field(default=1000, ge=1)
+    # Conversations one client address may start within RETENTION_MINUTES through the web API, REST and
+    # Socket.IO, so that one client cannot take every place. A front end that relays many people from one
+    # address (a school's network, a trusted server) needs more, as it does RATE_LIMIT_PER_CLIENT.
+    max_conversations_per_client: int = Field(default=30, ge=1)
 
     # ---- messaging channels (api/channels, docs/channels.md): each is on when its credentials are set ----
     # Where the platforms reach this service, e.g. https://kestrel.example.org (Twilio signs this URL).

@@ -12,7 +12,7 @@ Everything lives in one Redis under the `kestrel:` key prefix:
 
 Redis key expiry does the retention sweeping, so no sweeper runs in Redis mode. Redis being unreachable is
 never hidden: every call gives up within `SOCKET_TIMEOUT_SECONDS` with redis-py's ConnectionError or
-TimeoutError, and the assistant answers 503 (see assistant.py).
+TimeoutError, and the assistant answers 503 (see assistant.py), as it does for any other Redis error.
 
 This module needs only redis-py; the Rasa store classes are in rasa_stores.py, imported when the model
 loads, so the service answers /health before Rasa is even imported.
@@ -38,14 +38,16 @@ SOCKET_TIMEOUT_SECONDS = 2.0
 LOCK_LIFETIME_SECONDS = 10.0
 LOCK_POLL_SECONDS = 0.02
 
-# What "Redis is unreachable" looks like (a refused or reset connection, a timeout). Other RedisErrors
-# (a script error, a wrong type) are bugs and stay 500s.
-StoreErrors = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    redis.exceptions.OutOfMemoryError,  # maxmemory reached with noeviction: writes refused
-    redis.exceptions.ReadOnlyError,  # talking to a replica (during a failover)
-)
+# Every Redis error is the store failing, answered 503, never 500: besides an unreachable Redis, Redis
+# refusing a write (maxmemory reached with noeviction: "OOM command not allowed", or EXECABORT for a
+# MULTI holding such a write; a failed snapshot: MISCONF; a replica during a failover: READONLY). A
+# script error or a wrong type would be a bug, but to the person it is the same: try again later.
+StoreErrors = (redis.exceptions.RedisError,)
+# Of those, the ones that mean Redis cannot be reached (a refused or reset connection, a timeout, a
+# Redis still loading its data): the store is then treated as down, 503 at once for everything and
+# /ready failing, until the background ping is answered. A Redis that answers but refuses writes is not
+# down: existing conversations may still be read and erased, and the pods stay ready.
+UnreachableErrors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 class TurnLockTimeout(Exception):
@@ -153,7 +155,10 @@ class RedisConversationRegistry:
         self._set(conversation_id, self.retention_seconds, only_if_exists=True)
 
     def forget(self, conversation_id: str) -> bool:
-        pipe = self._red.pipeline(transaction=True)
+        # Not a MULTI: Redis refuses to queue anything in one when it is over maxmemory, and erasing must
+        # work then most of all. A member left behind by a crash between the two leaves the count at its
+        # expiry.
+        pipe = self._red.pipeline(transaction=False)
         pipe.delete(conversation_key(conversation_id))
         pipe.zrem(ACTIVE_KEY, conversation_id)
         return bool(pipe.execute()[0])

@@ -108,7 +108,10 @@ def bench_kestrel(tmp: Path, args: argparse.Namespace, workers: int) -> ServerRu
     run = ServerRun("Kestrel")
     port = processes.free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"HOST": "127.0.0.1", "PORT": str(port), "MODEL_PATH": str(args.model)}
+    env = {"HOST": "127.0.0.1", "PORT": str(port), "MODEL_PATH": str(args.model),
+           # Each simulated person starts a conversation every few seconds, as no person does; at that pace
+           # the caps on conversations (tested in tests/redis/test_redis_limits.py) would refuse the load.
+           "MAX_CONVERSATIONS": "1000000", "MAX_CONVERSATIONS_PER_CLIENT": "1000000"}
     redis: Optional[Server] = None
     if workers > 1:
         redis, env["REDIS_URL"] = processes.start_redis(tmp)

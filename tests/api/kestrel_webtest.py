@@ -37,6 +37,11 @@ def make_settings(**overrides: Any) -> Settings:
         # Generous by default so only the rate-limit tests meet the limits.
         rate_limit_per_client=100_000,
         rate_limit_per_conversation=100_000,
+        rate_limit_socketio_connections=100_000,
+        max_socketio_connections_per_client=100_000,
+        rate_limit_socketio_events=100_000,
+        # Every test is one client, and the assistant (with its count) is shared by the whole session.
+        max_conversations_per_client=100_000,
         retention_minutes=30,
         cors_origins=[],
         log_level="INFO",

@@ -86,16 +86,17 @@ class Service:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"{name}.log"
-        self.env = dict(
-            os.environ,
-            HOST="127.0.0.1",
-            PORT=str(self.port),
-            MODEL_PATH=str(MODEL_DIR),
-            LOG_LEVEL="INFO",
-            RATE_LIMIT_PER_CLIENT="100000",
-            RATE_LIMIT_PER_CONVERSATION="100000",
+        self.env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "MODEL_PATH": str(MODEL_DIR),
+            "LOG_LEVEL": "INFO",
+            "RATE_LIMIT_PER_CLIENT": "100000",
+            "RATE_LIMIT_PER_CONVERSATION": "100000",
+            "MAX_CONVERSATIONS_PER_CLIENT": "100000",
             **env,
-        )
+        }
         self.env.pop("ADMIN_TOKEN", None)
         if redis_url:
             self.env["REDIS_URL"] = redis_url

@@ -311,3 +311,56 @@ async def test_channel_deliveries_are_seen_once_across_processes(redis_server, t
     assert other.first_time("delivery-2") is True
     assert 0 < redis_server.client().pttl("kestrel:seen:delivery-1") <= 60_000
     assert Assistant(Settings(model_path=tmp_path)).seen_store(60) is None, "no Redis: the channel's own set"
+
+
+# ---- every Redis error is a 503 ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("error, down", [
+    (redis.exceptions.ExecAbortError("EXECABORT Transaction discarded because of previous errors."), False),
+    (redis.exceptions.OutOfMemoryError("command not allowed when used memory > 'maxmemory'."), False),
+    (redis.exceptions.ResponseError("MISCONF Redis is configured to save RDB snapshots, but it's currently "
+                                    "unable to persist to disk."), False),
+    (redis.exceptions.ReadOnlyError("You can't write against a read only replica."), False),
+    (redis.exceptions.ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value"), False),
+    (redis.exceptions.ConnectionError("Connection reset by peer"), True),
+    (redis.exceptions.TimeoutError("Timeout reading from socket"), True),
+])
+async def test_every_redis_error_is_a_503_and_only_an_unreachable_redis_marks_the_store_down(
+    redis_server, tmp_path, monkeypatch, error, down
+):
+    import httpx
+
+    from api.assistant import Assistant
+    from api.conversations import API, new_conversation_id
+    from api.main import create_app
+
+    settings = Settings(redis_url=redis_server.url, model_path=tmp_path)
+    assistant = Assistant(settings)
+    assert await assistant.check_store()
+
+    def fail(conversation_id: str) -> bool:
+        raise error
+
+    monkeypatch.setattr(assistant.registry, "forget", fail)
+    app = create_app(settings, assistant=assistant)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        response = await c.delete(f"/api/v1/conversations/{new_conversation_id(API)}")
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"].isdigit()
+    assert assistant._store_ok is (not down), "a Redis that answers is not treated as gone"
+
+
+def test_the_per_client_count_is_shared_through_redis_without_the_address(redis_server):
+    from api.conversation_caps import ConversationCaps
+
+    def process() -> ConversationCaps:
+        return ConversationCaps(overall=100, per_client=2, window_seconds=60, count_live=lambda: 0,
+                                redis_client=redis_client(redis_server.url), secret=b"s" * 32)
+
+    one, other = process(), process()
+    assert one.admit("203.0.113.9") is None and other.admit("203.0.113.9") is None
+    refusal = one.admit("203.0.113.9")
+    assert refusal is not None and refusal.per_client, "the other process's conversation counted"
+    keys = [key.decode() for key in redis_server.client().keys("*")]
+    assert keys and not any("203.0.113.9" in key for key in keys), keys
