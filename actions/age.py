@@ -39,6 +39,20 @@ _OTHER = re.compile(
     rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+just turned|\s+turned|\s+has just turned)?\s+"
     rf"(only\s+|just\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}"
 )
+# The writer's own age, said in passing: "35, male", "16m", "21 f", "17 boy here", "male, 35" to start.
+_SELF_TAGGED = (
+    re.compile(rf"\b{_AGE}\s*,?\s*(male|female|m|f)\b(?!\s*(from|of))"),
+    re.compile(rf"\b{_AGE}\s*,?\s*(boy|girl|guy|lad|man|woman|bloke) here\b"),
+    re.compile(rf"^\W*(male|female|man|woman|guy|girl|boy|lad|bloke)\s*,\s*{_AGE}\b"),
+)
+# A number that is a sentence of its own ("...wants more. 15. snap"): only while the age is unknown.
+_STANDALONE = re.compile(rf"(^|[.!?,]\s+){_AGE}\s*(?=[.!?]|$)")
+_BEFORE_YOU_ASK = re.compile(rf"\b{_AGE}\s*,?\s*(before you ask|if it matters|if that matters|btw|fyi)\b")
+# A school year told about oneself at the start: "year 11, some guy…", "year 9 boy here", "lower sixth".
+_SCHOOL_SELF = re.compile(
+    r"^\W*(i'?m |im )?(in )?(year|yr) ?([7-9]|1[0-2])\b|\b(year|yr) ?([7-9]|1[0-2]) (boy|girl|student|pupil|lad) here\b"
+    r"|^\W*(lower sixth|s ?[1-5])\b"
+)
 # "we're both 15": the writer's age and the person's they are helping.
 _BOTH = re.compile(rf"\b(we'?re|we are|were|we)\s+both\s+{_AGE}\b{_NOT_AN_AGE}")
 # "a girl who comes here, 15, told me", "one of my lads, 16, said": an age between commas after a person.
@@ -158,7 +172,14 @@ def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional
                     or _first_group(_OF_AGE, text) or _first_group(_WHO_IS, text) or _first_group(_ALL_ARE, text)
                     or _first_group(_BRACKETED, text) or _first_group(_YEARS_OLD, text))
     else:
-        explicit = _first_group(_SELF, text) or _first_group(_YEARS_OLD, text)
+        explicit = _first_group(_SELF, text) or _first_group(_YEARS_OLD, text) or next(
+            (group for group in (_first_group(p, text) for p in _SELF_TAGGED) if group), None
+        )
+        if not explicit and answering:
+            # Before the age is known: "…and he wants more. 15. snap", "twenty-five, before you ask".
+            explicit = _first_group(_STANDALONE, text) or _first_group(_BEFORE_YOU_ASK, text)
+        if not explicit and _SCHOOL_SELF.search(text):
+            return UNDER_18
         if not explicit and answering and len(text.split()) <= 8:
             # "she's 16, we both are" as a short answer to the question: someone told about is still an
             # answer (in a longer message, "he said he was 18" is the blackmailer's age).

@@ -204,7 +204,8 @@ _OUTING = re.compile(
 )
 _ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
     (TEACHER, re.compile(
-        r"\b(i'?m|i am|as|i work as) (a|an|the|his|her|their|deputy|the deputy) (\w+ ){0,2}(teacher|dsl|safeguarding lead|head of year|"
+        r"\b(i'?m|i am|as|i work as|from) (a|an|the|his|her|their|deputy|the deputy) (\w+ ){0,2}(teacher|dsl|safeguarding lead|head of year|"
+        r"deputy head|assistant head|head of (sixth form|house|department|school)|principal|headteacher|head|"
         r"form tutor|tutor|youth worker|school nurse|head ?teacher|pastoral|teaching assistant|ta|senco|"
         r"learning mentor|school counsellor|college tutor|lecturer|coach)\b"
         r"|\b(teacher|dsl|head of year|school nurse|form tutor|tutor|teaching assistant|youth worker|pastoral lead|"

@@ -185,3 +185,27 @@ def test_ages_of_young_people_as_staff_and_family_say_them(text):
 
 def test_a_younger_brother_with_his_age_in_brackets_is_a_helpers_story():
     assert forced_intent("my little sister (13) is being threatened on snap", "blackmail_money", PATTERNS) == "helper"
+
+
+@pytest.mark.parametrize("text, group", [
+    ("asking for myself. 29, male. she recorded the call", "adult"),
+    ("he wants more gift cards. 14. insta", "under18"),
+    ("they want crypto. nineteen, before you ask", "adult"),
+    ("year 10, a guy on snap has my pics", "under18"),
+    ("year 8 girl here and someone wants money", "under18"),
+])
+def test_the_writers_age_said_in_passing_before_it_was_asked(text, group):
+    assert read_age(text, answering=True).group == group
+
+
+@pytest.mark.parametrize("text", ["he wants £300 by 10.", "not paid. they want $700.", "gave me till 9. help"])
+def test_deadlines_and_sums_are_not_ages(text):
+    assert read_age(text, answering=True).group is None
+
+
+def test_not_wanting_to_be_alive_in_any_spelling_is_crisis():
+    assert forced_intent("i dont wanna be alive tomorrow", "ask_will_they_post", PATTERNS) == "crisis"
+
+
+def test_the_worst_day_of_my_life_is_not_a_crisis():
+    assert forced_intent("this is the worst day of my life", "crisis", PATTERNS, 0.9, 0.3, ["crisis", "thanks"]) == "thanks"

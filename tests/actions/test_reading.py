@@ -236,7 +236,9 @@ def test_fake_pictures_need_words_that_say_so():
 @pytest.mark.parametrize("text", ["Head of Year 10 here, a pupil told me someone is threatening him",
                                   "I coach a junior rugby team and one of my players is being blackmailed",
                                   "College lecturer: a 17 year old student says a man has a video of him",
-                                  "Some pupils have come to me worried that a picture of a Year 8 girl is being passed round"])
+                                  "Some pupils have come to me worried that a picture of a Year 8 girl is being passed round",
+                                  "A question from a maths teacher: a boy says someone has a photo of him",
+                                  "I'm an assistant head and a pupil has told me he is being blackmailed"])
 def test_staff_and_coaches_are_teachers(text):
     assert role_told(text.lower()) == "teacher"
     assert read("blackmail_money", text).situation.is_helper
