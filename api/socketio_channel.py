@@ -28,6 +28,7 @@ from api.assistant import Assistant, ConversationNotFound, NotReady
 from api.conversations import SOCKETIO, ID_BYTES, in_namespace, new_conversation_id
 from api.ratelimit import Limits, RateLimited
 from api.routes_v1 import GREETING_PAYLOAD
+from api.socketio_limits import ClientLimitedServer, SocketIOLimits
 from api.socketio_output import markdown_text, raw_output_channel, to_socketio_messages
 from api.text_input import MAX_SENDER_CHARS, check_metadata, check_sender, clean_message
 
@@ -79,7 +80,10 @@ def create_socketio(
     max_bytes: int,
     client_session_ids: bool = False,
 ) -> socketio.AsyncServer:
-    sio = socketio.AsyncServer(
+    # Connections and events per client are limited before any handler runs (socketio_limits.py).
+    sio = ClientLimitedServer(
+        limits=SocketIOLimits(limits.socketio_connections_per_minute, limits.socketio_open_per_client,
+                              limits.socketio_events_per_minute),
         async_mode="asgi",
         cors_allowed_origins=origin_checker(cors_origins),
         cors_credentials=False,  # no cookies or auth headers are used
@@ -102,7 +106,7 @@ def create_socketio(
             limits.check_conversation(conversation_id)
             replies = await assistant.send(
                 conversation_id, text=text, payload=payload, channel="socketio", metadata=metadata,
-                create=True, output=raw_output_channel,
+                create=True, output=raw_output_channel, client=ip,
             )
         except RateLimited as e:
             await error(sid, 429, str(e), retry_after=e.retry_after)
@@ -141,7 +145,7 @@ def create_socketio(
         try:
             # (No store lookup for an id longer than any this server issues.)
             resumed = (asked and len(requested) <= MAX_SENDER_CHARS and in_namespace(requested, SOCKETIO)
-                       and assistant.exists(requested))
+                       and await assistant.conversation_exists(requested))
         except NotReady as e:  # the conversation store (Redis) is unreachable: say so, keep the session
             await error(sid, 503, str(e))
             return
