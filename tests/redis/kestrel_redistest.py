@@ -40,9 +40,10 @@ class RedisServer:
     every write), so stopping and starting it again keeps the conversations, as a real deployment's
     persistent Redis would."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *extra_args: str) -> None:
         assert REDIS_SERVER is not None, NO_REDIS_REASON
         self.directory = directory
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: Optional[subprocess.Popen] = None
@@ -52,7 +53,7 @@ class RedisServer:
             [
                 str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1", "--protected-mode", "yes",
                 "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.directory),
-                "--daemonize", "no", "--logfile", str(self.directory / "redis.log"),
+                "--daemonize", "no", "--logfile", str(self.directory / "redis.log"), *self.extra_args,
             ],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )

@@ -1,9 +1,9 @@
 """No one can fill Redis, a full Redis is a 503 and not a 500, and a hung Redis does not freeze the service.
 
 One `python -m api` process with small caps (3 conversations per client, 6 live at once) against its own
-real redis-server. The tests run in file order: the caps, then Redis filled to its `maxmemory` with
-`noeviction` (the shipped policy), then Redis paused with SIGSTOP. Clients are told apart by
-X-Forwarded-For, trusted from loopback (FORWARDED_ALLOW_IPS), as behind the shipped ingress.
+real redis-server, started with a small `maxmemory` and `noeviction` (the shipped policy). The tests run in
+file order: the caps, then Redis filled to its `maxmemory`, then Redis paused with SIGSTOP. Clients are
+told apart by X-Forwarded-For, trusted from loopback (FORWARDED_ALLOW_IPS), as behind the shipped ingress.
 """
 from __future__ import annotations
 
@@ -16,10 +16,21 @@ from typing import Iterator, List
 import httpx
 import pytest
 import redis
-from kestrel_redistest import BLACKMAIL_TEXT, RedisServer, Service
+from kestrel_redistest import BLACKMAIL_TEXT, NO_REDIS_REASON, REDIS_SERVER, RedisServer, Service
 
 PER_CLIENT = 3
 OVERALL = 6
+MAXMEMORY = 16 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    if REDIS_SERVER is None:
+        pytest.skip(NO_REDIS_REASON)
+    server = RedisServer(tmp_path_factory.mktemp("redis-small"), "--maxmemory", str(MAXMEMORY),
+                         "--maxmemory-policy", "noeviction").start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -85,11 +96,14 @@ def test_the_deployment_caps_live_conversations_and_existing_ones_carry_on(servi
     started.append(again.json()["conversation_id"])
 
 
+def redis_policy(r: "redis.Redis[bytes]") -> str:
+    return str(r.info("memory")["maxmemory_policy"])
+
+
 def fill(r: "redis.Redis[bytes]") -> int:
-    """Set maxmemory just above what Redis holds, then write until Redis refuses (as an attacker creating
-    conversations would, were there no caps). Returns the keys written."""
-    r.config_set("maxmemory-policy", "noeviction")
-    r.config_set("maxmemory", r.info("memory")["used_memory"] + 256 * 1024)
+    """Write until Redis refuses (as an attacker creating conversations would, were there no caps).
+    Returns the keys written."""
+    assert redis_policy(r) == "noeviction"
     for n in range(10_000):
         try:
             r.set(f"filler:{n}", "x" * 8192)
@@ -120,7 +134,7 @@ def test_a_full_redis_is_503_for_new_and_old_conversations_and_the_service_stays
         assert '"msg": "conversation store refused"' in service.log()
     finally:
         r.delete(*[f"filler:{n}" for n in range(written)])
-        r.config_set("maxmemory", 0)
+        r.config_set("maxmemory", MAXMEMORY)
     assert message(service, started[0], "198.18.1.1").status_code == 200, "back once there is room"
 
 
