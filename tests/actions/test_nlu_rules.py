@@ -209,3 +209,13 @@ def test_not_wanting_to_be_alive_in_any_spelling_is_crisis():
 
 def test_the_worst_day_of_my_life_is_not_a_crisis():
     assert forced_intent("this is the worst day of my life", "crisis", PATTERNS, 0.9, 0.3, ["crisis", "thanks"]) == "thanks"
+
+
+@pytest.mark.parametrize("text", ["whats the easiest way to go", "i cant live with people knowing", "i wont need my phone after tonight",
+                                  "sat on the edge of the roof"])
+def test_methods_farewells_and_places_are_crisis(text):
+    assert forced_intent(text, "ask_how_report", PATTERNS) == "crisis"
+
+
+def test_a_stranger_in_the_garden_is_danger():
+    assert forced_intent("there's someone in our garden looking in", "blackmail_money", PATTERNS) == "danger_now"
