@@ -63,9 +63,10 @@ class Situation:
 
 
 def steps_for(situation: Situation) -> List[str]:
-    short = catalogue().short_plan(situation.kind or "")
+    short = list(catalogue().short_plan(situation.kind or ""))
     if short:
-        return list(short)
+        # Money already sent: the bank comes straight after the first step, whatever the plan.
+        return short[:1] + ["bank"] + short[1:] if situation.has_paid else short
     steps: List[str] = []
     if situation.audience == TEACHER:
         # Schools: the designated safeguarding lead first; they make the police referral.

@@ -138,6 +138,11 @@ _OWN_STORY = re.compile(
     r"|\b(send|sent|show|showed|share|shared|post|posted|leak|leaked)(ing)? (it|them|\w+ \w+) to (all )?my\b"
     r"|^\W*(\w+ )?(man|woman|guy|girl|lad|bloke|male|female) here\b"
 )
+# Plainly the writer's own, whoever else is named ("my son told me to use this. they have a video of me").
+_PLAINLY_MINE = re.compile(
+    r"\b(video|vid|pics?|pictures?|photos?|nudes?|recording|footage) of me\b|\b(blackmailing|threatening|sextorting) me\b"
+    r"|\bi (got|received|had|have had) (an? |one of those |these |those )?(\w+ )?e-?mails?\b"
+)
 # A friend's or partner's story: "my best mate is getting blackmailed", "threatening to send photos of her".
 _THIRD_PERSON_STORY = re.compile(
     r"\b(is|'s|has been|got|keeps|keep) (being |getting )?(blackmailed|threatened|sextorted|scammed|extorted|targeted)\b"
@@ -171,6 +176,19 @@ _SERVICE_WORDS = re.compile(
 _ASKS_FOR_A_LINE = re.compile(
     r"\b(number|phone|call|ring|text|contact)\b[^.?!]{0,25}\b(childline|samaritans|shout|helpline|nspcc|papyrus|someone|a person)\b"
     r"|\b(childline|samaritans|shout|nspcc|papyrus)('?s)? (number|phone)\b"
+)
+# A scam email told about: "got one of those webcam emails", "an email saying they hacked my camera".
+_SCAM_EMAIL_TOLD = re.compile(
+    r"\b(got|received|had|getting|get|keep getting) (an? |one of those |these |those |another )?(\w+ )?e-?mails?\b"
+    r"[^.?!]{0,60}\b(webcam|camera|hack\w*|password|bitcoin|btc|crypto|recorded|video|porn)"
+    r"|\b(webcam|sextortion|bitcoin|hacker) e-?mails?\b"
+)
+# "bet", "say less", "sound": yes, carry on.
+_SLANG_OK = re.compile(r"^\W*(bet|say less|aight|ight|kk|sound|safe|cool|gotcha|got it|ok bet|bet bet|nice one|ta)\W*$")
+# Asking for a person or a line, as opposed to asking for help in general.
+_ASKS_FOR_A_PERSON = re.compile(
+    r"\b(person|human|someone|somebody|some1|anyone|any1|people|helpline|line|talk|speak|chat|call|ring|phone|text|number|"
+    r"counsell?or|adviser|advisor|real|bot|support|childline|samaritans|shout|nspcc|papyrus|police|officer)\b"
 )
 # What a scam email says of itself; without any of it, "scam email" is the classifier's guess only.
 _EMAIL_CUE = re.compile(
@@ -376,7 +394,7 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
     own_story = bool(_OWN_STORY.search(text))
     if intent == "helper":
         # The classifier's "helper" for "guy says he hacked my snap and has my pics" is the writer's own story.
-        tells_for_someone = not own_story or role in (TEACHER, PARENT)
+        tells_for_someone = not own_story or (role in (TEACHER, PARENT) and not _PLAINLY_MINE.search(text))
     elif intent in SITUATION_BY_INTENT:
         tells_for_someone = not own_story and (
             role in (TEACHER, PARENT, OTHER_HELPER) or (role == FRIEND and bool(_THIRD_PERSON_STORY.search(text)))
@@ -423,7 +441,7 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
     real_contact = bool(_REAL_CONTACT.search(text)) or (
         any("mail" not in p.lower() for p in parse.all_of("platform")) and bool(_IMAGE_CUE.search(text))
     )
-    if situation.kind == EMAIL_SCAM and (situation.has_paid or told in (PAID, SHARED) or real_contact):
+    if situation.kind == EMAIL_SCAM and (told == SHARED or real_contact):
         # Money sent, or a real person with real pictures: more than a scam email.
         situation = situation.but(kind=PAID if situation.has_paid else "money")
     shared = sharing_told(text)
@@ -477,6 +495,11 @@ def _checked(parse: Parse, text: str) -> Parse:
     money is the recovery scam, only a message about money asks about the bank, only pictures said to be
     unreal are fakes (each then the classifier's next guess), and a scam email has no one real in it."""
     intent = parse.intent
+    if _SLANG_OK.match(text):
+        return Parse("affirm", parse.text, (("affirm", 1.0),), parse.entities)
+    if intent == "ask_human" and not _ASKS_FOR_A_PERSON.search(text):
+        # "need help with smth" is an opening, not a request for a helpline.
+        return Parse("opening", parse.text, (("opening", parse.confidence),) + parse.ranking[1:], parse.entities)
     if (intent == "ask_recovery_scam" and not (_RECOVERY_SERVICE.search(text) and _MONEY_ASKED.search(text))) or (
         intent == "ask_bank" and not _BANK_WORDS.search(text)
     ) or (intent == "fake_images" and not _FAKE_CUE.search(text)) or (
@@ -485,6 +508,9 @@ def _checked(parse: Parse, text: str) -> Parse:
         rest = tuple(r for r in parse.ranking[1:] if r[0] not in ("crisis", "danger_now"))
         intent = next((name for name, _ in rest if name != "nlu_fallback"), "nlu_fallback")
         return Parse(intent, parse.text, rest, parse.entities)
+    if intent in ("already_paid", "blackmail_money") and _SCAM_EMAIL_TOLD.search(text) and not _REAL_CONTACT.search(text):
+        # "got one of those webcam emails and paid": the scam email, paid; its plan gains the bank step.
+        return Parse("email_scam", parse.text, (("email_scam", parse.confidence),) + parse.ranking[1:], parse.entities)
     if intent == "email_scam" and (_REAL_CONTACT.search(text) or not _EMAIL_CUE.search(text)) and "email" not in text:
         # A video call with someone met online is a real person with a real recording, not a mass email.
         told = "already_paid" if payment_told(text) else "blackmail_money"
@@ -521,7 +547,11 @@ def interpret(parse: Parse, state: State) -> Reading:
         not moving_on or (intent not in CLEARLY_MOVING_ON and _STILL_IN_CRISIS.search(text))
     ):
         # Straight after the crisis reply, "idk", "i feel weird", "im in the car" are still the crisis
-        # talking: stay with it rather than go back to the plan.
+        # talking: stay with it rather than go back to the plan, but keep a story told meanwhile.
+        also = parse.runner_up(SITUATION_INTENTS) or (parse.intent if parse.intent in SITUATION_INTENTS else None) \
+            or story_in_words(text)
+        if also and not situation.known:
+            situation = situation.but(kind=SITUATION_BY_INTENT[also])
         return reading(CRISIS, question="again")
 
     if state.step == AGE_QUESTION and intent not in SITUATION_BY_INTENT:
@@ -583,7 +613,10 @@ def interpret(parse: Parse, state: State) -> Reading:
             return reading(RETOLD, told=situation.kind)
         return reading(AGE_ANSWER) if told_age else reading(NOT_UNDERSTOOD)
     if intent == "prefer_not_say":
-        # "does it matter?" after the age is known is not a refusal to give it.
+        # "does it matter?" after the age is known is not a refusal to give it, and before the question
+        # was ever asked there is nothing to decline.
+        if state.age_asked == 0 and state.step != AGE_QUESTION:
+            return reading(OPENING if not state.situation.known else NOT_UNDERSTOOD)
         return reading(AGE_SKIPPED) if situation.age_group in (None, UNKNOWN) else reading(NOT_UNDERSTOOD)
     if state.situation.known and any(n in news for n in ("paid", "not_paid", "shared", "not_shared", "pictured_under18")):
         # "nah i aint paid" read as a plain "no": it is news about the story.

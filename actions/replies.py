@@ -87,6 +87,8 @@ def _urgent(dispatcher: CollectingDispatcher, reading: Reading) -> None:
     if told in ("money", "images", "partner", "fake") and situation.has_paid:
         told = "paid"
     say(dispatcher, variant(f"utter_urgent_{told}", situation))
+    if told == EMAIL_SCAM and situation.has_paid:
+        say(dispatcher, "utter_scam_paid_too")
     if told != EMAIL_SCAM:
         say(dispatcher, variant("utter_urgent_footer", situation))
 
@@ -147,7 +149,8 @@ def on_age(dispatcher: CollectingDispatcher, reading: Reading, state: State, con
         events.append(SlotSet("age_group", UNKNOWN))
         say(dispatcher, "utter_age_skipped")
     else:
-        say(dispatcher, variant("utter_age_thanks", situation))
+        # "Here's your plan" only once there is a story to plan for.
+        say(dispatcher, variant("utter_age_thanks", situation) if situation.known else "utter_age_noted")
     if not situation.known:
         say(dispatcher, "utter_ask_situation")
         return AGE_ANSWER, events + [SlotSet("plan_step", None)]

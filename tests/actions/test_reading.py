@@ -312,3 +312,28 @@ def test_someone_elses_age_in_a_long_story_is_not_the_writers():
 def test_a_scam_email_guess_without_anything_of_an_email_is_a_real_threat():
     assert read("email_scam", "the same tiktok account has threatened three of my mates").situation.kind != "email_scam"
     assert read("email_scam", "got an email saying they hacked my webcam").situation.kind == "email_scam"
+
+
+def test_asking_for_help_in_general_is_an_opening_not_a_helpline_request():
+    assert read("ask_human", "yo need help with something").act == OPENING
+    assert read("ask_human", "can i talk to a real person").act != OPENING
+
+
+def test_slang_for_yes_carries_on():
+    assert read("out_of_scope", "bet", State(VICTIM_IN_PLAN, step="evidence")).act == NEXT
+
+
+def test_a_parent_named_in_passing_does_not_make_the_writers_own_story_a_helpers():
+    text = "my daughter said to use this. someone has a video of me and wants money"
+    assert not read("helper", text).situation.is_helper
+
+
+def test_declining_before_the_age_was_asked_declines_nothing():
+    reading = read("prefer_not_say", "i'd rather not get into it")
+    assert reading.act == OPENING and reading.situation.age_group is None
+
+
+def test_a_story_told_while_the_crisis_continues_is_kept():
+    state = State(Situation(None, None), last_reply=CRISIS)
+    reading = read("blackmail_money", "a man on snap has my nudes and says monday", state, ranking=[("blackmail_money", 0.5)])
+    assert reading.act == CRISIS and reading.situation.kind == "money"

@@ -351,3 +351,13 @@ async def test_naming_the_app_later_is_more_of_the_story():
 async def test_asking_for_a_helplines_number_gets_the_people_to_talk_to():
     messages, _ = await respond("nlu_fallback", "whats samaritans number", slots=IN_PLAN)
     assert "116 123" in texts(messages)
+
+
+async def test_a_paid_scam_email_keeps_the_scam_plan_with_the_bank_step():
+    messages, slots = await respond(
+        "already_paid", "I got one of those webcam emails last week and paid £200 in bitcoin, now another one came",
+        ranking=[{"name": "already_paid", "confidence": 0.9}],
+    )
+    text = texts(messages)
+    assert slots["situation"] == "email_scam" and "Don't pay again" in text
+    assert "Tell your bank" in text or "bank" in text.lower()
