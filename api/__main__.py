@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Optional
 
 import uvicorn
 from pydantic import ValidationError
@@ -19,6 +20,25 @@ WORKERS_NEED_REDIS = (
     "turn locks in memory, so a conversation would lose its history whenever a message reached another "
     "worker. Set REDIS_URL=redis://host:6379/0, or WORKERS=1."
 )
+SHARING_NEEDS_CHANNEL_ID_SECRET = (
+    "{why} needs CHANNEL_ID_SECRET: without it each process hashes messaging ids (phone numbers, chat ids) "
+    "with a random key of its own, so a message reaching another process would start a new conversation "
+    "and the person's story would be lost. Set CHANNEL_ID_SECRET to the same random value everywhere, e.g. "
+    "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+)
+
+
+def sharing_refusal(settings: Settings) -> Optional[str]:
+    """Why these settings must not start: several processes would share conversations without a shared
+    key for the channels' ids. None when they may."""
+    if settings.channel_id_secret is not None:
+        return None
+    if settings.workers > 1:
+        return SHARING_NEEDS_CHANNEL_ID_SECRET.format(why=f"WORKERS={settings.workers}")
+    if settings.redis_url:
+        # Redis is there to be shared by replicas, each of which would otherwise key ids its own way.
+        return SHARING_NEEDS_CHANNEL_ID_SECRET.format(why="REDIS_URL")
+    return None
 
 
 def main() -> None:
@@ -29,6 +49,9 @@ def main() -> None:
         sys.exit(f"Refusing to start: {e}")
     if settings.workers > 1 and not settings.redis_url:
         sys.exit(WORKERS_NEED_REDIS.format(workers=settings.workers))  # exit status 1, message on stderr
+    refusal = sharing_refusal(settings)
+    if refusal:
+        sys.exit(refusal)
     # Before uvicorn, so a refusal is one plain message rather than a traceback from every worker.
     unconfirmed = settings.unconfirmed_facts() if settings.kestrel_mode == "production" else []
     if unconfirmed:

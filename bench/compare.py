@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import datetime as _dt
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -116,6 +117,8 @@ def bench_kestrel(tmp: Path, args: argparse.Namespace, workers: int) -> ServerRu
     if workers > 1:
         redis, env["REDIS_URL"] = processes.start_redis(tmp)
         env["WORKERS"] = str(workers)
+        # Several processes must hash messaging ids with one key (python -m api refuses otherwise).
+        env["CHANNEL_ID_SECRET"] = secrets.token_urlsafe(32)
         run.name = f"Kestrel {workers}w"
     env.update(dict(item.split("=", 1) for item in args.kestrel_env))
     log = tmp / f"kestrel-{workers}.log"

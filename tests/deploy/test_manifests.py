@@ -183,7 +183,17 @@ def test_compose_variables_are_real_settings(monkeypatch):
     known = setting_names() | OTHER_VARIABLES
     for name, value in compose()["services"]["kestrel"]["environment"].items():
         assert name in known, name
-        # The defaults after ${VAR:-default} interpolation, as compose passes them with no .env file.
+        # The defaults after ${VAR:-default} interpolation, as compose passes them with no .env file;
+        # ${VAR:?message} has no default: compose refuses to start until the deployer sets it.
+        if re.fullmatch(r"\$\{\w+:\?[^}]+\}", str(value)):
+            monkeypatch.setenv(name, "deployer-set-" + "x" * 32)
+            continue
         monkeypatch.setenv(name, re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value)))
     settings = Settings()
     assert settings.workers > 1 and settings.redis_url
+
+
+def test_compose_requires_a_channel_id_secret_for_its_workers():
+    # Several workers on one Redis refuse to start without it (api/__main__.py): compose says so first.
+    value = str(compose()["services"]["kestrel"]["environment"]["CHANNEL_ID_SECRET"])
+    assert re.fullmatch(r"\$\{CHANNEL_ID_SECRET:\?[^}]+\}", value), value

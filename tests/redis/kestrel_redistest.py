@@ -26,6 +26,7 @@ NO_REDIS_REASON = (
 )
 
 BLACKMAIL_TEXT = "someone has my nudes and wants £200 or he'll send them to my family"
+CHANNEL_ID_SECRET = "redis-tests-channel-id-secret-0123456789"
 UNDER18_PAYLOAD = '/tell_age{"age_group":"under18"}'
 
 
@@ -96,6 +97,8 @@ class Service:
             "RATE_LIMIT_PER_CLIENT": "100000",
             "RATE_LIMIT_PER_CONVERSATION": "100000",
             "MAX_CONVERSATIONS_PER_CLIENT": "100000",
+            # Processes sharing Redis must share the key for messaging ids (python -m api refuses otherwise).
+            "CHANNEL_ID_SECRET": CHANNEL_ID_SECRET,
             **env,
         }
         self.env.pop("ADMIN_TOKEN", None)
