@@ -64,7 +64,16 @@ _STILL_IN_CRISIS = re.compile(
     r"^\W*maybe\b|\b(i don'?t know|i dont know|idk|dunno|not sure|i'?ve thought about it|thought about it|just feel like it|"
     r"(not|n'?t) (going|gonna) (to )?do anything|(haven'?t|havent|didn'?t|didnt|not) (taken|take|took) (any|them|it)|"
     r"i'?m (sat|sitting|alone|on my own|in the car|in my room|in the bathroom|outside)|(means|meant|mean) it|"
-    r"stopped (replying|answering)|(not|isn'?t|won'?t) (replying|answering|picking up)|can'?t reach)\b"
+    r"stopped (replying|answering)|(not|isn'?t|won'?t) (replying|answering|picking up)|can'?t reach|"
+    r"(not|n'?t) (like )?tonight|keep thinking about it|going round in my head|(haven'?t|havent|not) (made|got) (any )?plans?|"
+    r"i mean it|not deep|just my (arms|legs|wrists|thighs|skin)|(haven'?t|havent|not) done anything|all the time|"
+    r"where (he|she|they) (is|are)|(not|isn'?t) at home|in (his|her|their|my) room)\b"
+    r"|^\W*(like |about |maybe |prob |probably )?\d{1,3}\W*$"
+)
+# A step back to the blackmail after the crisis reply: what the question or story is about.
+_ABOUT_THE_BLACKMAIL = re.compile(
+    r"\b(pics?|pictures?|photos?|nudes?|video|vid|pay|paid|paying|money|report\w*|block\w*|snap\w*|insta\w*|tiktok|discord|"
+    r"whatsapp|account|blackmail\w*|sextort\w*|guy|delete|post\w*|screenshot\w*|evidence|bank|take ?down|removed?)\b"
 )
 # A retelling changes the kind of situation (to a partner's threat, fake pictures...) only when the
 # classifier is this sure; otherwise it is more detail about the same story.
@@ -159,7 +168,7 @@ _RECOVERY_SERVICE = re.compile(
 )
 # The classifier's "fake pictures" counts only when the message says the pictures are not real.
 _FAKE_CUE = re.compile(
-    r"\b(fake\w*|ai|a\.i|edit\w*|photoshop\w*|deep ?fakes?|generated|morph\w*|doctored|altered|nudif\w*|"
+    r"\b(fake\w*(?! (account|acc|profile|page|girl|guy|woman|man|person|name|number|identity|insta|snap|one))|ai|a\.i|edit\w*|photoshop\w*|deep ?fakes?|generated|morph\w*|doctored|altered|nudif\w*|"
     r"undress\w*|face ?swap\w*|not (really |actually )?me|isn'?t (really |actually )?me|not my (body|face)|made up|"
     r"my face (on|onto|in)|put my face|someone else'?s body)\b"
 )
@@ -507,7 +516,8 @@ def _checked(parse: Parse, text: str) -> Parse:
     ):
         rest = tuple(r for r in parse.ranking[1:] if r[0] not in ("crisis", "danger_now"))
         intent = next((name for name, _ in rest if name != "nlu_fallback"), "nlu_fallback")
-        return Parse(intent, parse.text, rest, parse.entities)
+        # The next guess is checked in its turn ("fake pictures", then "scam email", then a real threat).
+        return _checked(Parse(intent, parse.text, rest, parse.entities), text)
     if intent in ("already_paid", "blackmail_money") and _SCAM_EMAIL_TOLD.search(text) and not _REAL_CONTACT.search(text):
         # "got one of those webcam emails and paid": the scam email, paid; its plan gains the bank step.
         return Parse("email_scam", parse.text, (("email_scam", parse.confidence),) + parse.ranking[1:], parse.entities)
@@ -540,14 +550,13 @@ def interpret(parse: Parse, state: State) -> Reading:
             situation = situation.but(kind=told)
         return reading(CRISIS if intent == "crisis" else DANGER, told=told, question=parse.runner_up(QUESTIONS))
 
-    moving_on = intent in CLEARLY_MOVING_ON or (intent in QUESTIONS and parse.confidence >= 0.3) or (
-        intent in MOVING_ON and parse.confidence >= 0.7
+    # After the crisis reply, only a clear step back to the blackmail ("ok", "can we carry on", "what do I
+    # do about the pics?") leaves it: "idk", "not tonight", "like 12", "he's in his room" are still the
+    # crisis talking, and an age told meanwhile is kept without leaving it.
+    moving_on = (intent in CLEARLY_MOVING_ON and parse.confidence >= 0.6) or (
+        intent in QUESTIONS | SITUATION_INTENTS and parse.confidence >= 0.6 and bool(_ABOUT_THE_BLACKMAIL.search(text))
     )
-    if state.last_reply in (CRISIS, CRISIS_AGAIN) and (
-        not moving_on or (intent not in CLEARLY_MOVING_ON and _STILL_IN_CRISIS.search(text))
-    ):
-        # Straight after the crisis reply, "idk", "i feel weird", "im in the car" are still the crisis
-        # talking: stay with it rather than go back to the plan, but keep a story told meanwhile.
+    if state.last_reply in (CRISIS, CRISIS_AGAIN) and (not moving_on or _STILL_IN_CRISIS.search(text)):
         also = parse.runner_up(SITUATION_INTENTS) or (parse.intent if parse.intent in SITUATION_INTENTS else None) \
             or story_in_words(text)
         if also and not situation.known:

@@ -337,3 +337,22 @@ def test_a_story_told_while_the_crisis_continues_is_kept():
     state = State(Situation(None, None), last_reply=CRISIS)
     reading = read("blackmail_money", "a man on snap has my nudes and says monday", state, ranking=[("blackmail_money", 0.5)])
     assert reading.act == CRISIS and reading.situation.kind == "money"
+
+
+def test_each_next_guess_is_checked_in_turn():
+    text = "a fake account says they'll send my pics to my college unless i pay"
+    reading = read("fake_images", text, ranking=[("fake_images", 0.5), ("email_scam", 0.3), ("blackmail_money", 0.1)])
+    assert reading.situation.kind == "money"
+
+
+@pytest.mark.parametrize("text", ["nah not tonight. but i keep thinking about it", "like 12", "its not deep. just my arms",
+                                  "she's in her room now. should i go in", "were both 15"])
+def test_after_the_crisis_reply_the_crisis_stays_until_the_person_steps_back_to_the_blackmail(text):
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply=CRISIS)
+    assert read("tell_age", text, state, ranking=[("tell_age", 0.9)]).act == CRISIS
+
+
+@pytest.mark.parametrize("intent, text", [("affirm", "ok lets carry on"), ("ask_how_report", "how do i report him on snap")])
+def test_a_clear_step_back_to_the_blackmail_leaves_the_crisis(intent, text):
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply=CRISIS)
+    assert read(intent, text, state, ranking=[(intent, 0.9)]).act != CRISIS
