@@ -117,9 +117,9 @@ class Assistant:
         self._redis: Any = redis_client(settings.redis_url) if settings.redis_url else None
         self.registry: Union[ConversationRegistry, RedisConversationRegistry]
         if self._redis is not None:
-            # A turn can wait twice the turn timeout for the model (agent_worker.py) plus one for the lock.
-            budget = 3 * settings.turn_timeout_seconds + 30
-            self.registry = RedisConversationRegistry(self._redis, settings.retention_seconds, budget)
+            self.registry = RedisConversationRegistry(
+                self._redis, settings.retention_seconds, settings.turn_budget_seconds
+            )
         else:
             self.registry = ConversationRegistry(settings.retention_seconds)
         # Known good until a check says otherwise in memory; unknown (so not ready) until the first ping
@@ -316,6 +316,7 @@ class Assistant:
         from rasa.shared.core.domain import Domain
 
         from api.inprocess_actions import action_endpoint
+        from api.rasa_sessions import align_sessions_with_retention
         from api.rasa_stores import (
             KestrelInMemoryTrackerStore,
             KestrelRedisTrackerStore,
@@ -354,6 +355,8 @@ class Assistant:
         )
         if not agent.is_ready():
             raise RuntimeError("agent loaded without a model")
+        # domain.yml's session expiry is for plain `rasa run`; here retention decides when a conversation ends.
+        align_sessions_with_retention(agent.domain, self.settings)
         # Rasa wraps the store in FailSafeTrackerStore, which on a Redis error would carry on with this
         # process's memory (or a blank conversation): make it raise, so the person gets a 503 instead.
         fail_loudly(agent, tracker_store)

@@ -239,6 +239,12 @@ class Settings(BaseSettings):
     def retention_seconds(self) -> float:
         return self.retention_minutes * 60
 
+    @property
+    def turn_budget_seconds(self) -> float:
+        """The longest a turn can take: twice the turn timeout waiting for the model (agent_worker.py), one
+        for the turn lock, and a margin."""
+        return 3 * self.turn_timeout_seconds + 30
+
     def unconfirmed_facts(self) -> List[str]:
         """Facts the profile's resources mark unverified that CONFIRMED_FACTS does not list."""
         confirmed = set(self.confirmed_facts)
