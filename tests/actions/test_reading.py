@@ -356,3 +356,9 @@ def test_after_the_crisis_reply_the_crisis_stays_until_the_person_steps_back_to_
 def test_a_clear_step_back_to_the_blackmail_leaves_the_crisis(intent, text):
     state = State(VICTIM_IN_PLAN, step="evidence", last_reply=CRISIS)
     assert read(intent, text, state, ranking=[(intent, 0.9)]).act != CRISIS
+
+
+def test_after_the_crisis_reply_was_repeated_a_question_moves_on():
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply="crisis_again")
+    assert read("ask_in_trouble", "can my friends get in trouble for having it", state,
+                ranking=[("ask_in_trouble", 0.5)]).act == QUESTION
