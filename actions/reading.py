@@ -73,7 +73,8 @@ _STILL_IN_CRISIS = re.compile(
 # A step back to the blackmail after the crisis reply: what the question or story is about.
 _ABOUT_THE_BLACKMAIL = re.compile(
     r"\b(pics?|pictures?|photos?|nudes?|video|vid|pay|paid|paying|money|report\w*|block\w*|snap\w*|insta\w*|tiktok|discord|"
-    r"whatsapp|account|blackmail\w*|sextort\w*|guy|delet\w*|post\w*|screenshot\w*|evidence|bank|take ?down|remov\w*|chat)\b"
+    r"whatsapp|account|blackmail\w*|sextort\w*|guy|delet\w*|post\w*|screenshot\w*|evidence|bank|take ?down|remov\w*|chat|"
+    r"trouble|illegal|arrest\w*|criminal record|fault)\b"
 )
 # A retelling changes the kind of situation (to a partner's threat, fake pictures...) only when the
 # classifier is this sure; otherwise it is more detail about the same story.
@@ -557,8 +558,8 @@ def interpret(parse: Parse, state: State) -> Reading:
     moving_on = (intent in CLEARLY_MOVING_ON and parse.confidence >= 0.6) or (
         intent in QUESTIONS | SITUATION_INTENTS and parse.confidence >= 0.6 and bool(_ABOUT_THE_BLACKMAIL.search(text))
     ) or (state.last_reply == CRISIS_AGAIN and (
-        intent in CLEARLY_MOVING_ON or (intent in QUESTIONS and parse.confidence >= 0.3)
-        or (intent in MOVING_ON and parse.confidence >= 0.7)
+        intent in CLEARLY_MOVING_ON or (intent in MOVING_ON and parse.confidence >= 0.7)
+        or (intent in QUESTIONS and parse.confidence >= 0.3 and bool(_ABOUT_THE_BLACKMAIL.search(text)))
     ))
     if state.last_reply in (CRISIS, CRISIS_AGAIN) and (not moving_on or _STILL_IN_CRISIS.search(text)):
         also = parse.runner_up(SITUATION_INTENTS) or (parse.intent if parse.intent in SITUATION_INTENTS else None) \
