@@ -21,7 +21,7 @@ import enum
 import logging
 import os
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar, Union
+from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, TypeVar, Union
 
 from api.agent_worker import AgentWorker, ModelBusy
 from api.conversation_caps import ConversationCaps
@@ -264,6 +264,16 @@ class Assistant:
         if self._redis is None:
             return None
         return RedisSeen(self._redis, ttl_seconds, guard=self._store)
+
+    @property
+    def redis(self) -> Any:
+        """The Redis client (None in memory), for other state every process shares (menus, rate limits)."""
+        return self._redis
+
+    def store_guard(self) -> ContextManager[None]:
+        """Around a call to shared state in Redis: refused at once while Redis is known down, any Redis error
+        a StoreUnavailable (503)."""
+        return self._store()
 
     def _count_conversations(self) -> int:
         # For the metrics gauge. With Redis, as of the last background check (at most a second ago), so

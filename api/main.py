@@ -19,10 +19,11 @@ from api.middleware import (
     SecurityHeadersMiddleware,
     UnexpectedErrorMiddleware,
 )
-from api.ratelimit import Limits
+from api.ratelimit import LIMIT_TIMEOUT_SECONDS, Limits
 from api.schemas import request_models
 from api.settings import Settings, check_facts
 from api.socketio_channel import create_socketio, socketio_asgi_app
+from api.stores import redis_client
 
 API_DESCRIPTION = """
 Kestrel helps people who are being blackmailed with intimate images. This API serves the assistant.
@@ -45,7 +46,12 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
                     admin_failures_per_minute=settings.rate_limit_admin_failures,
                     socketio_connections_per_minute=settings.rate_limit_socketio_connections,
                     socketio_open_per_client=settings.max_socketio_connections_per_client,
-                    socketio_events_per_minute=settings.rate_limit_socketio_events)
+                    socketio_events_per_minute=settings.rate_limit_socketio_events,
+                    # With Redis, one allowance for every worker and replica (api/ratelimit.py).
+                    redis_client=redis_client(settings.redis_url, timeout=LIMIT_TIMEOUT_SECONDS)
+                    if settings.redis_url else None,
+                    secret=settings.channel_id_secret.get_secret_value().encode()
+                    if settings.channel_id_secret else None)
     models = request_models(settings.max_text_chars)
 
     @asynccontextmanager

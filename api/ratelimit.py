@@ -1,15 +1,39 @@
-"""Token-bucket rate limits, in memory, per key (client IP or conversation id).
+"""Rate limits per key (client address, conversation id), in this process or shared through Redis.
 
-A bucket holds up to `per_minute` tokens and refills continuously at `per_minute / 60` a second, so a
-burst of `per_minute` is allowed and then one request every 60/per_minute seconds. In-memory is right
-for one process; several replicas (issue 7) would each enforce their own share.
+In memory (one process): a token bucket holds up to `per_minute` tokens and refills continuously at
+`per_minute / 60` a second, so a burst of `per_minute` is allowed and then one request every
+60/per_minute seconds.
+
+With Redis (`SharedRateLimiter`): `limits`' moving window of `per_minute` in any 60 seconds, counted in
+Redis, so every worker and replica draws on one allowance instead of each granting its own. Keys are
+HMACs (with CHANNEL_ID_SECRET), so no client address or conversation id is written to Redis. The
+routes check limits on the server's event loop, so a Redis call here is bounded tightly
+(LIMIT_TIMEOUT_SECONDS) and, once Redis fails, this process counts on its own for a while
+(LOCAL_FALLBACK_SECONDS) instead of asking again: a hung Redis costs the loop one short wait, and the
+request then meets the conversation store's own 503.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import math
+import secrets
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional
+
+from limits import RateLimitItemPerMinute
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from api.logging_setup import log_fields
+
+logger = logging.getLogger(__name__)
+
+# Redis answers a rate-limit call in well under a millisecond on a healthy network.
+LIMIT_TIMEOUT_SECONDS = 0.25
+LOCAL_FALLBACK_SECONDS = 5.0
 
 # Above this many tracked keys, full (idle) buckets are dropped so memory stays bounded.
 _PRUNE_ABOVE = 10_000
@@ -64,6 +88,59 @@ class RateLimiter:
         return len(self._buckets)
 
 
+class SharedRateLimiter:
+    """`RateLimiter`'s interface, counted in Redis for every process (see the module's docstring)."""
+
+    def __init__(self, per_minute: int, client: Any, namespace: str, secret: Optional[bytes] = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._item = RateLimitItemPerMinute(per_minute)
+        # Held here: the limiter keeps only a weak reference to its storage.
+        self._storage = RedisStorage("redis://", connection_pool=client.connection_pool)
+        self._window = MovingWindowRateLimiter(self._storage)
+        self._namespace = f"kestrel-rate-{namespace}"
+        self._key = secret or secrets.token_bytes(32)
+        self._local = RateLimiter(per_minute, clock)
+        self._clock = clock
+        self._local_until = 0.0
+
+    def _hashed(self, key: str) -> str:
+        return hmac.new(self._key, key.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
+
+    def _shared(self) -> bool:
+        return self._clock() >= self._local_until
+
+    def _failed(self, error: BaseException) -> None:
+        self._local_until = self._clock() + LOCAL_FALLBACK_SECONDS
+        logger.warning("rate limits counted in this process for now",
+                       extra=log_fields(error_type=type(error).__name__, seconds=LOCAL_FALLBACK_SECONDS))
+
+    def _retry_after(self, hashed: str) -> int:
+        reset_at, _ = self._window.get_window_stats(self._item, self._namespace, hashed)
+        return max(1, math.ceil(reset_at - time.time()))
+
+    def hit(self, key: str) -> Optional[int]:
+        if self._shared():
+            hashed = self._hashed(key)
+            try:
+                if self._window.hit(self._item, self._namespace, hashed):
+                    return None
+                return self._retry_after(hashed)
+            except Exception as e:  # noqa: BLE001 - any Redis failure: count here instead
+                self._failed(e)
+        return self._local.hit(key)
+
+    def wait(self, key: str) -> Optional[int]:
+        if self._shared():
+            hashed = self._hashed(key)
+            try:
+                if self._window.test(self._item, self._namespace, hashed):
+                    return None
+                return self._retry_after(hashed)
+            except Exception as e:  # noqa: BLE001
+                self._failed(e)
+        return self._local.wait(key)
+
+
 class RateLimited(Exception):
     def __init__(self, retry_after: int, scope: str) -> None:
         super().__init__(f"Too many messages. Please wait {retry_after} seconds and try again.")
@@ -77,10 +154,22 @@ class Limits:
 
     def __init__(self, per_client: int, per_conversation: int, clock: Callable[[], float] = time.monotonic,
                  admin_failures_per_minute: int = 10, socketio_connections_per_minute: int = 30,
-                 socketio_open_per_client: int = 20, socketio_events_per_minute: int = 120) -> None:
-        self.client = RateLimiter(per_client, clock)
-        self.conversation = RateLimiter(per_conversation, clock)
-        self.admin_failures = RateLimiter(admin_failures_per_minute, clock)
+                 socketio_open_per_client: int = 20, socketio_events_per_minute: int = 120,
+                 redis_client: Any = None, secret: Optional[bytes] = None) -> None:
+        self.shared = redis_client is not None
+        self.client: Any
+        self.conversation: Any
+        self.admin_failures: Any
+        if redis_client is not None:
+            # Per request, per conversation and wrong admin tokens are shared by every process. Socket.IO's
+            # connection limits stay per process: a connection belongs to the process that holds it.
+            self.client = SharedRateLimiter(per_client, redis_client, "client", secret, clock)
+            self.conversation = SharedRateLimiter(per_conversation, redis_client, "conversation", secret, clock)
+            self.admin_failures = SharedRateLimiter(admin_failures_per_minute, redis_client, "admin", secret, clock)
+        else:
+            self.client = RateLimiter(per_client, clock)
+            self.conversation = RateLimiter(per_conversation, clock)
+            self.admin_failures = RateLimiter(admin_failures_per_minute, clock)
         self.socketio_connections_per_minute = socketio_connections_per_minute
         self.socketio_open_per_client = socketio_open_per_client
         self.socketio_events_per_minute = socketio_events_per_minute

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from api.channels import telegram, twilio, whatsapp
 from api.channels.common import SEEN_SECONDS, ChannelRuntime
+from api.channels.menus import RedisMenuStore
 from api.logging_setup import log_fields
 from api.settings import Settings
 
@@ -57,7 +58,11 @@ def install_channels(app: FastAPI, settings: Settings) -> None:
         secret = settings.channel_id_secret.get_secret_value().encode("utf-8")
     # With REDIS_URL the seen-set is shared by every process (api/stores.py RedisSeen); else in memory.
     seen = app.state.assistant.seen_store(SEEN_SECONDS)
-    runtime = ChannelRuntime(settings, app.state.assistant, app.state.limits, secret, seen=seen)
+    # Likewise the menus ("Reply 1 for …"), which expire with the conversation.
+    assistant = app.state.assistant
+    menus = (RedisMenuStore(assistant.redis, settings.retention_seconds, guard=assistant.store_guard)
+             if assistant.redis is not None else None)
+    runtime = ChannelRuntime(settings, assistant, app.state.limits, secret, seen=seen, menus=menus)
     app.state.channels = runtime
     for module in enabled:
         app.include_router(module.build_router(runtime))

@@ -19,23 +19,21 @@ import hmac
 import json
 import logging
 import math
-import re
-import secrets
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Generic, List, Optional, Protocol, Sequence, Set, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Set
 
 import httpx
+from cachetools import TTLCache
 from fastapi.responses import JSONResponse
 
 from api.agent_worker import ModelBusy
 from api.assistant import Assistant, NotReady
+from api.channels.menus import MemoryMenuStore, Menus, MenuStore
 from api.channels.text import chosen_number
 from api.logging_setup import conv_hash, log_fields, sensitive
 from api.ratelimit import Limits, RateLimited
 from api.settings import Settings
-from api.text_input import PAYLOAD_PATTERN
 
 logger = logging.getLogger("api.channels")
 
@@ -45,8 +43,6 @@ logger = logging.getLogger("api.channels")
 SEEN_SECONDS = 48 * 3600
 STALE_AFTER_SECONDS = 24 * 3600
 SEEN_MAX_ENTRIES = 200_000
-MENUS_MAX_ENTRIES = 50_000
-TOKENS_PER_CONVERSATION = 64
 # Turns accepted but not finished, over all channels. Beyond this the webhook answers 503 so the
 # platform retries later, instead of the process queueing without bound.
 MAX_PENDING_DELIVERIES = 1000
@@ -64,10 +60,6 @@ NOTICES = {
 }
 CHOOSE_PROMPT = "Choose one:"
 NOTICE_KEY = "kestrel_notice"  # marks a reply that is a notice, not the assistant's turn
-
-_PAYLOAD_RE = re.compile(PAYLOAD_PATTERN)
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 # ---- ids -----------------------------------------------------------------------------------------------
@@ -101,122 +93,23 @@ class SeenStore(Protocol):
         """Record `key`; True if it was not already recorded (atomically: Redis `SET key 1 NX EX ttl`)."""
 
 
-class ExpiringDict(Generic[K, V]):
-    """An in-memory dict whose entries expire `ttl` seconds after they were last set, holding at most
-    `max_entries` (the oldest go first). One process only: several workers or replicas need a shared
-    store (Redis) behind the same methods."""
-
-    def __init__(self, ttl: float, max_entries: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._clock = clock
-        self._entries: "OrderedDict[K, tuple[float, V]]" = OrderedDict()
-
-    def _purge(self, now: float) -> None:
-        # Entries are kept in order of last set, which with one ttl is also the order of expiry.
-        while self._entries:
-            key, (expires, _) = next(iter(self._entries.items()))
-            if expires > now:
-                break
-            del self._entries[key]
-
-    def get(self, key: K) -> Optional[V]:
-        self._purge(self._clock())
-        entry = self._entries.get(key)
-        return entry[1] if entry else None
-
-    def set(self, key: K, value: V) -> None:
-        now = self._clock()
-        self._purge(now)
-        self._entries[key] = (now + self.ttl, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-
-    def pop(self, key: K) -> None:
-        self._entries.pop(key, None)
-
-    def __len__(self) -> int:
-        self._purge(self._clock())
-        return len(self._entries)
-
-
 class InMemorySeen:
+    """This process's seen-set: each key remembered for `ttl` seconds, at most `max_entries` of them (the
+    least recently seen go first)."""
+
     def __init__(self, ttl: float = SEEN_SECONDS, max_entries: int = SEEN_MAX_ENTRIES,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._entries: ExpiringDict[str, bool] = ExpiringDict(ttl, max_entries, clock)
+        self._entries: "TTLCache[str, bool]" = TTLCache(max_entries, ttl, timer=clock)
 
     def first_time(self, key: str) -> bool:
-        if self._entries.get(key):
+        if key in self._entries:
             return False
-        self._entries.set(key, True)
+        self._entries[key] = True
         return True
 
     def __len__(self) -> int:
+        self._entries.expire()
         return len(self._entries)
-
-
-# ---- buttons and payloads ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Menu:
-    numbered: List[str]
-    tokens: Dict[str, str]
-
-
-class Menus:
-    """What the buttons a conversation was last shown stand for.
-
-    Telegram's callback_data (64 bytes) and WhatsApp's button ids carry the payload itself when it fits;
-    a longer one travels as a short random token (`~…`) mapped back here. SMS has no buttons, so options
-    are numbered and a reply "2" is looked up here. Payloads are checked against the payload pattern
-    whatever their route, so a crafted callback can do no more than typing `/intent` could.
-    """
-
-    TOKEN_PREFIX = "~"
-
-    def __init__(self, store: ExpiringDict[str, _Menu]) -> None:
-        self._store = store
-
-    def _menu(self, conversation_id: str) -> _Menu:
-        return self._store.get(conversation_id) or _Menu([], {})
-
-    def references(self, conversation_id: str, payloads: Sequence[str], max_bytes: int) -> List[str]:
-        menu = self._menu(conversation_id)
-        refs: List[str] = []
-        for payload in payloads:
-            if len(payload.encode("utf-8")) <= max_bytes and not payload.startswith(self.TOKEN_PREFIX):
-                refs.append(payload)
-                continue
-            token = self.TOKEN_PREFIX + secrets.token_urlsafe(9)
-            menu.tokens[token] = payload
-            while len(menu.tokens) > TOKENS_PER_CONVERSATION:
-                menu.tokens.pop(next(iter(menu.tokens)))
-            refs.append(token)
-        self._store.set(conversation_id, menu)
-        return refs
-
-    def number(self, conversation_id: str, payloads: Sequence[str]) -> None:
-        """The options just offered as "Reply 1 for …" (an empty list clears them)."""
-        menu = self._menu(conversation_id)
-        menu.numbered = list(payloads)
-        self._store.set(conversation_id, menu)
-
-    def resolve(self, conversation_id: str, reference: str) -> Optional[str]:
-        """The payload a button reference stands for; None if the token is unknown or expired, or the
-        reference is not a payload at all."""
-        if reference.startswith(self.TOKEN_PREFIX):
-            payload = self._menu(conversation_id).tokens.get(reference)
-        else:
-            payload = reference
-        return payload if payload is not None and _PAYLOAD_RE.fullmatch(payload) else None
-
-    def chosen(self, conversation_id: str, number: Optional[int]) -> Optional[str]:
-        numbered = self._menu(conversation_id).numbered
-        if number is None or not 1 <= number <= len(numbered):
-            return None
-        return numbered[number - 1]
 
 
 # ---- talking to platform APIs ------------------------------------------------------------------------
@@ -334,13 +227,16 @@ class ChannelRuntime:
     """Shared by the enabled channels of one app."""
 
     def __init__(self, settings: Settings, assistant: Assistant, limits: Limits, secret: bytes,
-                 seen: Optional[SeenStore] = None, clock: Callable[[], float] = time.time) -> None:
+                 seen: Optional[SeenStore] = None, menus: Optional[MenuStore] = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.assistant = assistant
         self.limits = limits
         self.ids = ConversationIds(secret)
         self.seen: SeenStore = seen or InMemorySeen()
-        self.menus = Menus(ExpiringDict(settings.retention_seconds, MENUS_MAX_ENTRIES))
+        # With REDIS_URL shared by every process (api/channels/menus.py), so an answer to numbered options
+        # is understood whichever process it reaches; else this process's own.
+        self.menus = Menus(menus or MemoryMenuStore(settings.retention_seconds))
         self._clock = clock
         self._tasks: Set["asyncio.Task[None]"] = set()
         self._locks: Dict[str, asyncio.Lock] = {}
@@ -428,12 +324,15 @@ class ChannelRuntime:
         except RateLimited:
             return notice("rate_limited")
         text = inbound.text
-        if inbound.button is not None:
-            payload = self.menus.resolve(conversation_id, inbound.button)
-            if payload is None:
-                return notice("expired_button")
-        else:
-            payload = self.menus.chosen(conversation_id, chosen_number(text or ""))
+        try:
+            if inbound.button is not None:
+                payload = await self.menus.resolve(conversation_id, inbound.button)
+                if payload is None:
+                    return notice("expired_button")
+            else:
+                payload = await self.menus.chosen(conversation_id, chosen_number(text or ""))
+        except NotReady:  # the shared menus cannot be read (Redis down): the turn cannot be answered right
+            return notice("busy")
         if payload is None:
             if text is None or not text.strip():
                 return notice("not_text")

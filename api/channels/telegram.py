@@ -124,7 +124,7 @@ class TelegramChannel(Channel):
                     "link_preview_options": {"is_disabled": True},
                 }
                 if buttons and number == len(chunks):
-                    refs = self.runtime.menus.references(
+                    refs = await self.runtime.menus.references(
                         conversation_id, [b["payload"] for b in buttons], CALLBACK_DATA_BYTES
                     )
                     body["reply_markup"] = {

@@ -100,7 +100,7 @@ class TwilioChannel(Channel):
                 bodies += sms_parts(to_sms(text), self.max_segments)
         if not is_notice(replies):
             # Before sending, so a quick "1" finds the options; an answer without buttons clears them.
-            self.runtime.menus.number(conversation_id, offered)
+            await self.runtime.menus.number(conversation_id, offered)
         for body in bodies:  # one at a time, in order: SMS sent together may arrive in any order
             await post(http, self.url, data={"To": address.user, "From": address.ours, "Body": body}, auth=self.auth)
 

@@ -132,15 +132,15 @@ class WhatsAppChannel(Channel):
             chunks = split_text(text, max_chars(BODY_LIMIT)) or [CHOOSE_PROMPT]
             for chunk in chunks[:-1]:
                 await self._send(http, inbound, {"type": "text", "text": {"body": chunk, "preview_url": False}})
-            interactive = self._interactive(conversation_id, buttons)
+            interactive = await self._interactive(conversation_id, buttons)
             interactive["body"] = {"text": chunks[-1]}
             await self._send(http, inbound, {"type": "interactive", "interactive": interactive})
 
-    def _interactive(self, conversation_id: str, buttons: List[Dict[str, str]]) -> Dict[str, Any]:
+    async def _interactive(self, conversation_id: str, buttons: List[Dict[str, str]]) -> Dict[str, Any]:
         titles = [b["title"] for b in buttons]
         payloads = [b["payload"] for b in buttons]
         if len(buttons) <= MAX_REPLY_BUTTONS:
-            refs = self.runtime.menus.references(conversation_id, payloads, BUTTON_ID_CHARS)
+            refs = await self.runtime.menus.references(conversation_id, payloads, BUTTON_ID_CHARS)
             shown = short_titles(titles, BUTTON_TITLE_CHARS)
             return {
                 "type": "button",
@@ -148,7 +148,7 @@ class WhatsAppChannel(Channel):
                     "buttons": [{"type": "reply", "reply": {"id": ref, "title": title}} for ref, title in zip(refs, shown)]
                 },
             }
-        refs = self.runtime.menus.references(conversation_id, payloads, ROW_ID_CHARS)
+        refs = await self.runtime.menus.references(conversation_id, payloads, ROW_ID_CHARS)
         rows = []
         for ref, title, short in zip(refs, titles, short_titles(titles, ROW_TITLE_CHARS)):
             row = {"id": ref, "title": short}

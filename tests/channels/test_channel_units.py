@@ -7,7 +7,8 @@ from channel_fakes import PUBLIC_BASE_URL, TELEGRAM_SECRET, TELEGRAM_TOKEN, chan
 from pydantic import ValidationError
 
 from api.channels.__main__ import main as channels_cli
-from api.channels.common import ConversationIds, ExpiringDict, InMemorySeen, Menus
+from api.channels.common import ConversationIds, InMemorySeen
+from api.channels.menus import Menu, MemoryMenuStore, Menus
 from api.channels.text import (
     chosen_number,
     has_phone_number,
@@ -61,38 +62,52 @@ def test_seen_set_remembers_then_forgets_and_stays_bounded():
     assert seen.first_time("a")
 
 
-def test_expiring_dict_refreshes_on_set():
+def test_a_menu_in_memory_expires_after_its_last_change():
     clock = Clock()
-    store: ExpiringDict[str, int] = ExpiringDict(ttl=10, max_entries=10, clock=clock)
-    store.set("x", 1)
+    store = MemoryMenuStore(ttl=10, max_entries=10, timer=clock)
+    store.set("x", Menu(["/a"], {}))
     clock.now += 8
-    store.set("x", 2)
+    store.set("x", Menu(["/b"], {}))
     clock.now += 8
-    assert store.get("x") == 2
+    assert store.get("x") == Menu(["/b"], {})
     clock.now += 3
-    assert store.get("x") is None
+    assert store.get("x") is None and len(store) == 0
 
 
-def test_long_payloads_travel_as_tokens_and_map_back():
-    menus = Menus(ExpiringDict(ttl=60, max_entries=10))
+@pytest.mark.asyncio(loop_scope="session")
+async def test_long_payloads_travel_as_tokens_and_map_back():
+    menus = Menus(MemoryMenuStore(ttl=60, max_entries=10))
     long_payload = '/tell_platform{"platform":"' + "x" * 80 + '"}'
-    short, token = menus.references("conv", ["/affirm", long_payload], max_bytes=64)
+    short, token = await menus.references("conv", ["/affirm", long_payload], max_bytes=64)
     assert short == "/affirm" and token.startswith("~") and len(token.encode()) <= 64
-    assert menus.resolve("conv", token) == long_payload
-    assert menus.resolve("other-conv", token) is None  # tokens belong to their conversation
-    assert menus.resolve("conv", "~nope") is None
-    assert menus.resolve("conv", "hello") is None  # not a payload
-    assert menus.resolve("conv", "/affirm") == "/affirm"
+    assert await menus.resolve("conv", token) == long_payload
+    assert await menus.resolve("other-conv", token) is None  # tokens belong to their conversation
+    assert await menus.resolve("conv", "~nope") is None
+    assert await menus.resolve("conv", "hello") is None  # not a payload
+    assert await menus.resolve("conv", "/affirm") == "/affirm"
 
 
-def test_numbered_options_map_back_and_can_be_cleared():
-    menus = Menus(ExpiringDict(ttl=60, max_entries=10))
-    menus.number("conv", ["/a", "/b"])
-    assert menus.chosen("conv", chosen_number("2")) == "/b"
-    assert menus.chosen("conv", chosen_number("3")) is None
-    assert menus.chosen("conv", chosen_number("two")) is None
-    menus.number("conv", [])
-    assert menus.chosen("conv", 1) is None
+@pytest.mark.asyncio(loop_scope="session")
+async def test_numbered_options_map_back_and_can_be_cleared():
+    menus = Menus(MemoryMenuStore(ttl=60, max_entries=10))
+    await menus.number("conv", ["/a", "/b"])
+    assert await menus.chosen("conv", chosen_number("2")) == "/b"
+    assert await menus.chosen("conv", chosen_number("3")) is None
+    assert await menus.chosen("conv", chosen_number("two")) is None
+    await menus.number("conv", [])
+    assert await menus.chosen("conv", 1) is None
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_menu_that_cannot_be_saved_never_stops_the_reply():
+    class Broken(MemoryMenuStore):
+        def set(self, conversation_id, menu):
+            raise ConnectionError("store down")
+
+    menus = Menus(Broken(ttl=60))
+    await menus.number("conv", ["/a"])  # logged, not raised
+    refs = await menus.references("conv", ['/x{"y":"' + "z" * 80 + '"}'], max_bytes=64)
+    assert refs[0].startswith("~") and await menus.resolve("conv", refs[0]) is None
     assert [chosen_number(t) for t in ("1", " 2. ", "3)", "12", "1 2", "123", "")] == [1, 2, 3, 12, None, None, None]
 
 
