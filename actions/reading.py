@@ -505,6 +505,9 @@ def _checked(parse: Parse, text: str) -> Parse:
     money is the recovery scam, only a message about money asks about the bank, only pictures said to be
     unreal are fakes (each then the classifier's next guess), and a scam email has no one real in it."""
     intent = parse.intent
+    if text.startswith("/"):
+        # A button press says exactly what it means.
+        return parse
     if _SLANG_OK.match(text):
         return Parse("affirm", parse.text, (("affirm", 1.0),), parse.entities)
     if intent == "ask_human" and not _ASKS_FOR_A_PERSON.search(text):

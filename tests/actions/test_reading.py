@@ -362,3 +362,7 @@ def test_after_the_crisis_reply_was_repeated_a_question_moves_on():
     state = State(VICTIM_IN_PLAN, step="evidence", last_reply="crisis_again")
     assert read("ask_in_trouble", "can my friends get in trouble for having it", state,
                 ranking=[("ask_in_trouble", 0.5)]).act == QUESTION
+
+
+def test_a_button_press_is_taken_as_pressed():
+    assert read("ask_human", "/ask_human").act == "human"
