@@ -76,7 +76,7 @@ test: $(MODEL) browser-deps test-services
 	@echo "==> Validating training data"
 	@$(RASA) data validate --fail-on-warnings >/tmp/kestrel-validate.log 2>&1 || (cat /tmp/kestrel-validate.log; exit 1)
 	@echo "==> Test stories (rasa test core)"
-	@$(RASA) test core --model $(MODEL) --stories tests --fail-on-prediction-errors --out results/core >/tmp/kestrel-core.log 2>&1 || (tail -n 40 /tmp/kestrel-core.log; exit 1)
+	@$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core >/tmp/kestrel-core.log 2>&1 || (tail -n 40 /tmp/kestrel-core.log; exit 1)
 	@echo "==> pytest (everything but the browser)"
 	@$(PY) -m pytest tests -m "not browser"
 	@# Playwright's sync API leaves an event loop running in the main thread, which breaks every
