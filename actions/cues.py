@@ -1,0 +1,272 @@
+"""What the words of a message say, whatever the classifier made of it: payment and sharing (and their
+negations), who is telling the story and in what role, a story told in so many words, a scam email, a
+step back from a crisis. Plain regular expressions over the lowercased text; actions/reading.py weighs
+them with the parse and the conversation so far.
+"""
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Tuple
+
+from actions.plan import FRIEND, OTHER_HELPER, PARENT, TEACHER
+
+
+def normalise(text: str) -> str:
+    return text.lower().replace("\u2019", "'").replace("\u2018", "'").strip()
+
+
+# Straight after the crisis reply, words that are still about the crisis ("I haven't taken any, I don't
+# know", "he stopped replying", "I've thought about it"), whatever else the message seems to ask.
+STILL_IN_CRISIS = re.compile(
+    r"^\W*maybe\b|\b(i don'?t know|i dont know|idk|dunno|not sure|i'?ve thought about it|thought about it|just feel like it|"
+    r"(not|n'?t) (going|gonna) (to )?do anything|(haven'?t|havent|didn'?t|didnt|not) (taken|take|took) (any|them|it)|"
+    r"i'?m (sat|sitting|alone|on my own|in the car|in my room|in the bathroom|outside)|(means|meant|mean) it|"
+    r"stopped (replying|answering)|(not|isn'?t|won'?t) (replying|answering|picking up)|can'?t reach|"
+    r"(not|n'?t) (like )?tonight|keep thinking about it|going round in my head|(haven'?t|havent|not) (made|got) (any )?plans?|"
+    r"i mean it|not deep|just my (arms|legs|wrists|thighs|skin)|(haven'?t|havent|not) done anything|all the time|"
+    r"where (he|she|they) (is|are)|(not|isn'?t) at home|in (his|her|their|my) room)\b"
+    r"|^\W*(like |about |maybe |prob |probably )?\d{1,3}\W*$"
+)
+# A step back to the blackmail after the crisis reply: what the question or story is about.
+ABOUT_THE_BLACKMAIL = re.compile(
+    r"\b(pics?|pictures?|photos?|nudes?|video|vid|pay|paid|paying|money|report\w*|block\w*|snap\w*|insta\w*|tiktok|discord|"
+    r"whatsapp|account|blackmail\w*|sextort\w*|guy|delet\w*|post\w*|screenshot\w*|evidence|bank|take ?down|remov\w*|chat|"
+    r"trouble|illegal|arrest\w*|criminal record|fault)\b"
+)
+
+NEG = (
+    r"(haven'?t|havent|have not|hasn'?t|hasnt|didn'?t|didnt|did not|never|not|won'?t|wont|will not|"
+    r"don'?t|dont|do not|aint|ain'?t|refuse to|refused to|no way i'?m|not gonna|not going to)"
+)
+# A negation covers the words up to its verb, not a later clause ("i didn't pay so they sent it").
+UNTIL_VERB = r"((?!(pay|paid|so|and|but|because|cos|then|now)\b)\w+\s+){0,3}?"
+NOT_PAID = re.compile(
+    rf"\b{NEG}\s+{UNTIL_VERB}(paid|pay|payed|sent|send|given|give|transferred|bought|buy)\b"
+    r"|\b(nothing|no money|not (a|one) (penny|cent|pound|thing)|zero|nowt)\b[^.?!]{0,20}\b(paid|sent|given|yet|so far)\b"
+    r"|\bnot (a|one) (penny|cent|pound|quid)\b|\bno,? i (haven'?t|havent|didn'?t|didnt)\b"
+    r"|\b(paid|sent|given|transferred) (them |him |her )?(nothing|no money|not a penny|zero|nowt)\b"
+    r"|\b(didn'?t|didnt|did not|don'?t|dont|do not) have (it|the money|that much|that kind of money|enough|any money|\S*\d\S*)\b"
+    r"|\b(couldn'?t|couldnt|could not|can'?t|cant|cannot) (afford|pay)\b"
+)
+PAID = re.compile(
+    r"\b(i'?ve|ive|i have|i|we|he|she|they|already|just|and|so|then|has|have|had|'s|'ve)\s+(already\s+|just\s+|then\s+|actually\s+|been\s+)?"
+    r"(paid|payed|transferred|sent (him|her|them) (the )?(money|cash|£|\$|€|\d)|sent (the )?(money|cash|£|\$|€|\d)|gave (him|her|them) (the )?(money|cash|£|\$|€|\d)"
+    r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
+    r"|\b(sent|paid|payed|gave|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
+    r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
+    r"|\b(been sending|was sending|has sent|have sent|had sent) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
+    r"|\b(paid|payed) (someone|them|him|her|the scammer|the blackmailer)\b"
+    r"|\b(sent|paid|payed|transferred) (them |him |her )?\d+ (on|via|through|by|with|using) (apple|google|paypal|cash ?app|revolut|monzo|bank|my|his|her)\b"
+    r"|\b(on|with|using|used) (my|his|her|their) (mum|mom|dad|parents?|nan|brother|sister)'?s? (card|bank|account|paypal)"
+)
+# The classifier's "already paid" counts only with a verb of paying and a word for money in the message.
+PAID_VERB = re.compile(r"\b(paid|payed|transferred|bought|gave|sent|handed over|spent|used)\b")
+MONEY = re.compile(
+    r"£|\$|€|\b(money|cash|quid|pounds?|dollars?|euros?|gift ?cards?|vouchers?|bitcoin|crypto|btc|steam cards?|"
+    r"paypal|venmo|revolut|monzo|apple ?pay|google ?pay|cash ?app|bank transfer|\d+ ?(k|grand|quid|pounds|dollars|euros))\b"
+)
+# "they'll send it to my mum unless...": a threat, not something already shared.
+THREAT_ONLY = re.compile(r"\b(will|'ll|ll|gonna|going to|threaten\w*|unless|if i don'?t|if i dont|or else|or (he|she|they)|says? (he|she|they))\b")
+NOT_SHARED = re.compile(
+    rf"\b{NEG}\s+{UNTIL_VERB}(posted|post|shared|share|sent|send|leaked|leak|put)\b"
+    r"|\bnot (posted|shared|sent|out|leaked)( (it|them|anything))?( yet)?\b|\bnothing'?s? (been )?(posted|shared|out)\b"
+)
+SHARED = re.compile(
+    r"\b(has|have|'s|'ve|already|just|actually)\s+(already\s+|just\s+|actually\s+|now\s+)?(posted|shared|leaked|put (it|them) (up|online)|sent (it|them|the (pics?|video|vid|photos?)) to)\b"
+    r"|\b(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b(?! if| unless| or|\s+(£|\$|€|\d|money|cash|some money))"
+    r"|\b(has|have|'s|'ve|they|he|she)? ?(posted|shared|leaked|sent) (the|those|these|that) (pics?|pictures?|photos?|nudes?|videos?|vid|images?|clip) to\b"
+    r"|\b(everyone|people|my (mates|friends)) (has|have) (seen|got) (it|them)\b|\bgoing (round|around)\b"
+    r"|\b(being|been|is being|was) (shared|posted|passed round|spread)\b|\bspread(ing)? (round|around)\b"
+)
+REFUSES_AGE = re.compile(
+    r"\b(rather not|prefer not|not (gonna|going to) (say|tell)|none of (your|ur) (business|concern)|not telling|"
+    r"doesn'?t matter|does it matter|not saying|skip( it| that)?|pass|mind your own|nope|nah|no comment|"
+    r"i'?d rather not|don'?t want to say|dont want to say|no thanks)\b"
+)
+WHY = re.compile(r"^\W*(why|how come|what for|why (do|does|d) (you|u|it) (need|want|ask|matter)|why\?*)\b")
+# Someone other than the writer: the subject of a helper's message.
+OTHER_PERSON = re.compile(
+    r"\b(my|our|a|his|her|their|this) (best |close |little |older |younger |big |eldest |youngest )?(\d{1,2}[ -]?(year|yr)s?[ -]?old )?(son|daughter|child|kid|boy|girl|teen|teenager|friend|mate|bestie|brother|sister|"
+    r"cousin|nephew|niece|grandson|granddaughter|student|pupil|learner|partner|husband|wife|boyfriend|girlfriend|"
+    r"bf|gf|flatmate|colleague|young person|stepson|stepdaughter)s?('s|s')?\b|\bsomeone i know\b|\b(he|she|they|him|her|them)\b"
+    r"|\b(my|our) \d{1,2}[ -]?(year|yr)s?[ -]?old\b"
+)
+OWN_STORY = re.compile(
+    r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|hacked my|if i (don'?t|dont|do not)|and i did|"
+    r"my (?!(friend|mate|bestie|son|daughter|brother|bro|sister|sis|cousin|kid|child|boyfriend|girlfriend|partner|student|pupil)s?'?s? )"
+    r"(\w+ )?(nudes|pics|pictures|photos|video|vid|nude|snaps))\b|\bi (accepted|met|added|sent)\b"
+    r"|\b(i'?m|im|i am) being\b|\bi (sent|paid|payed|was recorded)\b"
+    r"|\b(send|sent|show|showed|share|shared|post|posted|leak|leaked)(ing)? (it|them|\w+ \w+) to (all )?my\b"
+    r"|^\W*(\w+ )?(man|woman|guy|girl|lad|bloke|male|female) here\b"
+)
+# Plainly the writer's own, whoever else is named ("my son told me to use this. they have a video of me").
+PLAINLY_MINE = re.compile(
+    r"\b(video|vid|pics?|pictures?|photos?|nudes?|recording|footage) of me\b|\b(blackmailing|threatening|sextorting) me\b"
+    r"|\bi (got|received|had|have had) (an? |one of those |these |those )?(\w+ )?e-?mails?\b"
+)
+# A friend's or partner's story: "my best mate is getting blackmailed", "threatening to send photos of her".
+THIRD_PERSON_STORY = re.compile(
+    r"\b(is|'s|has been|got|keeps|keep) (being |getting )?(blackmailed|threatened|sextorted|scammed|extorted|targeted)\b"
+    r"|\b(of (her|him|them)|her (family|mum|mom|dad|parents|friends)|his (family|mum|mom|dad|parents|friends))\b"
+    r"|\b(she|he)('s| is| has| was) (being|been|getting|got|paid|sent)\b|\b(he|she) asked me\b"
+    r"|\b(his|her) (kids|children|boss|work|job|wife|husband|partner|followers|contacts|colleagues)\b"
+    r"|\b(friend|mate|bestie|brother|bro|sister|sis|cousin)('?s|s') (nudes?|pics?|pictures?|photos?|videos?|vid)\b"
+    r"|\b(recorded|filmed|screenshotted|screen ?recorded) (him|her)\b|\b(he|she) (has )?(just )?(confessed|admitted|owned up)\b"
+    r"|\b(blackmail|threaten|extort|sextort)(ing|s|ed)? (him|her|them)\b"
+)
+RECOVERY_SERVICE = re.compile(
+    r"\b(recover\w*|delet\w*|remov\w*|wipe|erase|take (it|them) down|hack\w*|get (it|them|my \w+) back|lawyer|solicitor|"
+    r"police|officer|company|service|expert|agency|investigator|firm|website)\b"
+)
+# The classifier's "fake pictures" counts only when the message says the pictures are not real.
+FAKE_CUE = re.compile(
+    r"\b(fake\w*(?! (account|acc|profile|page|girl|guy|woman|man|person|name|number|identity|insta|snap|one))|ai|a\.i|edit\w*|photoshop\w*|deep ?fakes?|generated|morph\w*|doctored|altered|nudif\w*|"
+    r"undress\w*|face ?swap\w*|not (really |actually )?me|isn'?t (really |actually )?me|not my (body|face)|made up|"
+    r"my face (on|onto|in)|put my face|someone else'?s body)\b"
+)
+# Someone real the person was in touch with: more than a scam email.
+REAL_CONTACT = re.compile(
+    r"\b(i sent (him|her|them|a|my|some)|we (were|was) (chatting|talking|messaging)|video ?call\w*|facetime\w*|"
+    r"(met|added) (him|her|them|someone|a (girl|guy|woman|man)))\b"
+)
+# A question about which take-down service names one, or taking down, or a service.
+SERVICE_WORDS = re.compile(
+    r"\b(report remove|stop ?ncii|take it down|take ?down|taken down|remov\w*|iwf|service|site|which one|for me|for (him|her|them)|"
+    r"revenge porn|helpline|childline|ncmec|hash\w*|fingerprint)\b"
+)
+ASKS_FOR_A_LINE = re.compile(
+    r"\b(number|phone|call|ring|text|contact)\b[^.?!]{0,25}\b(childline|samaritans|shout|helpline|nspcc|papyrus|someone|a person)\b"
+    r"|\b(childline|samaritans|shout|nspcc|papyrus)('?s)? (number|phone)\b"
+)
+# A scam email told about: "got one of those webcam emails", "an email saying they hacked my camera".
+SCAM_EMAIL_TOLD = re.compile(
+    r"\b(got|received|had|getting|get|keep getting) (an? |one of those |these |those |another )?(\w+ )?e-?mails?\b"
+    r"[^.?!]{0,60}\b(webcam|camera|hack\w*|password|bitcoin|btc|crypto|recorded|video|porn)"
+    r"|\b(webcam|sextortion|bitcoin|hacker) e-?mails?\b"
+)
+# "bet", "say less", "sound": yes, carry on.
+SLANG_OK = re.compile(r"^\W*(bet|say less|aight|ight|kk|sound|safe|cool|gotcha|got it|ok bet|bet bet|nice one|ta)\W*$")
+# Asking for a person or a line, as opposed to asking for help in general.
+ASKS_FOR_A_PERSON = re.compile(
+    r"\b(person|human|someone|somebody|some1|anyone|any1|people|helpline|line|talk|speak|chat|call|ring|phone|text|number|"
+    r"counsell?or|adviser|advisor|real|bot|support|childline|samaritans|shout|nspcc|papyrus|police|officer)\b"
+)
+# What a scam email says of itself; without any of it, "scam email" is the classifier's guess only.
+EMAIL_CUE = re.compile(
+    r"\b(e-?mails?|inbox|spam|junk|subject|sender|webcam|camera|bitcoin|btc|crypto|wallet|malware|virus|password|"
+    r"hack(ed|er|ers)?|porn|adult (site|website)s?|recorded you|contacts list|trojan|spyware|device|laptop|computer)\b"
+)
+# A partner's or ex's threat, told about: the story changes to a partner's only when one is the threat.
+PARTNER_CUE = re.compile(
+    r"\b(ex|boyfriend|girlfriend|bf|gf|partner|husband|wife|fianc\w*)\b[^.?!]{0,40}\b(threaten\w*|post\w*|shar\w*|"
+    r"send|sent|leak\w*|has|got|keeps|says|said|wants?|demand\w*)\b"
+)
+BANK_WORDS = re.compile(
+    r"\b(bank|money|refund\w*|pay|paid|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|cash|account|gift ?cards?|"
+    r"steam|apple|google play|vouchers?|crypto|bitcoin|reverse|cancel\w*|dispute|fraud)\b|£|\$"
+)
+MONEY_ASKED = re.compile(r"\b(pay|paying|paid|fee|fine|money|charge|cost|costs|£|\$)|£|\$|\b\d+\b")
+# Outside the UK: 999 and 101 are UK numbers. Northern Ireland is in the UK.
+COUNTRIES: List[Tuple[str, re.Pattern[str]]] = [
+    ("us", re.compile(r"\b(i'?m|im|i am|we'?re|we are|live|living|based) (in|from) (the )?(us|usa|u\.s\.?|america|united states|states)\b|\bi'?m american\b")),
+    ("australia", re.compile(r"\b(in|from) (australia|oz|sydney|melbourne|brisbane|perth)\b|\baussie\b")),
+    ("canada", re.compile(r"\b(in|from) (canada|toronto|vancouver|montreal|ontario)\b|\bcanadian\b")),
+    ("ireland", re.compile(r"(?<!northern )\b(in|from) (ireland|the republic|dublin|cork|galway|limerick)\b|\bgarda[ií]?\b")),
+    ("other", re.compile(r"\b(not|don'?t live|dont live) in the uk\b|\boutside (the )?uk\b|\b(i'?m|im|i am|we'?re|live|living) (in|from) "
+                         r"(france|germany|spain|italy|poland|india|pakistan|nigeria|ghana|kenya|south africa|philippines|"
+                         r"netherlands|belgium|sweden|norway|new zealand|singapore|the uae|dubai|brazil|mexico)\b")),
+]
+# Afraid of being outed: a specialist LGBT+ line helps.
+OUTING = re.compile(
+    r"\b(out me|outing me|outed|not out|isn'?t out|not come out|come out yet|coming out|closeted|in the closet)\b"
+    r"|\b(i'?m|im|i am|he'?s|she'?s|they'?re) (gay|bi|bisexual|trans|queer|lesbian|nonbinary|non-binary)\b|\bgrindr\b"
+)
+ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
+    (TEACHER, re.compile(
+        r"\b(i'?m|i am|as|i work as|from) (a|an|the|his|her|their|deputy|the deputy) (\w+ ){0,2}(teacher|dsl|safeguarding lead|head of year|"
+        r"deputy head|assistant head|head of (sixth form|house|department|school)|principal|headteacher|head|"
+        r"form tutor|tutor|youth worker|school nurse|head ?teacher|pastoral|teaching assistant|ta|senco|"
+        r"learning mentor|school counsellor|college tutor|lecturer|coach)\b"
+        r"|\b(teacher|dsl|head of year|school nurse|form tutor|tutor|teaching assistant|youth worker|pastoral lead|"
+        r"deputy head|head teacher|headteacher)( \d+)? here\b|\bhead of year \d+\b"
+        r"|\b(my|our|a|one of my|one of our) ((year|yr) ?\d{1,2} |\d{1,2}[ -]?(year|yr)s?[ -]?old |sixth form |primary |secondary )?(student|pupil|learner|tutee|form)s?\b"
+        r"|^\W*(?!(my|our|his|her|their|a|the) )(\w+ ){0,2}(teacher|tutor|lecturer|coach|youth worker|teaching assistant|head of year|dsl)\b( (at|in|from|for) [\w ]{1,30})?[.,:;!-]"
+        r"|\bi (coach|teach|run (a|the|our) (youth|football|sports|rugby|scout|girls'?|boys'?) ?(club|group|team|centre))\b"
+        r"|\bone of (my|our|the) (lads|players|girls|boys|members|squad|team|young people|kids)\b"
+        r"|\b(boy|girl|student|pupil|child|kid|young person) in (my|our) (year|class|form|school|tutor group|group)\b"
+        r"|\bin year \d+\b.{0,60}\b(disclosed|told me)\b"
+        r"|\b(has|have) (just )?disclosed\b|\b(our|the school'?s?) (dsl|safeguarding lead)\b"
+        r"|\b(students|pupils|kids|children|young people) (have |has )?(come|came|been coming) to me\b"
+        r"|\ba (year|yr) ?\d{1,2} (girl|boy|student|pupil|lad)\b"
+        r"|\b(school office|school receptionist|office staff|work (at|in) (a|the|our) (school|college|academy))\b"
+    )),
+    (PARENT, re.compile(
+        r"\b(my|our) (\d{1,2} ?(year|yr)s? ?old |teenage |little |eldest |youngest |step ?)?"
+        r"(son|daughter|child|kid|boy|girl|lad|lass|teen|teenager|stepson|stepdaughter|grandson|granddaughter)\b"
+        r"|^\W*(son|daughter|stepson|stepdaughter)\b"
+        r"|\b(i'?m|i am) (a|his|her|their) (parent|mum|mom|dad|father|mother|carer|guardian|nan|gran|grandma|grandad|"
+        r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b|\b(foster|adopted) (son|daughter|child|kid|placement)\b"
+    )),
+    (OTHER_HELPER, re.compile(
+        r"\b(support worker|social worker|key worker|care worker|care home|youth worker|mentor|counsellor|"
+        r"advocate)\b|\b(asking|writing|here) (about|for|on behalf of) (a|an|my|our|someone)\b|\bon behalf of\b"
+    )),
+    (FRIEND, re.compile(
+        r"\b(my|our) (best |close |little |older |younger |big )?(friend|mate|bestie|bro|brother|sister|sis|cousin|"
+        r"flatmate|roommate|housemate|colleague|coworker|partner|husband|wife|boyfriend|girlfriend|bf|gf)('s|s)?\b"
+    )),
+]
+
+
+def payment_told(text: str) -> Optional[bool]:
+    """True: says they (or the person helped) paid; False: says they haven't; None: says neither."""
+    for match in PAID.finditer(text):
+        before = text[max(0, match.start() - 30): match.start()]
+        around = text[match.start(): match.end() + 20]
+        # "they want him to pay with his mum's card" is the demand, not a payment.
+        demanded = re.search(r"\bto (pay|send|buy|give)?\s*$", before)
+        if not re.search(rf"\b{NEG}\s+(\w+\s+){{0,3}}$", before + " ") and not NOT_PAID.search(around) and not demanded:
+            return True
+    return False if NOT_PAID.search(text) else None
+
+
+def sharing_told(text: str) -> Optional[bool]:
+    """True: the pictures are already out; False: says they are not; None: neither."""
+    if NOT_SHARED.search(text):
+        return False
+    return True if SHARED.search(text) else None
+
+
+def role_told(text: str) -> Optional[str]:
+    for role, pattern in ROLE_PATTERNS:
+        if pattern.search(text):
+            return role
+    return None
+
+
+# A story in the person's own words, when the classifier did not name one: pictures and a threat.
+IMAGE_CUE = re.compile(
+    r"\b(pics?|pictures?|photos?|nudes?|naked|video|vid|clip|images?|snaps|recording|recorded|webcam|facetime|video call)\b"
+)
+THREAT_CUE = re.compile(
+    r"\b(unless|or else|if i (don'?t|dont|do not)|if (he|she|they) (don'?t|dont)|threaten\w*|blackmail\w*|show everyone|"
+    r"send (it|them) to|post (it|them)|leak\w*|expose|going round|posted|shared|demand\w*|extort\w*|"
+    r"wants? (money|£|\$|\d)|asking (me )?for (money|£|\$|\d)|(has|have|got) (a |my )?(\w+ )?(video|pics?|photos?|nudes?) of (me|him|her)"
+    r"|(has|have|got|with|holding) (all )?(my|his|her) (\w+ )?(nudes?|pics?|pictures?|photos?|videos?|vid))\b"
+)
+# Said in so many words: "someone is trying to sextort me", "im being blackmailed".
+EXTORTION_WORDS = re.compile(
+    r"\b(sextort\w*|blackmail(ing|ed|in)? (me|him|her)|extort\w* (me|him|her)|(being|getting) blackmailed|threatening me)\b"
+)
+MORE_PICTURES = re.compile(r"\b(send|do|make) (more|another|a video|a vid|more pics|more photos)\b|\bmore (pics|pictures|photos|videos|nudes)\b")
+
+
+def story_in_words(text: str) -> Optional[str]:
+    """The situation a message tells by its words alone (pictures and a threat), or None."""
+    if not (IMAGE_CUE.search(text) and THREAT_CUE.search(text)) and not EXTORTION_WORDS.search(text):
+        return None
+    if payment_told(text):
+        return "already_paid"
+    if sharing_told(text):
+        return "images_shared"
+    return "blackmail_images" if MORE_PICTURES.search(text) else "blackmail_money"
