@@ -86,7 +86,7 @@ test: $(MODEL) browser-deps test-services
 
 # The dialogue scripts alone: in-process, or against a running service with URL=...
 dialogues: $(if $(URL),$(STAMP),$(MODEL))
-	@$(PY) -m api.dialogues run tests/dialogues/ $(if $(URL),--url $(URL)) --junit results/dialogues.xml
+	@$(PY) -m dialogues run tests/dialogues/ $(if $(URL),--url $(URL)) --junit results/dialogues.xml
 
 test-fast: $(MODEL)
 	@$(PY) -m pytest tests -m "not browser"
@@ -97,8 +97,8 @@ eval: $(MODEL)
 
 lint: $(STAMP)
 	@$(RASA) data validate --fail-on-warnings >/tmp/kestrel-validate.log 2>&1 && echo "rasa data validate: clean" || (cat /tmp/kestrel-validate.log; exit 1)
-	@$(VENV)/bin/ruff check actions api nlp scripts tests bench
-	@$(VENV)/bin/mypy actions api nlp
+	@$(VENV)/bin/ruff check actions api dialogues nlp scripts tests bench
+	@$(VENV)/bin/mypy actions api dialogues nlp
 
 # Kestrel against stock Rasa on the same model (docs/performance.md), about 4 minutes, then the first
 # against the last turns of a 400-turn conversation, in memory and with Redis (about 1 minute).

@@ -1,6 +1,6 @@
 """Whole conversations scored as a person meets them: each one sent turn by turn through the REST channel
 (POST /webhooks/rest/webhook) of a running service, then checked for what it had to convey, what it must
-never say, and the crisis reply on the turns that need it (api/dialogues/concepts.py).
+never say, and the crisis reply on the turns that need it (dialogues/concepts.py).
 
 Usage:
   python -m scripts.evaluate_conversations SET.yml [SET.yml ...] [--url URL] [--failures] [--json FILE]
@@ -29,8 +29,8 @@ from typing import Any, Dict, List, Optional, Sequence
 import httpx
 import yaml
 
-from api.dialogues.concepts import CONCEPTS, says
-from api.dialogues.drivers import HttpDriver
+from dialogues.concepts import CONCEPTS, says
+from dialogues.drivers import HttpDriver
 
 
 @dataclass

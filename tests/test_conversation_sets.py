@@ -10,7 +10,7 @@ from typing import Dict, List
 
 import pytest
 
-from api.dialogues.concepts import says
+from dialogues.concepts import says
 from scripts.evaluate_conversations import Conversation, Result, load, run, score, start_service
 
 FLOORS = {

@@ -27,12 +27,12 @@ import pytest_asyncio
 import yaml
 
 from api.assistant import Assistant
-from api.dialogues import cli, report
-from api.dialogues.checks import Reply, is_crisis_response, safety_problems
-from api.dialogues.drivers import Driver, DriverError, HttpDriver, InProcessDriver, rest_base
-from api.dialogues.runner import ScriptResult, run_all, run_script
-from api.dialogues.script import Script, ScriptError, load_file, load_scripts, select
-from api.dialogues.services import crisis_services, mentioned
+from dialogues import cli, report
+from dialogues.checks import Reply, is_crisis_response, safety_problems
+from dialogues.drivers import Driver, DriverError, HttpDriver, InProcessDriver, rest_base
+from dialogues.runner import ScriptResult, run_all, run_script
+from dialogues.script import Script, ScriptError, load_file, load_scripts, select
+from dialogues.services import crisis_services, mentioned
 from api.settings import Settings, latest_model
 
 REPO = Path(__file__).resolve().parent.parent
@@ -662,7 +662,7 @@ def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def run_cli(*argv: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "api.dialogues", *argv], cwd=REPO, capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "dialogues", *argv], cwd=REPO, capture_output=True, text=True, timeout=600,
     )
 
 

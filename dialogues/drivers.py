@@ -8,7 +8,7 @@ from typing import Any, List, Optional
 
 import httpx
 
-from api.dialogues.checks import Reply
+from dialogues.checks import Reply
 
 REST_PATH = "/webhooks/rest/webhook"
 

@@ -1,9 +1,9 @@
 """Scripted dialogue tests: conversations written in YAML, run in-process or against any deployment's
 REST endpoint, checked turn by turn for what a person actually reads. See docs/dialogue-scripts.md."""
-from api.dialogues.checks import Reply, check, is_crisis_response, safety_problems
-from api.dialogues.drivers import Driver, DriverError, HttpDriver, InProcessDriver
-from api.dialogues.runner import ScriptResult, TurnResult, run_all, run_script
-from api.dialogues.script import Expectations, Script, ScriptError, Turn, load_file, load_scripts, select
+from dialogues.checks import Reply, check, is_crisis_response, safety_problems
+from dialogues.drivers import Driver, DriverError, HttpDriver, InProcessDriver
+from dialogues.runner import ScriptResult, TurnResult, run_all, run_script
+from dialogues.script import Expectations, Script, ScriptError, Turn, load_file, load_scripts, select
 
 __all__ = [
     "Driver", "DriverError", "Expectations", "HttpDriver", "InProcessDriver", "Reply", "Script", "ScriptError",

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import List, Sequence
 
-from api.dialogues.checks import Reply
-from api.dialogues.runner import ScriptResult, TurnResult
+from dialogues.checks import Reply
+from dialogues.runner import ScriptResult, TurnResult
 
 
 def _relative(path: Path) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence
 
 from actions.content_rules import problems
-from api.dialogues.script import Expectations
-from api.dialogues.services import contacts_of, crisis_services, describe_services, mentioned, missing_for_crisis
+from dialogues.script import Expectations
+from dialogues.services import contacts_of, crisis_services, describe_services, mentioned, missing_for_crisis
 
 
 SAFETY_PREFIX = "safety check: "

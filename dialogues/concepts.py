@@ -11,7 +11,7 @@ import re
 from typing import Callable, Dict, Pattern
 
 from actions.content_rules import broken_rules
-from api.dialogues.checks import is_crisis_response, plain
+from dialogues.checks import is_crisis_response, plain
 
 
 def _pattern(regex: str) -> Callable[[str], bool]:

@@ -5,9 +5,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence
 
-from api.dialogues.checks import SAFETY_PREFIX, Reply, button_titles, check, find_button, safety_problems
-from api.dialogues.drivers import Driver, DriverError
-from api.dialogues.script import Script, Turn
+from dialogues.checks import SAFETY_PREFIX, Reply, button_titles, check, find_button, safety_problems
+from dialogues.drivers import Driver, DriverError
+from dialogues.script import Script, Turn
 
 
 @dataclass

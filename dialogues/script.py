@@ -2,7 +2,7 @@
 
 A script is a conversation someone might have with Kestrel, written as the person's turns (text they
 type, a button they press, or a raw payload) with what the assistant's reply must or must not contain.
-See docs/dialogue-scripts.md for the format; `python -m api.dialogues check DIR` validates files only.
+See docs/dialogue-scripts.md for the format; `python -m dialogues check DIR` validates files only.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
 
 import yaml
 
-from api.dialogues.services import service_ids
+from dialogues.services import service_ids
 
 # Where each mapping came from, kept on the dicts the YAML loader builds (never a real field name).
 _LINE = "__line__"

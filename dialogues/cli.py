@@ -1,4 +1,4 @@
-"""`python -m api.dialogues run tests/dialogues/ [--url URL] [--junit FILE] [-k NAME]`
+"""`python -m dialogues run tests/dialogues/ [--url URL] [--junit FILE] [-k NAME]`
 
 Exit status: 0 every script passed; 1 some script failed; 2 scripts could not be loaded, none matched,
 or the assistant could not be reached or loaded.
@@ -19,7 +19,7 @@ EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m api.dialogues",
+        prog="python -m dialogues",
         description="Run Kestrel's dialogue scripts: conversations with what the replies must (not) say.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="{run,check}")
@@ -66,15 +66,15 @@ def _print_load_errors(errors: Sequence[Exception], out: TextIO) -> None:
 
 
 async def run_command(args: argparse.Namespace, out: TextIO, driver: Optional[object] = None) -> int:
-    from api.dialogues import report
-    from api.dialogues.drivers import Driver, DriverError, HttpDriver, InProcessDriver
-    from api.dialogues.runner import run_all
-    from api.dialogues.script import load_scripts, select
+    from dialogues import report
+    from dialogues.drivers import Driver, DriverError, HttpDriver, InProcessDriver
+    from dialogues.runner import run_all
+    from dialogues.script import load_scripts, select
 
     scripts, errors = load_scripts(args.paths)
     if errors:
         _print_load_errors(errors, out)
-        print("Nothing was run: fix the files above first (`python -m api.dialogues check` re-checks them).", file=out)
+        print("Nothing was run: fix the files above first (`python -m dialogues check` re-checks them).", file=out)
         return EXIT_UNUSABLE
     chosen = select(scripts, args.keywords)
     if not chosen:
@@ -134,7 +134,7 @@ async def run_command(args: argparse.Namespace, out: TextIO, driver: Optional[ob
 
 
 def check_command(args: argparse.Namespace, out: TextIO) -> int:
-    from api.dialogues.script import load_scripts
+    from dialogues.script import load_scripts
 
     scripts, errors = load_scripts(args.paths)
     if errors:

@@ -1,5 +1,0 @@
-import sys
-
-from api.dialogues.cli import main
-
-sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from dialogues.cli import main
+
+sys.exit(main())
