@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import List, Optional
 
-from actions.age import ADULT, UNDER_18
+from actions.age import ADULT
 from actions.catalogue import catalogue
 
 AGE_QUESTION = "age"
@@ -101,11 +101,3 @@ def next_step(situation: Situation, current: Optional[str]) -> str:
 def position(situation: Situation, step: str) -> tuple[int, int]:
     steps = steps_for(situation)
     return steps.index(step) + 1, len(steps)
-
-
-def is_in_plan(step: Optional[str]) -> bool:
-    return step not in (None, AGE_QUESTION)
-
-
-def is_under18(situation: Situation) -> bool:
-    return situation.age_group == UNDER_18
