@@ -113,9 +113,9 @@ def start_service() -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {
         **os.environ, "HOST": "127.0.0.1", "PORT": str(port),
-        # One client sends every conversation: the per-client limits would pace or stop the run for nothing.
+        # One client sends every conversation, over a thousand in all: the limits would pace or stop the run.
         "RATE_LIMIT_PER_CLIENT": "100000", "RATE_LIMIT_PER_CONVERSATION": "1000",
-        "MAX_CONVERSATIONS_PER_CLIENT": "100000",
+        "MAX_CONVERSATIONS_PER_CLIENT": "100000", "MAX_CONVERSATIONS": "100000",
     }
     process = subprocess.Popen([sys.executable, "-m", "api"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
