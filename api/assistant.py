@@ -26,6 +26,7 @@ from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional
 from api.agent_worker import AgentWorker, ModelBusy
 from api.conversation_caps import ConversationCaps
 from api.conversations import ConversationRegistry
+from api.idempotency import Claim, Hasher, MemoryReplies, RedisReplies, ReplyStore, checked_key, read_claim
 from api.stores import (
     RedisConversationRegistry,
     RedisSeen,
@@ -52,6 +53,8 @@ T = TypeVar("T")
 # How often the Redis connection is checked in the background (faster while it is down, to recover soon).
 STORE_CHECK_SECONDS = 1.0
 STORE_RECHECK_DOWN_SECONDS = 0.5
+# How often a repeated delivery looks again for the first delivery's reply while that is being answered.
+CLAIM_POLL_SECONDS = 0.05
 
 
 class NotReady(Exception):
@@ -135,13 +138,22 @@ class Assistant:
         self._tracker_store: Any = None
         self._load_task: Optional[asyncio.Task] = None
         self._sweeper: Optional[asyncio.Task] = None
+        secret = settings.channel_id_secret.get_secret_value().encode() if settings.channel_id_secret else None
+        # A claim outlives the longest turn, so a delivery finding one pending waits for a turn that is
+        # really running; a process that died mid-turn frees the key after that.
+        self.replies: ReplyStore = (
+            RedisReplies(self._redis, settings.retention_seconds, settings.turn_budget_seconds)
+            if self._redis is not None else
+            MemoryReplies(settings.retention_seconds, settings.turn_budget_seconds, settings.max_conversations)
+        )
+        self._hasher = Hasher(secret)
         self.caps = ConversationCaps(
             overall=settings.max_conversations,
             per_client=settings.max_conversations_per_client,
             window_seconds=settings.retention_seconds,
             count_live=lambda: len(self.registry),
             redis_client=self._redis,
-            secret=settings.channel_id_secret.get_secret_value().encode() if settings.channel_id_secret else None,
+            secret=secret,
         )
         self.metrics.track_active_conversations(self._count_conversations)
         self.metrics.track_pending_turns(lambda: self.worker.pending)
@@ -404,6 +416,7 @@ class Assistant:
         create: bool = False,
         output: Optional[Callable[[], Any]] = None,
         client: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
     ) -> List[Dict[str, Any]]:
         """Handle one user message (free text, or a button payload such as `/greet`) and return the
         assistant's replies in Rasa's output shape: `[{recipient_id, text?, buttons?, image?, ...}]`.
@@ -416,6 +429,9 @@ class Assistant:
 
         `output` makes the collecting output channel (a CollectingOutputChannel subclass, called on the
         model's thread) for a channel that needs Rasa's messages in another shape (Socket.IO).
+
+        `idempotency_key` (api/idempotency.py): a repeat of a key already answered in this conversation
+        returns that answer and applies nothing; the same key with another message is IdempotencyKeyReused.
         """
         if payload is not None:
             message = payload
@@ -435,6 +451,73 @@ class Assistant:
                 raise ConversationNotFound(conversation_id)
             await self._off_loop(self._admit, client if channel in PER_CLIENT_CHANNELS else None)
 
+        if idempotency_key is None:
+            return await self._turn(conversation_id, message, channel, metadata, output)
+        # The message as the client sent it (text or a button), so a retry matches whatever Rasa made of it.
+        key_hash = self._hasher.key(checked_key(idempotency_key))
+        message_hash = self._hasher.message(("payload:" if payload is not None else "text:") + message)
+        earlier = await self._wait_for_claim(conversation_id, key_hash, message_hash, channel)
+        if earlier is not None:
+            return earlier
+        try:
+            replies = await self._turn(conversation_id, message, channel, metadata, output)
+        except BaseException:
+            # An error is answered as "not done, try again", so the retry must be free to run the turn. (A
+            # save that lands just as the turn times out is not caught by this.)
+            await self._off_loop(self._release_claim, conversation_id, key_hash, message_hash)
+            raise
+        await self._off_loop(self._complete_claim, conversation_id, key_hash, message_hash, replies)
+        return replies
+
+    async def _wait_for_claim(
+        self, conversation_id: str, key_hash: str, message_hash: str, channel: str
+    ) -> Optional[List[Dict[str, Any]]]:
+        """None once this delivery holds the key; the first delivery's replies if it was answered (waiting
+        while it is still being answered, at most the turn's timeout)."""
+        deadline = asyncio.get_running_loop().time() + self.settings.turn_timeout_seconds
+        while True:
+            claim: Claim = await self._off_loop(self._claim, conversation_id, key_hash, message_hash)
+            if claim.won:
+                return None
+            if claim.replies is not None:
+                self.metrics.turns.labels(channel=channel, outcome="repeat").inc()
+                logger.info("turn", extra=log_fields(conv=conv_hash(conversation_id), channel=channel, event="repeat"))
+                return claim.replies
+            if asyncio.get_running_loop().time() >= deadline:
+                raise ModelBusy(
+                    "The assistant is still answering this message. Please try again in a moment."
+                )
+            await asyncio.sleep(CLAIM_POLL_SECONDS)
+
+    def _claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Claim:
+        with self._store():
+            return read_claim(self.replies.claim(conversation_id, key_hash, message_hash), message_hash)
+
+    def _complete_claim(
+        self, conversation_id: str, key_hash: str, message_hash: str, replies: List[Dict[str, Any]]
+    ) -> None:
+        try:
+            self.replies.complete(conversation_id, key_hash, message_hash, replies)
+        except StoreErrors as e:
+            # The turn is saved: its answer still goes out. The claim stays pending until its deadline, so
+            # a retry meanwhile waits rather than applying the message again.
+            self._store_failed(e)
+
+    def _release_claim(self, conversation_id: str, key_hash: str, message_hash: str) -> None:
+        try:
+            if self._store_ok:
+                self.replies.release(conversation_id, key_hash, message_hash)
+        except StoreErrors as e:
+            self._store_failed(e)
+
+    async def _turn(
+        self,
+        conversation_id: str,
+        message: str,
+        channel: str,
+        metadata: Optional[Dict[str, Any]],
+        output: Optional[Callable[[], Any]],
+    ) -> List[Dict[str, Any]]:
         timer = Stopwatch()
         outcome = "error"
         await self._off_loop(self._begin_turn, conversation_id)
@@ -536,6 +619,7 @@ class Assistant:
         # Done from the server's thread, not queued behind predictions: a person pressing "leave" must
         # not wait for the model. A single dict.pop (or Redis DEL) is atomic, and a turn still running for
         # this id is caught by the check at the end of `send` (in whichever process runs it).
+        self.replies.forget(conversation_id)
         if self._redis is not None:
             self._redis.delete(tracker_key(conversation_id))
         elif self._tracker_store is not None:

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from api.agent_worker import ModelBusy
 from api.assistant import ConversationNotFound, NotReady, StoreUnavailable
+from api.idempotency import BadIdempotencyKey, IdempotencyKeyReused
 from api.ratelimit import RateLimited
 from api.schemas import Error
 
@@ -37,6 +38,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _busy(_: Request, exc: ModelBusy) -> JSONResponse:
         return error(503, str(exc), {"Retry-After": str(exc.retry_after)})
 
+    @app.exception_handler(BadIdempotencyKey)
+    async def _bad_key(_: Request, exc: BadIdempotencyKey) -> JSONResponse:
+        return error(400, str(exc))
+
+    @app.exception_handler(IdempotencyKeyReused)
+    async def _key_reused(_: Request, exc: IdempotencyKeyReused) -> JSONResponse:
+        return error(422, str(exc))
+
     @app.exception_handler(RateLimited)
     async def _limited(_: Request, exc: RateLimited) -> JSONResponse:
         return error(429, str(exc), {"Retry-After": str(exc.retry_after)})
@@ -46,6 +55,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def responses(*statuses: int) -> Dict[int | str, Dict[str, Any]]:
     """OpenAPI `responses=` entries for the error statuses a route can return."""
     described = {
+        400: "Bad Idempotency-Key",
         401: "Missing or wrong bearer token",
         404: "Not found",
         413: "Request body too large",

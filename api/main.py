@@ -102,7 +102,8 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
             CORSExceptSocketIO,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Content-Type"],
+            # Idempotency-Key: the widget sends one with each message so a resend is never applied twice.
+            allow_headers=["Content-Type", "Idempotency-Key"],
             # The widget on a deployer's site reads Retry-After to wait the right time after a 429.
             expose_headers=["Retry-After"],
             max_age=600,

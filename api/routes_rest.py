@@ -8,7 +8,7 @@ conversation, and bad bodies get a 4xx instead of an empty answer or a 500.
 
 import json
 import re
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from api.conversations import rest_conversation_id
 from api.errors import responses
+from api.idempotency import checked_key
 from api.routing import AnyContentTypeJsonRoute, assistant_of, client_ip, limits_of, settings_of
 from api.schemas import Health, RestMessage
 from api.settings import REST_SENDER_PATTERN
@@ -48,6 +49,15 @@ def _refuse_sender(message: str) -> RequestValidationError:
     return RequestValidationError([{"type": "value_error", "loc": ("body", "sender"), "msg": message}])
 
 
+def split_idempotency_key(metadata: Optional[Dict[str, Any]]) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    """`metadata.idempotency_key` (REST has no headers of its own in Rasa's clients), checked, and the
+    metadata without it: the key is for matching retries, not for keeping in the conversation."""
+    if not metadata or "idempotency_key" not in metadata:
+        return metadata, None
+    rest = {k: v for k, v in metadata.items() if k != "idempotency_key"}
+    return rest or None, checked_key(metadata["idempotency_key"])
+
+
 def build_router(models: Dict[str, type]) -> APIRouter:
     RestRequest = models["RestRequest"]
     router = APIRouter(prefix="/webhooks/rest", tags=["rasa-compatible"], route_class=AnyContentTypeJsonRoute)
@@ -62,7 +72,7 @@ def build_router(models: Dict[str, type]) -> APIRouter:
         responses={
             200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
                   "description": "The replies; with `?stream=true`, one JSON object per line"},
-            **responses(413, 429, 503),
+            **responses(400, 413, 429, 503),
         },
         summary="Rasa REST channel",
         description="Rasa's REST input format `{sender, message, metadata?}` and output "
@@ -70,7 +80,9 @@ def build_router(models: Dict[str, type]) -> APIRouter:
         "Content-Type, as in Rasa. The sender names the conversation; an unknown sender starts a new one. "
         "Unless REST_OPEN_SENDERS is on (for a trusted front end only), the sender must be at least 22 "
         "characters of A-Z, a-z, 0-9, `_` and `-`: a UUID or 16+ random bytes. REST conversations are "
-        "reachable through this webhook only. A missing or blank `message` is answered with `[]`.",
+        "reachable through this webhook only. A missing or blank `message` is answered with `[]`. "
+        "`metadata.idempotency_key` (1-128 printable ASCII characters) makes a resend of the same message "
+        "return the first reply instead of answering twice.",
     )
     async def receive(
         request: Request,
@@ -87,13 +99,14 @@ def build_router(models: Dict[str, type]) -> APIRouter:
             raise _refuse_sender(MISSING_SENDER)
         if not settings_of(request).rest_open_senders and not _UNGUESSABLE_SENDER.fullmatch(rest.sender):
             raise _refuse_sender(GUESSABLE_SENDER)
+        metadata, idempotency_key = split_idempotency_key(rest.metadata)
         replies: List[Dict[str, Any]] = []
         if rest.message is not None:  # None: missing or blank, which Rasa answers with nothing
             conversation_id = rest_conversation_id(rest.sender)
             limits.check_conversation(conversation_id)
             replies = await assistant_of(request).send(
-                conversation_id, text=rest.message, channel="rest", metadata=rest.metadata, create=True,
-                client=client_ip(request),
+                conversation_id, text=rest.message, channel="rest", metadata=metadata, create=True,
+                client=client_ip(request), idempotency_key=idempotency_key,
             )
         # Rasa's messages as they are, recipient_id first (and the sender, as Rasa's clients expect, not
         # the namespaced id): no re-serialisation through a model.

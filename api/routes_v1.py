@@ -10,6 +10,7 @@ from api import pages
 from api.assistant import ConversationNotFound
 from api.conversations import API, in_namespace, new_conversation_id
 from api.errors import responses
+from api.idempotency import KEY_PATTERN, MAX_KEY_CHARS, checked_key
 from api.routing import JsonRoute, assistant_of, client_ip, limits_of, settings_of
 from api.schemas import ConversationCreated, MessagesResponse
 
@@ -17,6 +18,17 @@ GREETING_PAYLOAD = "/greet"
 _MESSAGE_KEYS = ("text", "buttons", "image", "attachment", "custom")
 
 ConversationId = Path(..., description="The id returned when the conversation was created")
+# Described here and read in the handler (not a FastAPI Header parameter), so a bad key is the 400 the
+# IETF Idempotency-Key draft asks for rather than FastAPI's 422.
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": f"1-{MAX_KEY_CHARS} printable ASCII characters, such as a random UUID: new for each message, "
+    "the same when that message is sent again. A repeat within the conversation's life gets the first "
+    "delivery's reply (200) and changes nothing; the same key with a different message is 422.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS, "pattern": KEY_PATTERN},
+}
 
 
 class HelpContacts(BaseModel):
@@ -60,14 +72,22 @@ def build_router(models: Dict[str, type]) -> APIRouter:
     @router.post(
         "/conversations/{conversation_id}/messages",
         response_model=MessagesResponse,
-        responses=responses(404, 413, 415, 429, 503),
+        responses=responses(400, 404, 413, 415, 429, 503),
         summary="Send a message",
         description="Send what the person typed as `text`, or a pressed button's `payload`. "
-        "Control characters are stripped; text must not be empty and is limited to MAX_TEXT_CHARS.",
+        "Control characters are stripped; text must not be empty and is limited to MAX_TEXT_CHARS. "
+        "With an `Idempotency-Key` header, sending the same message again (after a lost reply or an "
+        "error) returns the first reply instead of answering twice.",
+        openapi_extra={"parameters": [IDEMPOTENCY_KEY_PARAMETER]},
     )
     async def send_message(
-        request: Request, body: SendMessage, conversation_id: str = ConversationId  # type: ignore[valid-type]
+        request: Request,
+        body: SendMessage,  # type: ignore[valid-type]
+        conversation_id: str = ConversationId,
     ) -> JSONResponse:
+        idempotency_key = request.headers.get("idempotency-key")
+        if idempotency_key is not None:
+            checked_key(idempotency_key)  # a bad key is refused before anything else is looked at
         assistant = assistant_of(request)
         limits = limits_of(request)
         limits.check_client(client_ip(request))
@@ -75,7 +95,10 @@ def build_router(models: Dict[str, type]) -> APIRouter:
             raise ConversationNotFound(conversation_id)
         limits.check_conversation(conversation_id)
         message: Any = body  # its class is built per app (the text limit is a setting), so mypy cannot see it
-        replies = await assistant.send(conversation_id, text=message.text, payload=message.payload, channel="api")
+        replies = await assistant.send(
+            conversation_id, text=message.text, payload=message.payload, channel="api",
+            idempotency_key=idempotency_key,
+        )
         return JSONResponse({"messages": to_api_messages(replies)})
 
     @router.delete(

@@ -8,6 +8,7 @@ Everything lives in one Redis under the `kestrel:` key prefix:
 | `kestrel:conv:<id>` | the conversation exists (`RedisConversationRegistry` below) | RETENTION_MINUTES after the last turn |
 | `kestrel:lock:<id>` | the turn lock: one turn at a time per conversation, see rasa_stores.py | 10 s unless renewed |
 | `kestrel:active` | sorted set id -> expiry, only for the active-conversations metric | members pruned when read |
+| `kestrel:replies:<id>` | hash: HMAC of an idempotency key -> the reply to that message (api/idempotency.py) | RETENTION_MINUTES after the last write |
 | `kestrel:seen:<hmac>` | a messaging channel's delivery already taken (`RedisSeen` below) | the channel's seen period |
 
 Redis key expiry does the retention sweeping, so no sweeper runs in Redis mode. Redis being unreachable is

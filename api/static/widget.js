@@ -562,7 +562,7 @@
     transcript: [],    // [{from:'bot'|'user'|'notice', text, buttons}]
     open: false
   };
-  var queue = [];      // [{type:'start'} | {type:'send', text?, payload?, display}]
+  var queue = [];      // [{type:'start'} | {type:'send', text?, payload?, key, display}]
   var busy = false;
   var paused = false;
   var inflight = [];   // AbortControllers
@@ -846,7 +846,20 @@
     return isNaN(d) ? null : Math.max(0, Math.round((d - Date.now()) / 1000));
   }
 
-  function request(method, path, body) {
+  // One key per message, kept with it in the queue: a resend after an error or a lost reply carries the
+  // same key, so the server answers it with the first reply instead of moving the plan on twice.
+  function newIdempotencyKey() {
+    var c = window.crypto;
+    if (c && typeof c.randomUUID === 'function') {
+      try { return c.randomUUID(); } catch (e) { /* not a secure context: fall through */ }
+    }
+    var bytes = new Uint8Array(16);
+    if (c && c.getRandomValues) c.getRandomValues(bytes);
+    else for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join('');
+  }
+
+  function request(method, path, body, headers) {
     var ctrl = new AbortController();
     var timedOut = false;
     var timer = setTimeout(function () { timedOut = true; ctrl.abort(); }, REQUEST_TIMEOUT_MS);
@@ -860,6 +873,7 @@
       mode: 'cors',
       signal: ctrl.signal
     };
+    if (headers) Object.keys(headers).forEach(function (k) { init.headers[k] = headers[k]; });
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -940,7 +954,8 @@
         if (greeting && !restarted && !state.transcript.some(function (e) { return e.from === 'bot'; })) {
           showBotMessages(greeting);
         }
-        return request('POST', '/api/v1/conversations/' + encodeURIComponent(state.id) + '/messages', body);
+        return request('POST', '/api/v1/conversations/' + encodeURIComponent(state.id) + '/messages', body,
+          { 'Idempotency-Key': item.key });
       }).then(function (res) {
         if (!res || gen !== generation) return;
         if (res.status === 404 && !restarted) {
@@ -1042,7 +1057,7 @@
     if (clean.length > MAX_CHARS) clean = clean.slice(0, MAX_CHARS);
     var n = addEntry({ from: 'user', text: clean });
     scrollToShow(n);
-    enqueue({ type: 'send', text: clean });
+    enqueue({ type: 'send', text: clean, key: newIdempotencyKey() });
     return true;
   }
 
@@ -1054,7 +1069,7 @@
     lastReply = { button: button, at: now };
     var n = addEntry({ from: 'user', text: button.title });
     scrollToShow(n);
-    enqueue({ type: 'send', payload: button.payload });
+    enqueue({ type: 'send', payload: button.payload, key: newIdempotencyKey() });
   }
 
   function isFullscreen() {

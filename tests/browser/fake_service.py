@@ -88,6 +88,7 @@ class State:
         self.created: list[str] = []
         self.deleted: list[str] = []
         self.received: list[dict] = []
+        self.idempotency_keys: list[str | None] = []  # one per received message, in the same order
         self.cookies_seen: int = 0
         self.fail: list[dict] = []
         self.delay: float = 0.0
@@ -103,7 +104,7 @@ app.add_middleware(
     CORSMiddleware,
     allow_origin_regex=r"http://(127\.0\.0\.1|localhost)(:\d+)?",
     allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-    allow_headers=["Content-Type", "Accept"],
+    allow_headers=["Content-Type", "Accept", "Idempotency-Key"],
     expose_headers=["Retry-After"],
     allow_credentials=False,
 )
@@ -193,6 +194,7 @@ async def post_message(cid: str, request: Request):
             return JSONResponse({"detail": "conversation not found or expired"}, status_code=404)
         state.conversations[cid] += 1
         state.received.append({"conversation_id": cid, "text": text, "payload": payload})
+        state.idempotency_keys.append(request.headers.get("idempotency-key"))
     return {"messages": answer(text, payload)}
 
 
@@ -253,6 +255,7 @@ def fake_log() -> dict:
             "created": list(state.created),
             "deleted": list(state.deleted),
             "received": list(state.received),
+            "idempotency_keys": list(state.idempotency_keys),
             "live": list(state.conversations),
             "cookies_seen": state.cookies_seen,
             "help_requests": state.help_requests,

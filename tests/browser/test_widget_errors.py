@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -119,3 +120,29 @@ def test_long_messages_are_capped_with_a_counter(page, fake):
     expect(page.locator(".k-count")).to_have_text("100 characters left")
     box.fill("short")
     expect(page.locator(".k-count")).to_be_hidden()
+
+
+def test_a_message_whose_reply_was_lost_is_resent_with_the_same_idempotency_key(page, fake):
+    page.goto(fake.url("/test"))
+    open_widget(page)
+    messages = "**/api/v1/conversations/*/messages"
+
+    def deliver_then_drop(route):
+        route.fetch()  # the service gets and handles the message...
+        route.abort("connectionreset")  # ...but its reply never reaches the browser
+
+    page.route(messages, deliver_then_drop)
+    send_text(page, "done")
+    expect(page.locator(".k-error")).to_be_visible()
+    page.unroute(messages, deliver_then_drop)
+    page.get_by_role("button", name="Try again").click()
+    wait_bots(page, 2)
+    send_text(page, "next")
+    wait_bots(page, 3)
+
+    log = fake.log()
+    assert [r["text"] for r in log["received"]] == ["done", "done", "next"]
+    first, resent, following = log["idempotency_keys"]
+    assert first and re.fullmatch(r"[\x21-\x7e]{1,128}", first)
+    assert resent == first, "the resend carries the first delivery's key, so the service applies it once"
+    assert following != first, "each new message gets its own key"
