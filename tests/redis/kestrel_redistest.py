@@ -11,8 +11,9 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import httpx
 import redis
@@ -170,6 +171,20 @@ class Service:
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=60)
+
+
+@contextmanager
+def running(*services: Service) -> Iterator[None]:
+    """All of them started at once (each loads its model in parallel), ready, and stopped afterwards."""
+    try:
+        for service in services:
+            service.start()
+        for service in services:
+            service.wait_ready()
+        yield
+    finally:
+        for service in services:
+            service.stop()
 
 
 # ---- the conversation as Redis holds it -------------------------------------------------------------

@@ -18,11 +18,19 @@ from kestrel_redistest import (
     RedisServer,
     Service,
     all_text,
+    running,
     tracker_events,
     turns,
 )
 
-from api.idempotency import Claim, Hasher, IdempotencyKeyReused, RedisReplies, read_claim, replies_key
+from api.idempotency import (
+    Claim,
+    Hasher,
+    IdempotencyKeyReused,
+    RedisReplies,
+    read_claim,
+    replies_key,
+)
 from api.stores import redis_client
 
 Pair = Tuple[Service, Service]
@@ -33,15 +41,8 @@ def pair(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
     logs = tmp_path_factory.mktemp("idempotency-logs")
     a = Service("a", logs, redis_server.url, WORKERS="1")
     b = Service("b", logs, redis_server.url, WORKERS="1")
-    try:
-        for service in (a, b):
-            service.start()
-        for service in (a, b):
-            service.wait_ready()
+    with running(a, b):
         yield a, b
-    finally:
-        for service in (a, b):
-            service.stop()
 
 
 def steps(messages: List[Dict[str, Any]]) -> List[int]:

@@ -16,7 +16,14 @@ from typing import Iterator, List
 import httpx
 import pytest
 import redis
-from kestrel_redistest import BLACKMAIL_TEXT, NO_REDIS_REASON, REDIS_SERVER, RedisServer, Service
+from kestrel_redistest import (
+    BLACKMAIL_TEXT,
+    NO_REDIS_REASON,
+    REDIS_SERVER,
+    RedisServer,
+    Service,
+    running,
+)
 
 PER_CLIENT = 3
 OVERALL = 6
@@ -38,12 +45,8 @@ def service(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory)
     logs = tmp_path_factory.mktemp("limits-logs")
     s = Service("limits", logs, redis_server.url, MAX_CONVERSATIONS_PER_CLIENT=str(PER_CLIENT),
                 MAX_CONVERSATIONS=str(OVERALL), FORWARDED_ALLOW_IPS="127.0.0.1")
-    try:
-        s.start()
-        s.wait_ready()
+    with running(s):
         yield s
-    finally:
-        s.stop()
 
 
 def as_client(address: str) -> dict:

@@ -20,6 +20,7 @@ from kestrel_redistest import (
     RedisServer,
     Service,
     all_text,
+    running,
     slots,
     tracker_events,
     turns,
@@ -37,16 +38,9 @@ def services(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
     a = Service("a", logs, redis_server.url, **full)
     b = Service("b", logs, redis_server.url, WORKERS="2", **full)
     started = time.monotonic()
-    try:
-        for service in (a, b):
-            service.start()
-        for service in (a, b):
-            service.wait_ready()
+    with running(a, b):
         print(f"\n[kestrel] 3 service processes ready in {time.monotonic() - started:.1f} s")
         yield a, b
-    finally:
-        for service in (a, b):
-            service.stop()
 
 
 def start_conversation(service: Service) -> str:

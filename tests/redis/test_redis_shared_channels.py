@@ -20,6 +20,7 @@ from kestrel_redistest import (
     UNDER18_PAYLOAD,
     RedisServer,
     Service,
+    running,
     slots,
     tracker_events,
 )
@@ -52,15 +53,8 @@ def pair(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
         )
         a = Service("a", logs, redis_server.url, **env)
         b = Service("b", logs, redis_server.url, **env)
-        try:
-            for service in (a, b):
-                service.start()
-            for service in (a, b):
-                service.wait_ready()
+        with running(a, b):
             yield a, b, platform
-        finally:
-            for service in (a, b):
-                service.stop()
 
 
 def new_number() -> str:
