@@ -52,8 +52,7 @@ NOT_UNDERSTOOD = "not_understood"
 
 QUESTIONS = frozenset(catalogue().questions)
 SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
-# What someone says when they are ready to carry on after the crisis reply (a story or a question only
-# when the classifier is sure of it).
+# Ready to carry on after the crisis reply: these plainly; MOVING_ON's others when the classifier is sure.
 CLEARLY_MOVING_ON = frozenset({"affirm", "next_step", "thanks", "show_plan", "repeat_step", "ask_human", "greet", "goodbye"})
 MOVING_ON = QUESTIONS | frozenset(SITUATION_BY_INTENT) | CLEARLY_MOVING_ON | {"tell_age"}
 
@@ -272,6 +271,12 @@ def _checked(parse: Parse, text: str) -> Parse:
     return parse
 
 
+def _story_alongside(parse: Parse, text: str) -> Optional[str]:
+    """The situation a crisis message (or one straight after the crisis reply) also tells, if any."""
+    told = parse.intent if parse.intent in SITUATION_INTENTS else None
+    return parse.runner_up(SITUATION_INTENTS) or told or story_in_words(text)
+
+
 def interpret(parse: Parse, state: State) -> Reading:
     text = normalise(parse.text)
     parse = _checked(parse, text)
@@ -288,16 +293,14 @@ def interpret(parse: Parse, state: State) -> Reading:
         return reading(CRISIS, question="again")
     if intent in ("crisis", "danger_now"):
         # Safety first; a story told in the same breath is kept, so the plan can pick it up after.
-        also = parse.runner_up(SITUATION_INTENTS) or story_in_words(text)
+        also = _story_alongside(parse, text)
         told = SITUATION_BY_INTENT[also] if also else None
         if told and not situation.known:
             situation = situation.but(kind=told)
         return reading(CRISIS if intent == "crisis" else DANGER, told=told, question=parse.runner_up(QUESTIONS))
 
-    # After the crisis reply, only a clear step back to the blackmail ("ok", "can we carry on", "what do I
-    # do about the pics?") leaves it: "idk", "not tonight", "like 12", "he's in his room" are still the
-    # crisis talking, and an age told meanwhile is kept without leaving it.
-    # Once the crisis reply has been repeated, any question or plain step on counts, so no one is held there.
+    # After the crisis reply only a clear step back to the blackmail leaves it ("idk", "not tonight", "like
+    # 12" are still the crisis; an age told meanwhile is kept); once repeated, any step on counts.
     moving_on = (intent in CLEARLY_MOVING_ON and parse.confidence >= 0.6) or (
         intent in QUESTIONS | SITUATION_INTENTS and parse.confidence >= 0.6 and bool(cues.ABOUT_THE_BLACKMAIL.search(text))
     ) or (state.last_reply == CRISIS_AGAIN and (
@@ -305,8 +308,7 @@ def interpret(parse: Parse, state: State) -> Reading:
         or (intent in QUESTIONS and parse.confidence >= 0.3 and bool(cues.ABOUT_THE_BLACKMAIL.search(text)))
     ))
     if state.last_reply in (CRISIS, CRISIS_AGAIN) and (not moving_on or cues.STILL_IN_CRISIS.search(text)):
-        also = parse.runner_up(SITUATION_INTENTS) or (parse.intent if parse.intent in SITUATION_INTENTS else None) \
-            or story_in_words(text)
+        also = _story_alongside(parse, text)
         if also and not situation.known:
             situation = situation.but(kind=SITUATION_BY_INTENT[also])
         return reading(CRISIS, question="again")
