@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Optional
 
 UNDER_18 = "under18"
@@ -19,7 +20,7 @@ _WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
     "twenty one": 21, "twenty two": 22, "twenty three": 23, "twenty four": 24, "twenty five": 25,
-    "thirty": 30, "forty": 40, "fifty": 50,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
 }
 _NUM = r"(\d{1,2}|" + "|".join(sorted((w.replace(" ", "[ -]") for w in _WORDS), key=len, reverse=True)) + r")"
 _AGE = "(?P<n>" + _NUM[1:]  # the same, as the named group an age is read from
@@ -36,6 +37,7 @@ _SELF = re.compile(
 _OTHER = re.compile(
     rf"\b(son|daughter|child|kid|boy|girl|lad|lass|player|brother|sister|bro|sis|friend|mate|bestie|cousin|nephew|niece|grandson|"
     rf"granddaughter|stepson|stepdaughter|student|pupil|learner|girlfriend|boyfriend|gf|bf|partner|flatmate|"
+    rf"dad|father|mum|mom|mother|husband|wife|grandad|grandfather|grandma|grandmother|gran|nan|uncle|aunt|auntie|colleague|"
     rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+just turned|\s+turned|\s+has just turned)?\s+"
     rf"(only\s+|just\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}"
 )
@@ -46,7 +48,7 @@ _SELF_TAGGED = (
     re.compile(rf"^\W*(male|female|man|woman|guy|girl|boy|lad|bloke)\s*,\s*{_AGE}\b"),
 )
 # A number that is a sentence of its own ("...wants more. 15. snap"): only while the age is unknown.
-_STANDALONE = re.compile(rf"(^|[.!?,]\s+){_AGE}\s*(?=[.!?]|$)")
+_STANDALONE = re.compile(rf"(^|[.!?,]\s+){_AGE}\s*(?=[.!?]|,\s|$)")
 _BEFORE_YOU_ASK = re.compile(rf"\b{_AGE}\s*,?\s*(before you ask|if it matters|if that matters|btw|fyi)\b")
 # A school year told about oneself at the start: "year 11, some guy…", "year 9 boy here", "lower sixth".
 _SCHOOL_SELF = re.compile(
@@ -54,7 +56,9 @@ _SCHOOL_SELF = re.compile(
     r"|^\W*(lower sixth|s ?[1-5])\b"
 )
 # "we're both 15": the writer's age and the person's they are helping.
-_BOTH = re.compile(rf"\b(we'?re|we are|were|we)\s+both\s+{_AGE}\b{_NOT_AN_AGE}")
+_BOTH = re.compile(
+    rf"\b(we'?re|we are|were|we)\s+(both\s+{_AGE}\b{_NOT_AN_AGE}|(?P<m>\d{{1,2}})\s+(both|all|the pair)( of us)?\b)"
+)
 # "a girl who comes here, 15, told me", "one of my lads, 16, said": an age between commas after a person.
 _APPOSITION = re.compile(
     rf"\b(girls?|boys?|lads?|lass|students?|pupils?|son|daughter|young (person|people)|kids?|child|children|players?|members?|learners?)\b"
@@ -72,14 +76,18 @@ _WHO_IS = re.compile(
 _ALL_ARE = re.compile(rf"\b(all|both|they)( of them)?( are|'re)? (aged )?{_AGE}( or | and |-)\d{{1,2}}\b")
 _BRACKETED = re.compile(rf"\(\s*{_AGE}\s*[,)/ ]")
 # "15 years old", "15yo", "15 y/o", "a 14 year old", "my 15yr old son".
-_YEARS_OLD = re.compile(rf"\b{_AGE}\s*-?\s*(years?|yrs?|yo|y/o|y\.o\.?)\b(\s*-?\s*old)?")
+# "together 6 years" is a duration, not an age: "years" counts only with "old".
+_YEARS_OLD = re.compile(rf"\b{_AGE}\s*-?\s*((years?|yrs?)\s*-?\s*old|yo|y/o|y\.o\.?)(?!\w)")
 # "I'll be 16 in June": a year younger now.
 _WILL_BE = re.compile(rf"\b(i'?ll|ill|i will|he'?ll|she'?ll) be\s+{_NUM}\b")
 # The age in the picture: "I was 16 in the pic", "when I was 15", "they're from when I was 17".
 _PICTURED = re.compile(
     rf"(\b(i|he|she|they) (was|were)\s+{_NUM}\b[^.?!]{{0,30}}\b(in (it|them|the (pics?|pictures?|photos?|videos?|vid|clip)))"
     rf"|\bwhen (i|he|she|they|we) (was|were)\s+(still\s+|only\s+|just\s+|both\s+)?{_NUM}\b"
-    rf"|\b(i|he|she|they) (was|were)\s+(only\s+|still\s+)?{_NUM}\s+(when|at the time)\b"
+    rf"|\b(i|he|she|they|we) (was|were)\s+(only\s+|still\s+|both\s+)?{_NUM}\s+(when|at the time)\b"
+    rf"|(^|[,.;!?]\s*)(was|were)\s+{_NUM}\b[^.?!]{{0,10}}\bin (it|them|the (pics?|pictures?|photos?|videos?|vid|clip))"
+    rf"|\b(i|he|she|they|we) (was|were) (both |all |still |only )?(under ?(18|eighteen|age)|minors?|kids|teens)\b"
+    rf"|\bbefore (i|he|she|they) (turned|was|were) (18|eighteen)\b|\bturned (18|eighteen)\b[^?!]{{0,60}}\bbefore\b"
     rf"|\b(pics?|pictures?|photos?|videos?|vid|clip|nudes?)\b[^.?!]{{0,30}}\b(from when|taken when|when)\s+(i|he|she|they)\s+(was|were)\s+{_NUM}\b"
     rf"|\bunder ?(18|age)\b[^.?!]{{0,20}}\b(in (it|them|the (pics?|pictures?|photos?|videos?)))"
     rf"|\b(from|back in|(was|were)( [a-z]+){{0,4}} in) (year|yr) ?([7-9]|1[0-2])\b"
@@ -87,6 +95,7 @@ _PICTURED = re.compile(
 )
 _UNDER = re.compile(
     r"\b(under|below|less than)\s*(18|eighteen)\b|\bu18\b|\bunder ?age\b"
+    r"|\b(we'?re|we are|were) (all |both )?(in )?(year|yr) ?([7-9]|1[0-2])\b"
     # "not even 18 yet", "nearly 18", "i turn 18 next month": still under 18.
     r"|\bnot (even )?(18|eighteen)( yet)?\b|\b(nearly|almost|not quite)\s*(18|eighteen)\b"
     r"|\b(turn|turning)\s*(18|eighteen)\b|\b(i'?m|im|i am) (a )?(minor|kid|child|teen(ager)?)\b"
@@ -114,6 +123,35 @@ _BARE_GROUP_UNDER = re.compile(r"^\W*(under|minor|a minor|teen|teenager|kid|chil
 _BARE_GROUP_ADULT = re.compile(r"^\W*(over|adult|an adult|grown ?up|older)\W*$")
 
 
+# "ground me till i'm 40", "when i'm 18 i'll…": an age to come, not the age now.
+_AGE_TO_COME = re.compile(r"\b(till|til|until|untill|by the time|once|when)\s+(i'?m|im|i am|i turn|i'?ll be|ill be|i get to)\s+\w+")
+# "mid forties", "in my sixties", "early 20s": a decade is enough to tell the group.
+_DECADE = re.compile(
+    r"\b(i'?m |im |i am )?(in my |in his |in her )?(early|mid|late)?[- ]?"
+    r"(teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|[2-8]0s)\b"
+)
+# "born 2011", "born in 2009": the year gives the age near enough.
+_BORN = re.compile(r"\bborn (in )?((19|20)\d\d)\b")
+# "20 now" beside the age in the picture: the age now.
+_NOW = re.compile(rf"\b{_AGE}\s+now\b")
+
+
+def _decade_group(text: str) -> Optional[str]:
+    match = _DECADE.search(text)
+    if not match:
+        return None
+    decade = match.group(4)
+    if decade == "teens":
+        # "late teens" may be 18 or 19; "early/mid teens" is under 18.
+        return UNDER_18 if match.group(3) in ("early", "mid") else None
+    return ADULT
+
+
+def _born_group(text: str) -> Optional[str]:
+    match = _BORN.search(text)
+    return group_for_years(date.today().year - int(match.group(2))) if match else None
+
+
 @dataclass(frozen=True)
 class AgeStatement:
     """An age group the message states, and whether the pictures were taken under 18."""
@@ -137,7 +175,8 @@ def _first_group(pattern: re.Pattern[str], text: str) -> Optional[str]:
     """The first age the pattern finds: the person a message is about is usually named first ("she's 17,
     her boyfriend is 19")."""
     for match in pattern.finditer(text):
-        years = _years(match.group("n")) - (1 if re.search(r"\b(nearly|almost)\b", match.group(0)) else 0)
+        said = match.groupdict()
+        years = _years(said.get("n") or said["m"]) - (1 if re.search(r"\b(nearly|almost)\b", match.group(0)) else 0)
         group = group_for_years(years)
         if group:
             return group
@@ -150,16 +189,21 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
     message, where "my son is 15" counts and the writer's own "I'm 45" does not."""
     if not text:
         return AgeStatement(None)
-    lowered = text.lower().replace("\u2019", "'")
+    lowered = _AGE_TO_COME.sub(" ", text.lower().replace("\u2019", "'"))
     pictured = _PICTURED.search(lowered)
     pictured_under18 = False
     rest = lowered
     if pictured:
         numbers = [g for g in pictured.groups() if g and re.fullmatch(_NUM, g)]
         years = _years(numbers[0]) if numbers else 0
-        pictured_under18 = (bool(numbers) and years < 18) or bool(re.search(r"under ?(18|age)|year|yr", pictured.group(0)))
+        pictured_under18 = (bool(numbers) and years < 18) or bool(
+            re.search(r"under ?(18|eighteen|age)|year|yr|minors?|kids|teens|before", pictured.group(0))
+        )
         rest = lowered[: pictured.start()] + " " + lowered[pictured.end():]
-    group = _group_now(rest, answering, about_someone_else)
+    group = _group_now(rest, answering, about_someone_else) or _decade_group(rest) or _born_group(rest)
+    if group is None and pictured:
+        # "was 16 in the pics, 20 now"; "I turned 18 last week but the pics are from before".
+        group = _first_group(_NOW, rest) or (ADULT if re.search(r"\bturned (18|eighteen)\b", pictured.group(0)) else None)
     if pictured_under18 and group is None and not re.search(r"\b(now|today|these days)\b", rest):
         # "the pics are from when I was 16" on its own says nothing about the age now.
         return AgeStatement(None, True)

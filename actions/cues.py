@@ -19,7 +19,10 @@ def normalise(text: str) -> str:
 # know", "he stopped replying", "I've thought about it"), whatever else the message seems to ask.
 STILL_IN_CRISIS = re.compile(
     r"^\W*maybe\b|\b(i don'?t know|i dont know|idk|dunno|not sure|i'?ve thought about it|thought about it|just feel like it|"
-    r"(not|n'?t) (going|gonna) (to )?do anything|(haven'?t|havent|didn'?t|didnt|not) (taken|take|took) (any|them|it)|"
+    r"(not|n'?t) (going|gonna) (to )?do anything|(haven'?t|havent|didn'?t|didnt|not) (taken|take|took) (anything|any|them|it)|"
+    r"(no one|nobody|noone) knows|(moved|put|hid|hidden|locked) (them|it|the \w+) (away|in|out|somewhere|to)|"
+    r"(they'?re|theyre|it'?s|its) in the (bathroom|kitchen|cabinet|cupboard|drawer|car|garage|shed)|"
+    r"(don'?t|dont|do not) want to (ring|call|phone|talk to|speak to) (anyone|anybody|them|someone)|"
     r"i'?m (sat|sitting|alone|on my own|in the car|in my room|in the bathroom|outside)|(means|meant|mean) it|"
     r"stopped (replying|answering)|(not|isn'?t|won'?t) (replying|answering|picking up)|can'?t reach|"
     r"(not|n'?t) (like )?tonight|keep thinking about it|going round in my head|(haven'?t|havent|not) (made|got) (any )?plans?|"
@@ -181,6 +184,11 @@ OUTING = re.compile(
     r"\b(out me|outing me|outed|not out|isn'?t out|not come out|come out yet|coming out|closeted|in the closet)\b"
     r"|\b(i'?m|im|i am|he'?s|she'?s|they'?re) (gay|bi|bisexual|trans|queer|lesbian|nonbinary|non-binary)\b|\bgrindr\b"
 )
+FAMILY_TARGETED = (
+    r"\b(my|our) (elderly |old )?(dad|father|mum|mom|mother|grandad|grandfather|grandma|grandmother|gran|nan|uncle|aunt|auntie)"
+    r"( \(\d+\))?( is \d+ and)? (is being|has been|was|got|'s been|'s being|had been) "
+    r"(blackmailed|threatened|scammed|sextorted|targeted|contacted|tricked|conned)\b"
+)
 ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
     (TEACHER, re.compile(
         r"\b(i'?m|i am|as|i work as|from) (a|an|the|his|her|their|deputy|the deputy) (\w+ ){0,2}(teacher|dsl|safeguarding lead|head of year|"
@@ -210,6 +218,8 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
     (OTHER_HELPER, re.compile(
         r"\b(support worker|social worker|key worker|care worker|care home|youth worker|mentor|counsellor|"
         r"advocate)\b|\b(asking|writing|here) (about|for|on behalf of) (a|an|my|our|someone)\b|\bon behalf of\b"
+        # A grown-up child for a parent: "my father is 75 and has been targeted".
+        r"|" + FAMILY_TARGETED
     )),
     (FRIEND, re.compile(
         r"\b(my|our) (best |close |little |older |younger |big )?(friend|mate|bestie|bro|brother|sister|sis|cousin|"

@@ -307,11 +307,16 @@ def interpret(parse: Parse, state: State) -> Reading:
         intent in CLEARLY_MOVING_ON or (intent in MOVING_ON and parse.confidence >= 0.7)
         or (intent in QUESTIONS and parse.confidence >= 0.3 and bool(cues.ABOUT_THE_BLACKMAIL.search(text)))
     ))
-    if state.last_reply in (CRISIS, CRISIS_AGAIN) and (not moving_on or cues.STILL_IN_CRISIS.search(text)):
+    if state.last_reply in (CRISIS, CRISIS_AGAIN) and (
+        not moving_on or cues.STILL_IN_CRISIS.search(text)
+        or (intent in ("ask_human", "ask_tell_adult") and not text.startswith("/"))
+    ):
+        # "I don't want to ring anyone", "can I text somewhere?": who to talk to is the crisis reply itself.
         also = _story_alongside(parse, text)
-        if also and not situation.known:
-            situation = situation.but(kind=SITUATION_BY_INTENT[also])
-        return reading(CRISIS, question="again")
+        told = SITUATION_BY_INTENT[also] if also and not situation.known else None
+        if told:
+            situation = situation.but(kind=told)
+        return reading(CRISIS, told=told, question="again")
 
     if state.step == AGE_QUESTION and intent not in SITUATION_BY_INTENT:
         if "age" in news or intent == "tell_age" and situation.age_group:
@@ -328,6 +333,8 @@ def interpret(parse: Parse, state: State) -> Reading:
     if told_intent is None and intent in QUESTIONS and not state.situation.known:
         # "he says he'll post my pics if i dont pay, what do i do": a question and a story at once.
         told_intent = parse.runner_up(SITUATION_INTENTS)
+        if told_intent == "already_paid" and "not_paid" in news:
+            told_intent = "blackmail_money"
     if told_intent is None and not state.situation.known and intent not in ("tell_age", "prefer_not_say"):
         # Whatever the classifier made of it, pictures and a threat in one message are a story.
         told_intent = story_in_words(text)
@@ -391,6 +398,9 @@ def interpret(parse: Parse, state: State) -> Reading:
     if act in (OUT_OF_SCOPE, NOT_UNDERSTOOD) and state.situation.known and platforms:
         # "snapchat. some girl called amelia": which app it was, more of the story.
         return reading(RETOLD, told=situation.kind)
+    if act == OUT_OF_SCOPE and not state.situation.known and platforms:
+        # "snapchat, some girl that added me": the start of a story, not off topic.
+        return reading(OPENING)
     if act in (OUT_OF_SCOPE, NOT_UNDERSTOOD) and cues.ASKS_FOR_A_LINE.search(text):
         # "what's the number for childline": the people to talk to.
         return reading(HUMAN)

@@ -220,6 +220,9 @@ def on_crisis(dispatcher: CollectingDispatcher, reading: Reading, state: State, 
     situation = reading.situation
     if reading.question == "again":
         say(dispatcher, variant("utter_crisis_again", situation))
+        if reading.told and not state.situation.known:
+            # The blackmail first told while still in crisis: its two most important lines, now.
+            say(dispatcher, "utter_crisis_urgent")
         return CRISIS_AGAIN, []
     return CRISIS, _safety_first(dispatcher, reading, state, variant("utter_crisis", situation), "utter_crisis_continue")
 

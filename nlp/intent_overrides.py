@@ -58,6 +58,9 @@ def forced_intent(
     crisis_threshold: float = 1.1, ranked: Sequence[str] = (),
 ) -> Optional[str]:
     lowered = normalise(text)
+    for negated in patterns.get("reassurance", []):
+        # "just so u know im not gonna hurt myself or anything": said to reassure, not a disclosure.
+        lowered = negated.sub(" ", lowered)
     for intent in ALWAYS:
         if matches(lowered, patterns.get(intent, [])):
             return intent

@@ -219,3 +219,59 @@ def test_methods_farewells_and_places_are_crisis(text):
 
 def test_a_stranger_in_the_garden_is_danger():
     assert forced_intent("there's someone in our garden looking in", "blackmail_money", PATTERNS) == "danger_now"
+
+
+@pytest.mark.parametrize(
+    "text, group, pictured",
+    [
+        ("I'm 19 now but we were 17 when I sent them", "adult", True),
+        ("i turned 18 last week but the pics were from before that", "adult", True),
+        ("was 16 in the pics, 20 now. someone found them", "adult", True),
+        ("can I still report him even though we were both under 18?", None, True),
+        ("born 2011", "under18", False),
+        ("Mid forties, if you must know.", "adult", False),
+        ("I'm sixty and widowed.", "adult", False),
+        ("we're 17 both of us", "under18", False),
+        ("3 of us. we're all year 11", "under18", False),
+        ("paid a guy £150 on monzo to not send my pics, 24, insta. he wants more now", "adult", False),
+    ],
+)
+def test_ages_as_people_say_them_and_the_age_in_the_picture(text, group, pictured):
+    said = read_age(text, answering=True)
+    assert (said.group, said.pictured_under18) == (group, pictured)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my dad is gonna ground me till im 40 if he finds out", "we were together 6 years", "he wants 50, 60 quid",
+     "when i'm 18 i'll be able to sort it"],
+)
+def test_ages_to_come_durations_and_amounts_are_not_ages(text):
+    assert read_age(text, answering=True).group is None
+
+
+def test_a_helpers_parent_is_read_at_their_age():
+    assert read_age("My father is 75 and has been targeted", about_someone_else=True).group == "adult"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["just so u know im not gonna hurt myself or anything, im just stressed af", "not dead dead just like grounded forever lol",
+     "She won't actually kill me, I just mean the marriage is probably over.", "can he find my house from my number"],
+)
+def test_reassurance_and_worries_put_as_questions_are_neither_crisis_nor_danger(text):
+    ranked = ["crisis", "danger_now", "ask_will_they_post"]
+    assert forced_intent(text, "crisis", PATTERNS, 0.99, 0.3, ranked) == "ask_will_they_post"
+    assert forced_intent(text, "danger_now", PATTERNS, 0.99, 0.3, ranked) == "ask_will_they_post"
+
+
+@pytest.mark.parametrize(
+    "text", ["im not gonna kill myself", "I'm not going to hurt myself, I'm going to kill myself",
+             "She's just shown me cuts on her arm", "he's been cutting himself since it happened"],
+)
+def test_reassurance_never_hides_a_crisis(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) == "crisis"
+
+
+def test_a_grown_up_childs_parent_targeted_is_a_helper_story():
+    assert forced_intent("My father is 75 and has been targeted by someone on Facebook", "already_paid", PATTERNS) == "helper"

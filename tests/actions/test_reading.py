@@ -366,3 +366,33 @@ def test_after_the_crisis_reply_was_repeated_a_question_moves_on():
 
 def test_a_button_press_is_taken_as_pressed():
     assert read("ask_human", "/ask_human").act == "human"
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [("ask_human", "I don't want to call anyone, can I text somewhere?"),
+     ("ask_tell_adult", "I don't want to ring anyone, I just wanted to tell someone"),
+     ("affirm", "ok. I moved them to the kitchen"), ("tell_age", "im 15. no one knows"),
+     ("ask_how_report", "i havent taken anything. theyre in the bathroom cabinet")],
+)
+def test_who_to_talk_to_and_where_the_means_are_stay_with_the_crisis(intent, text):
+    for last in (CRISIS, "crisis_again"):
+        state = State(VICTIM_IN_PLAN, step="evidence", last_reply=last)
+        assert read(intent, text, state, ranking=[(intent, 0.95)]).act == CRISIS
+
+
+def test_a_story_first_told_while_still_in_crisis_is_kept():
+    state = State(Situation(None, None), last_reply=CRISIS)
+    reading = read("blackmail_money", "some guy has my pics and says hes sending them to my whole school tomorrow. i cant be there",
+                   state, ranking=[("blackmail_money", 0.5), ("crisis", 0.4)])
+    assert reading.act == CRISIS and reading.told == "money" and reading.situation.kind == "money"
+
+
+def test_a_negated_payment_behind_a_question_is_not_a_payment():
+    reading = read("ask_my_fault", "ok i get it. havent paid", ranking=[("ask_my_fault", 0.45), ("already_paid", 0.39)])
+    assert reading.told == "money" and not reading.situation.has_paid
+
+
+def test_an_app_named_before_any_story_is_the_start_of_one():
+    reading = read("out_of_scope", "snapchat, some girl called amelia that added me", entities=[("platform", "snapchat")])
+    assert reading.act == OPENING
