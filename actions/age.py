@@ -66,7 +66,12 @@ _APPOSITION = re.compile(
 )
 # "a girl of 13", "my grandson who lives with me is 14", "all are 14 or 15".
 _OF_AGE = re.compile(
-    rf"\b(girl|boy|lad|lass|child|kid|son|daughter|grandson|granddaughter|nephew|niece|brother|sister|student|pupil)s? "
+    rf"\b(girl|boy|lad|lass|child|kid|son|daughter|grandson|granddaughter|nephew|niece|brother|sister|student|pupil|"
+    rf"woman|man|lady|gentleman|guy|bloke|mother|father|mum|dad)s? (of|aged)\s+{_AGE}\b{_NOT_AN_AGE}"
+)
+# "I'm a married woman of 45", "I am a dad aged 38".
+_SELF_OF_AGE = re.compile(
+    rf"\b(i'?m|im|i am) (a|an) (\w+ ){{0,2}}(woman|man|lady|guy|bloke|mum|mom|dad|mother|father|widow|widower)s? "
     rf"(of|aged)\s+{_AGE}\b{_NOT_AN_AGE}"
 )
 _WHO_IS = re.compile(
@@ -82,7 +87,8 @@ _YEARS_OLD = re.compile(rf"\b{_AGE}\s*-?\s*((years?|yrs?)\s*-?\s*old|yo|y/o|y\.o
 _WILL_BE = re.compile(rf"\b(i'?ll|ill|i will|he'?ll|she'?ll) be\s+{_NUM}\b")
 # The age in the picture: "I was 16 in the pic", "when I was 15", "they're from when I was 17".
 _PICTURED = re.compile(
-    rf"(\b(i|he|she|they) (was|were)\s+{_NUM}\b[^.?!]{{0,30}}\b(in (it|them|the (pics?|pictures?|photos?|videos?|vid|clip)))"
+    rf"(\b(i|he|she|they) (was|were)\s+{_NUM}\b[^.?!]{{0,30}}\b(in ((most|all|some|a few|one|two) of )?(it|them|the (pics?|pictures?|photos?|videos?|vid|clip)))"
+    rf"|\bin (it|them|the (pics?|pictures?|photos?|videos?|vid|clip)),? (i|he|she|they) (was|were) (only |just )?{_NUM}\b"
     rf"|\bwhen (i|he|she|they|we) (was|were)\s+(still\s+|only\s+|just\s+|both\s+)?{_NUM}\b"
     rf"|\b(i|he|she|they|we) (was|were)\s+(only\s+|still\s+|both\s+)?{_NUM}\s+(when|at the time)\b"
     rf"|(^|[,.;!?]\s*)(was|were)\s+{_NUM}\b[^.?!]{{0,10}}\bin (it|them|the (pics?|pictures?|photos?|videos?|vid|clip))"
@@ -216,7 +222,7 @@ def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional
                     or _first_group(_OF_AGE, text) or _first_group(_WHO_IS, text) or _first_group(_ALL_ARE, text)
                     or _first_group(_BRACKETED, text) or _first_group(_YEARS_OLD, text))
     else:
-        explicit = _first_group(_SELF, text) or _first_group(_YEARS_OLD, text) or next(
+        explicit = _first_group(_SELF, text) or _first_group(_SELF_OF_AGE, text) or _first_group(_YEARS_OLD, text) or next(
             (group for group in (_first_group(p, text) for p in _SELF_TAGGED) if group), None
         )
         if not explicit and answering:
@@ -262,6 +268,13 @@ def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional
                 if re.search(rf"\b{word}\b", text):
                     return group_for_years(value)
     return None
+
+
+def states_own_age(text: str) -> bool:
+    """Whether the message says the writer's age in so many words ("I'm 17", "a 17 year old"), as opposed
+    to a word that only suggests one ("underage", "at uni")."""
+    lowered = text.lower().replace("\u2019", "'")
+    return bool(_SELF.search(lowered) or _YEARS_OLD.search(lowered) or any(p.search(lowered) for p in _SELF_TAGGED))
 
 
 def age_group_from_text(text: Optional[str]) -> Optional[str]:

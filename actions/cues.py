@@ -27,7 +27,8 @@ STILL_IN_CRISIS = re.compile(
     r"stopped (replying|answering)|(not|isn'?t|won'?t) (replying|answering|picking up)|can'?t reach|"
     r"(not|n'?t) (like )?tonight|keep thinking about it|going round in my head|(haven'?t|havent|not) (made|got) (any )?plans?|"
     r"i mean it|not deep|just my (arms|legs|wrists|thighs|skin)|(haven'?t|havent|not) done anything|all the time|"
-    r"where (he|she|they) (is|are)|(not|isn'?t) at home|in (his|her|their|my) room)\b"
+    r"where (he|she|they) (is|are)|(not|isn'?t) at home|in (his|her|their|my) (bed)?room|"
+    r"(parents|mum|mom|dad|everyone|everybody)( is|'s|'re| are)? (all )?asleep)\b"
     r"|^\W*(like |about |maybe |prob |probably )?\d{1,3}\W*$"
 )
 # A step back to the blackmail after the crisis reply: what the question or story is about.
@@ -45,7 +46,8 @@ NEG = (
 UNTIL_VERB = r"((?!(pay|paid|so|and|but|because|cos|then|now)\b)\w+\s+){0,3}?"
 NOT_PAID = re.compile(
     rf"\b{NEG}\s+{UNTIL_VERB}(paid|pay|payed|sent|send|given|give|transferred|bought|buy)\b"
-    r"|\b(nothing|no money|not (a|one) (penny|cent|pound|thing)|zero|nowt)\b[^.?!]{0,20}\b(paid|sent|given|yet|so far)\b"
+    r"|\b(nothing|no money|not (a|one) (penny|cent|pound|thing)|zero|nowt|none of (them|us|the \w+)|no ?one|nobody|neither( of (them|us))?)\b"
+    r"[^.?!]{0,20}\b(paid|sent|given|yet|so far)\b"
     r"|\bnot (a|one) (penny|cent|pound|quid)\b|\bno,? i (haven'?t|havent|didn'?t|didnt)\b"
     r"|\b(paid|sent|given|transferred) (them |him |her )?(nothing|no money|not a penny|zero|nowt)\b"
     r"|\b(didn'?t|didnt|did not|don'?t|dont|do not) have (it|the money|that much|that kind of money|enough|any money|\S*\d\S*)\b"
@@ -235,7 +237,9 @@ def payment_told(text: str) -> Optional[bool]:
         around = text[match.start(): match.end() + 20]
         # "they want him to pay with his mum's card" is the demand, not a payment.
         demanded = re.search(r"\bto (pay|send|buy|give)?\s*$", before)
-        if not re.search(rf"\b{NEG}\s+(\w+\s+){{0,3}}$", before + " ") and not NOT_PAID.search(around) and not demanded:
+        # "nothing's been paid": the negation may come before the words that say paid.
+        if not re.search(rf"\b{NEG}\s+(\w+\s+){{0,3}}$", before + " ") and not NOT_PAID.search(before[-20:] + around) \
+                and not demanded:
             return True
     return False if NOT_PAID.search(text) else None
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from actions import cues
-from actions.age import ADULT, UNDER_18, UNKNOWN, read_age
+from actions.age import ADULT, UNDER_18, UNKNOWN, read_age, states_own_age
 from actions.catalogue import catalogue
 from actions.cues import normalise, payment_told, role_told, sharing_told, story_in_words
 from actions.plan import (
@@ -160,9 +160,10 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
     age = read_age(text, answering=answering, about_someone_else=situation.is_helper)
     button_age = parse.entity("age_group")
     group = button_age or age.group
-    if group and situation.is_helper and situation.age_group in (UNDER_18, ADULT) and not button_age \
-            and state.step != AGE_QUESTION and len(text.split()) > 8:
-        # "her boyfriend is 19" in a parent's later message is someone else's age, not a correction.
+    if group and situation.age_group in (UNDER_18, ADULT) and not button_age \
+            and state.step != AGE_QUESTION and len(text.split()) > 8 and (situation.is_helper or not states_own_age(text)):
+        # "her boyfriend is 19" in a parent's later message is someone else's age, and "they say the girl
+        # in the video was underage" is not the writer's: neither corrects the age already told.
         group = None
     if group and group != situation.age_group:
         situation = situation.but(age_group=group)

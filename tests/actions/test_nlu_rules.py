@@ -275,3 +275,18 @@ def test_reassurance_never_hides_a_crisis(text):
 
 def test_a_grown_up_childs_parent_targeted_is_a_helper_story():
     assert forced_intent("My father is 75 and has been targeted by someone on Facebook", "already_paid", PATTERNS) == "helper"
+
+
+@pytest.mark.parametrize(
+    "text, group, pictured",
+    [("fine. I'm 23 but in the photo I was 16", "adult", True), ("I'm 20 now but I was 17 in most of them.", "adult", True),
+     ("I'm a married woman of 45 and I got talking to a man", "adult", False)],
+)
+def test_the_age_now_and_in_the_picture_in_either_order(text, group, pictured):
+    said = read_age(text)
+    assert (said.group, said.pictured_under18) == (group, pictured)
+
+
+@pytest.mark.parametrize("text", ["Haven't paid and not planning to. Just want it gone.", "i just want the pics taken down"])
+def test_wanting_the_pictures_gone_is_not_a_crisis(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.99, 0.3, ["crisis", "already_paid"]) == "already_paid"

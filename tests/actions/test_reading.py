@@ -396,3 +396,21 @@ def test_a_negated_payment_behind_a_question_is_not_a_payment():
 def test_an_app_named_before_any_story_is_the_start_of_one():
     reading = read("out_of_scope", "snapchat, some girl called amelia that added me", entities=[("platform", "snapchat")])
     assert reading.act == OPENING
+
+
+@pytest.mark.parametrize("text", ["Nothing's been paid.", "None of them have paid as far as we know.", "nobody has paid"])
+def test_nothing_paid_said_by_a_helper_is_not_a_payment(text):
+    state = State(Situation("helper", "under18", is_helper=True), step="overview")
+    reading = read("already_paid", text, state)
+    assert not reading.situation.has_paid and "not_paid" in reading.news
+
+
+def test_a_word_that_suggests_an_age_does_not_change_an_age_told():
+    state = State(Situation("money", "adult"), step="overview")
+    reading = read("blackmail_money", "They've also said the girl in the video was underage and they'll report me", state)
+    assert reading.situation.age_group == "adult"
+
+
+def test_parents_asleep_and_in_the_bedroom_stay_with_the_crisis():
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply="crisis_again")
+    assert read("tell_age", "im in my bedroom my parents are asleep", state).act == CRISIS
