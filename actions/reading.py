@@ -54,7 +54,8 @@ QUESTIONS = frozenset(catalogue().questions)
 SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
 # Ready to carry on after the crisis reply: these plainly; MOVING_ON's others when the classifier is sure.
 CLEARLY_MOVING_ON = frozenset({"affirm", "next_step", "thanks", "show_plan", "repeat_step", "ask_human", "greet", "goodbye"})
-MOVING_ON = QUESTIONS | frozenset(SITUATION_BY_INTENT) | CLEARLY_MOVING_ON | {"tell_age"}
+# An age told after the crisis reply is kept, and stays with the crisis: "im 14" is not a step away from it.
+MOVING_ON = QUESTIONS | frozenset(SITUATION_BY_INTENT) | CLEARLY_MOVING_ON
 
 # A retelling changes the kind of situation (to a partner's threat, fake pictures...) only when the
 # classifier is this sure; otherwise it is more detail about the same story.

@@ -414,3 +414,10 @@ def test_a_word_that_suggests_an_age_does_not_change_an_age_told():
 def test_parents_asleep_and_in_the_bedroom_stay_with_the_crisis():
     state = State(VICTIM_IN_PLAN, step="evidence", last_reply="crisis_again")
     assert read("tell_age", "im in my bedroom my parents are asleep", state).act == CRISIS
+
+
+def test_an_age_told_after_the_repeated_crisis_reply_is_kept_and_stays_with_the_crisis():
+    state = State(Situation("money", None), step="age", last_reply="crisis_again")
+    reading = read("tell_age", "im 14", state)
+    assert reading.act == CRISIS and reading.situation.age_group == "under18"
+
