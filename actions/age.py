@@ -131,6 +131,12 @@ _BARE_GROUP_ADULT = re.compile(r"^\W*(over|adult|an adult|grown ?up|older)\W*$")
 
 # "ground me till i'm 40", "when i'm 18 i'll…": an age to come, not the age now.
 _AGE_TO_COME = re.compile(r"\b(till|til|until|untill|by the time|once|when)\s+(i'?m|im|i am|i turn|i'?ll be|ill be|i get to)\s+\w+")
+# A grown-up's life, told in passing by the writer: "sent it to my wife", "my colleagues have seen it",
+# "I've written letters to my daughters". (Not "my boss": teenagers have Saturday jobs.)
+_ADULT_LIFE = re.compile(
+    r"\bmy (wife|husband|marriage|colleagues|co-?workers|mortgage|daughters|sons|grandchildren|grandkids|kids|children)\b"
+    r"|\b(i'?m|im|i am) (married|divorced|widowed|retired|a (grand)?(father|mother|dad|mum) of)\b"
+)
 # "mid forties", "in my sixties", "early 20s": a decade is enough to tell the group.
 _DECADE = re.compile(
     r"\b(i'?m |im |i am )?(in my |in his |in her )?(early|mid|late)?[- ]?"
@@ -246,7 +252,7 @@ def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional
     if about_someone_else and _THEY_ARE_UNDER.search(text):
         return UNDER_18
     if not about_someone_else:
-        if _NOT_CHILD.search(text) or _OVER.search(text):
+        if _NOT_CHILD.search(text) or _OVER.search(text) or _ADULT_LIFE.search(text):
             return ADULT
         if _UNDER.search(text):
             return UNDER_18

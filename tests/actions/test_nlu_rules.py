@@ -290,3 +290,16 @@ def test_the_age_now_and_in_the_picture_in_either_order(text, group, pictured):
 @pytest.mark.parametrize("text", ["Haven't paid and not planning to. Just want it gone.", "i just want the pics taken down"])
 def test_wanting_the_pictures_gone_is_not_a_crisis(text):
     assert forced_intent(text, "crisis", PATTERNS, 0.99, 0.3, ["crisis", "already_paid"]) == "already_paid"
+
+
+@pytest.mark.parametrize(
+    "text", ["I've written letters to my daughters and sorted out the paperwork", "he's sent the video to two of my colleagues",
+             "my wife will kill me", "I'm married with two kids"],
+)
+def test_a_grown_ups_life_told_in_passing_is_an_adult(text):
+    assert read_age(text).group == "adult"
+
+
+@pytest.mark.parametrize("text", ["my boss at my saturday job", "my mum's husband", "he sent it to my mum"])
+def test_other_peoples_lives_are_not_the_writers_age(text):
+    assert read_age(text).group is None
