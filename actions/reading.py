@@ -397,8 +397,8 @@ def interpret(parse: Parse, state: State) -> Reading:
         "deny": DENY, "bot_challenge": BOT, "out_of_scope": OUT_OF_SCOPE,
     }
     act = simple.get(intent, NOT_UNDERSTOOD)
-    if act in (OUT_OF_SCOPE, NOT_UNDERSTOOD) and state.situation.known and platforms:
-        # "snapchat. some girl called amelia": which app it was, more of the story.
+    if act in (OUT_OF_SCOPE, NOT_UNDERSTOOD) and state.situation.known and (platforms or cues.MONEY.search(text)):
+        # "snapchat. some girl called amelia", "Total is about £600": which app it was, or how much, more of the story.
         return reading(RETOLD, told=situation.kind)
     if act == OUT_OF_SCOPE and not state.situation.known and platforms:
         # "snapchat, some girl that added me": the start of a story, not off topic.

@@ -421,3 +421,20 @@ def test_an_age_told_after_the_repeated_crisis_reply_is_kept_and_stays_with_the_
     reading = read("tell_age", "im 14", state)
     assert reading.act == CRISIS and reading.situation.age_group == "under18"
 
+
+
+@pytest.mark.parametrize("text", ["Been blackmailed for 3 weeks. Paid 4 times. £900 total.",
+                                  "My son has been giving money to someone on Discord for two weeks."])
+def test_payments_said_without_i_are_payments(text):
+    assert payment_told(text.lower()) is True
+
+
+def test_an_amount_told_later_is_more_of_the_story():
+    state = State(Situation("helper", "under18", is_helper=True), step="overview")
+    assert read("out_of_scope", "Total is about £600 from his account.", state).act == RETOLD
+
+
+def test_a_question_about_money_after_the_repeated_crisis_reply_moves_on():
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply="crisis_again")
+    reading = read("ask_bank", "and the £900, is that just gone", state, ranking=[("ask_bank", 0.4)])
+    assert reading.act == QUESTION
