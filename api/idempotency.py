@@ -40,7 +40,7 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from cachetools import TTLCache
 
@@ -81,6 +81,16 @@ def checked_key(key: Any) -> str:
     if not isinstance(key, str) or len(key) > MAX_KEY_CHARS or not _KEY.fullmatch(key):
         raise BadIdempotencyKey()
     return key
+
+
+def split_idempotency_key(metadata: Optional[Dict[str, Any]]) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    """`metadata.idempotency_key` (the Rasa protocols, REST and Socket.IO, have no headers of their own in
+    Rasa's clients), checked, and the metadata without it: the key is for matching retries, not for
+    keeping in the conversation."""
+    if not metadata or "idempotency_key" not in metadata:
+        return metadata, None
+    rest = {k: v for k, v in metadata.items() if k != "idempotency_key"}
+    return rest or None, checked_key(metadata["idempotency_key"])
 
 
 @dataclass(frozen=True)
