@@ -71,11 +71,7 @@ class RedisProxy:
         except OSError:
             pass
         finally:
-            for sock in (source, sink):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            _shut(source, sink)
 
     def _to_redis(self, client: socket.socket, upstream: socket.socket) -> None:
         tail = b""  # so a marker split between two reads is still seen
@@ -106,8 +102,12 @@ class RedisProxy:
         except OSError:
             pass
         finally:
-            for sock in (client, upstream):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            _shut(client, upstream)
+
+
+def _shut(*sockets: socket.socket) -> None:
+    for sock in sockets:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
