@@ -21,12 +21,23 @@ import enum
 import logging
 import os
 from contextlib import contextmanager
-from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, TypeVar, Union
+from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from api.agent_worker import AgentWorker, ModelBusy
 from api.conversation_caps import ConversationCaps
 from api.conversations import ConversationRegistry
-from api.idempotency import Claim, Hasher, MemoryReplies, RedisReplies, ReplyStore, checked_key, read_claim
+from api.idempotency import (
+    Claim,
+    Hasher,
+    MemoryReplies,
+    RedisReplies,
+    ReplyStore,
+    answer_in,
+    checked_key,
+    keyed_metadata,
+    read_claim,
+    replay,
+)
 from api.stores import (
     RedisConversationRegistry,
     RedisSeen,
@@ -53,8 +64,6 @@ T = TypeVar("T")
 # How often the Redis connection is checked in the background (faster while it is down, to recover soon).
 STORE_CHECK_SECONDS = 1.0
 STORE_RECHECK_DOWN_SECONDS = 0.5
-# How often a repeated delivery looks again for the first delivery's reply while that is being answered.
-CLAIM_POLL_SECONDS = 0.05
 
 
 class NotReady(Exception):
@@ -139,12 +148,10 @@ class Assistant:
         self._load_task: Optional[asyncio.Task] = None
         self._sweeper: Optional[asyncio.Task] = None
         secret = settings.channel_id_secret.get_secret_value().encode() if settings.channel_id_secret else None
-        # A claim outlives the longest turn, so a delivery finding one pending waits for a turn that is
-        # really running; a process that died mid-turn frees the key after that.
         self.replies: ReplyStore = (
-            RedisReplies(self._redis, settings.retention_seconds, settings.turn_budget_seconds)
+            RedisReplies(self._redis, settings.retention_seconds)
             if self._redis is not None else
-            MemoryReplies(settings.retention_seconds, settings.turn_budget_seconds, settings.max_conversations)
+            MemoryReplies(settings.retention_seconds, settings.max_conversations)
         )
         self._hasher = Hasher(secret)
         self.caps = ConversationCaps(
@@ -456,38 +463,16 @@ class Assistant:
         # The message as the client sent it (text or a button), so a retry matches whatever Rasa made of it.
         key_hash = self._hasher.key(checked_key(idempotency_key))
         message_hash = self._hasher.message(("payload:" if payload is not None else "text:") + message)
-        earlier = await self._wait_for_claim(conversation_id, key_hash, message_hash, channel)
-        if earlier is not None:
-            return earlier
-        try:
-            replies = await self._turn(conversation_id, message, channel, metadata, output)
-        except BaseException:
-            # An error is answered as "not done, try again", so the retry must be free to run the turn. (A
-            # save that lands just as the turn times out is not caught by this.)
-            await self._off_loop(self._release_claim, conversation_id, key_hash, message_hash)
-            raise
+        claim: Claim = await self._off_loop(self._claim, conversation_id, key_hash, message_hash)
+        if claim.replies is not None:
+            self.metrics.turns.labels(channel=channel, outcome="repeat").inc()
+            logger.info("turn", extra=log_fields(conv=conv_hash(conversation_id), channel=channel, event="repeat"))
+            return claim.replies
+        # Whether an earlier delivery of this key was applied is decided inside the turn, from the saved
+        # conversation (idempotency.py), so nothing is undone on an error here: a retry finds out.
+        replies = await self._turn(conversation_id, message, channel, metadata, output, key_hash)
         await self._off_loop(self._complete_claim, conversation_id, key_hash, message_hash, replies)
         return replies
-
-    async def _wait_for_claim(
-        self, conversation_id: str, key_hash: str, message_hash: str, channel: str
-    ) -> Optional[List[Dict[str, Any]]]:
-        """None once this delivery holds the key; the first delivery's replies if it was answered (waiting
-        while it is still being answered, at most the turn's timeout)."""
-        deadline = asyncio.get_running_loop().time() + self.settings.turn_timeout_seconds
-        while True:
-            claim: Claim = await self._off_loop(self._claim, conversation_id, key_hash, message_hash)
-            if claim.won:
-                return None
-            if claim.replies is not None:
-                self.metrics.turns.labels(channel=channel, outcome="repeat").inc()
-                logger.info("turn", extra=log_fields(conv=conv_hash(conversation_id), channel=channel, event="repeat"))
-                return claim.replies
-            if asyncio.get_running_loop().time() >= deadline:
-                raise ModelBusy(
-                    "The assistant is still answering this message. Please try again in a moment."
-                )
-            await asyncio.sleep(CLAIM_POLL_SECONDS)
 
     def _claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Claim:
         with self._store():
@@ -499,15 +484,7 @@ class Assistant:
         try:
             self.replies.complete(conversation_id, key_hash, message_hash, replies)
         except StoreErrors as e:
-            # The turn is saved: its answer still goes out. The claim stays pending until its deadline, so
-            # a retry meanwhile waits rather than applying the message again.
-            self._store_failed(e)
-
-    def _release_claim(self, conversation_id: str, key_hash: str, message_hash: str) -> None:
-        try:
-            if self._store_ok:
-                self.replies.release(conversation_id, key_hash, message_hash)
-        except StoreErrors as e:
+            # The turn is saved: its answer still goes out. A repeat rebuilds it from the conversation.
             self._store_failed(e)
 
     async def _turn(
@@ -517,6 +494,7 @@ class Assistant:
         channel: str,
         metadata: Optional[Dict[str, Any]],
         output: Optional[Callable[[], Any]],
+        key_hash: Optional[str] = None,
     ) -> List[Dict[str, Any]]:
         timer = Stopwatch()
         outcome = "error"
@@ -524,12 +502,14 @@ class Assistant:
         try:
             with sensitive(message, conversation_id):
                 events: List[Dict[str, Any]] = []
-                replies = await self.worker.run(
-                    lambda: self._handle_on_worker(conversation_id, message, channel, metadata, events, output),
+                replies, applied = await self.worker.run(
+                    lambda: self._handle_on_worker(
+                        conversation_id, message, channel, metadata, events, output, key_hash
+                    ),
                     timeout=self.settings.turn_timeout_seconds,
                 )
             self.metrics.observe_turn_events(events)
-            outcome = "ok"
+            outcome = "ok" if applied else "repeat"
             return replies
         except ModelBusy:
             outcome = "busy"
@@ -566,22 +546,40 @@ class Assistant:
         metadata: Optional[Dict[str, Any]],
         events_sink: List[Dict[str, Any]],
         output: Optional[Callable[[], Any]] = None,
-    ) -> List[Dict[str, Any]]:
+        key_hash: Optional[str] = None,
+    ) -> Tuple[List[Dict[str, Any]], bool]:
+        """The replies, and whether the message was applied (False: its key was found already saved)."""
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
         from api.turn_events import collect_into, stop_collecting
 
+        output_channel = output() if output else CollectingOutputChannel()
+        if key_hash is not None:
+            metadata = keyed_metadata(metadata, key_hash)
+        user_message = UserMessage(
+            message, output_channel, conversation_id, input_channel=channel, metadata=metadata or None,
+        )
         token = collect_into(events_sink)
         try:
-            replies = await self._agent.handle_message(
-                UserMessage(
-                    message, output() if output else CollectingOutputChannel(), conversation_id,
-                    input_channel=channel, metadata=metadata or None,
-                )
-            )
+            if key_hash is None:
+                return list(await self._agent.handle_message(user_message) or []), True
+            # Agent.handle_message, with the look for the key inside the conversation's turn lock: no other
+            # turn of this conversation is running then, and a process that lost the lock can no longer
+            # save (the fenced write), so what the store holds is final for this key.
+            async with self._agent.lock_store.lock(conversation_id):
+                earlier = answer_in(self._saved_conversation(conversation_id), key_hash)
+                if earlier is not None:
+                    return await replay(earlier, output_channel, conversation_id), False
+                return list(await self._agent.processor.handle_message(user_message) or []), True
         finally:
             stop_collecting(token)
-        return list(replies or [])
+
+    def _saved_conversation(self, conversation_id: str) -> Optional[str]:
+        """The conversation as last saved (Rasa's tracker JSON), read from the store directly. A blocking
+        Redis read on the model's thread, as Rasa's own tracker store makes."""
+        if self._redis is not None:
+            return self._redis.get(tracker_key(conversation_id))
+        return self._tracker_store.store.get(conversation_id)
 
     def _admit(self, client: Optional[str]) -> None:
         with self._store():

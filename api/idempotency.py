@@ -3,10 +3,24 @@ and moves nothing.
 
 Clients retry when a reply does not arrive (the widget resends after an error; the 503 text asks people to
 try again), but the first delivery may have been handled. So each delivery may carry a key (the web API's
-`Idempotency-Key` header, REST's `metadata.idempotency_key`). The first delivery of a key *claims* it,
-runs the turn and stores its reply against (conversation, key); a later one with the same key returns
-that reply without touching the conversation. One still being answered is waited for. The same key with
-a different message is refused (422), as the IETF Idempotency-Key draft suggests.
+`Idempotency-Key` header, REST's and Socket.IO's `metadata.idempotency_key`, a messaging platform's own
+message id). The same key with a different message is refused (422), as the IETF Idempotency-Key draft
+suggests.
+
+Apply-or-nothing. A turn is applied exactly when Rasa's one write of the conversation lands (a single
+SET in Redis, fenced by the turn lock, or one dict assignment in memory), and that write carries the key:
+its HMAC goes into the user message's metadata (`TRACKER_FIELD`). So the saved conversation itself says
+whether a key was applied, whatever happened to the process or to Redis around the write, and there is no
+second write that could land without the first. Every keyed turn looks there first, inside the
+conversation's turn lock (so no other turn of it is running or can still save): if the key is there,
+nothing is applied and the reply is rebuilt from the bot messages that followed it (`answer_in`);
+otherwise the turn runs. An error before the write leaves nothing saved; an error after it (a timeout
+reading Redis's answer, a process killed before replying) is found out by the next delivery of the key.
+
+The reply store below is the fast path: once a turn is answered its reply is kept against
+(conversation, key), so a repeat is answered without queueing for the model, and a key's message is
+remembered from the first delivery on, for the 422. It never decides whether a turn runs; a reply that
+could not be stored (Redis failed just after the save) only means the next repeat rebuilds it.
 
 Neither the key nor the message is stored: records are keyed by an HMAC of the key, and remember an HMAC
 of the message, with CHANNEL_ID_SECRET (the same in every process) or, without it, a per-process key
@@ -15,7 +29,7 @@ their last write, and they go when it is erased.
 
 * memory: one cachetools.TTLCache entry per conversation, a dict from key hash to record.
 * Redis: one hash per conversation, `kestrel:replies:<id>`, field = key hash, expiring with retention.
-  Claiming is one Lua script, so two processes given the same key at once cannot both win.
+  A key's first message is recorded by one Lua script, so two processes given it at once agree on it.
 """
 from __future__ import annotations
 
@@ -25,9 +39,8 @@ import json
 import math
 import re
 import secrets
-import time
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from cachetools import TTLCache
 
@@ -70,14 +83,22 @@ def checked_key(key: Any) -> str:
     return key
 
 
+def split_idempotency_key(metadata: Optional[Dict[str, Any]]) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    """`metadata.idempotency_key` (the Rasa protocols, REST and Socket.IO, have no headers of their own in
+    Rasa's clients), checked, and the metadata without it: the key is for matching retries, not for
+    keeping in the conversation."""
+    if not metadata or "idempotency_key" not in metadata:
+        return metadata, None
+    rest = {k: v for k, v in metadata.items() if k != "idempotency_key"}
+    return rest or None, checked_key(metadata["idempotency_key"])
+
+
 @dataclass(frozen=True)
 class Claim:
-    """What claiming a key found: `won` (run the turn), a stored `replies`, or the first delivery still
-    `pending`."""
+    """What claiming a key found: the stored `replies` of an answered delivery, or None: run it as a keyed
+    turn (the saved conversation decides whether it was applied already)."""
 
-    won: bool = False
     replies: Optional[Replies] = None
-    pending: bool = False
 
 
 class Hasher:
@@ -95,69 +116,40 @@ class Hasher:
         return self._hash(b"idempotency-message", message)
 
 
-# Records: "p<message hash><deadline ms>" while the first delivery runs, "d<message hash><replies JSON>"
-# once it is answered. The deadline lets a later delivery take over a claim whose process died.
+# Records: "p<message hash>" from the first delivery on, "d<message hash><replies JSON>" once answered.
 _HASH_CHARS = 32
 
 
 class MemoryReplies:
-    def __init__(self, retention_seconds: float, claim_seconds: float, max_conversations: int) -> None:
-        self.claim_seconds = claim_seconds
+    def __init__(self, retention_seconds: float, max_conversations: int) -> None:
         self._cache: "TTLCache[str, Dict[str, str]]" = TTLCache(max_conversations, retention_seconds)
 
-    def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Union[Claim, str]:
+    def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Optional[str]:
         records = self._cache.get(conversation_id, {})
-        now_ms = int(time.time() * 1000)
         found = records.get(key_hash)
-        if found is not None and not _stale(found, message_hash, now_ms):
+        if found is not None:
             return found
-        records[key_hash] = f"p{message_hash}{now_ms + int(self.claim_seconds * 1000)}"
+        records[key_hash] = "p" + message_hash
         self._cache[conversation_id] = records  # (re)starts the retention period
-        return Claim(won=True)
+        return None
 
     def complete(self, conversation_id: str, key_hash: str, message_hash: str, replies: Replies) -> None:
         records = self._cache.get(conversation_id, {})
         records[key_hash] = "d" + message_hash + json.dumps(replies)
         self._cache[conversation_id] = records
 
-    def release(self, conversation_id: str, key_hash: str, message_hash: str) -> None:
-        records = self._cache.get(conversation_id)
-        if records is not None and records.get(key_hash, "").startswith("p" + message_hash):
-            del records[key_hash]
-
     def forget(self, conversation_id: str) -> None:
         self._cache.pop(conversation_id, None)
 
 
-def _stale(record: str, message_hash: str, now_ms: int) -> bool:
-    """A pending claim for the same message whose deadline has passed: its process died mid-turn."""
-    return (
-        record[0] == "p" and record[1:1 + _HASH_CHARS] == message_hash
-        and int(record[1 + _HASH_CHARS:]) < now_ms
-    )
-
-
-# KEYS[1] the conversation's hash; ARGV: key hash, message hash, claim ms, retention ms. Returns the record
-# found, or nil when this call claimed the key. Redis's clock decides staleness, so processes with skewed
-# clocks agree.
+# KEYS[1] the conversation's hash; ARGV: key hash, message hash, retention ms. Returns the record found, or
+# nil when this call recorded the key's message.
 _CLAIM = """
 local found = redis.call('HGET', KEYS[1], ARGV[1])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if found then
-  local stale = string.sub(found, 1, 1) == 'p' and string.sub(found, 2, 33) == ARGV[2]
-    and tonumber(string.sub(found, 34)) < now
-  if not stale then return found end
-end
-redis.call('HSET', KEYS[1], ARGV[1], 'p' .. ARGV[2] .. tostring(now + tonumber(ARGV[3])))
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if found then return found end
+redis.call('HSET', KEYS[1], ARGV[1], 'p' .. ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return false
-"""
-# Only our own pending claim is released (a stored reply is never removed by a failing retry).
-_RELEASE = """
-local found = redis.call('HGET', KEYS[1], ARGV[1])
-if found and string.sub(found, 1, 33) == 'p' .. ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 0
 """
 
 
@@ -166,27 +158,20 @@ def replies_key(conversation_id: str) -> str:
 
 
 class RedisReplies:
-    def __init__(self, client: Any, retention_seconds: float, claim_seconds: float) -> None:
+    def __init__(self, client: Any, retention_seconds: float) -> None:
         self._red = client
-        self.claim_ms = max(1, int(math.ceil(claim_seconds * 1000)))
         self.retention_ms = max(1, int(math.ceil(retention_seconds * 1000)))
         self._claim = client.register_script(_CLAIM)
-        self._release = client.register_script(_RELEASE)
 
-    def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Union[Claim, str]:
-        found = self._claim(
-            keys=[replies_key(conversation_id)], args=[key_hash, message_hash, self.claim_ms, self.retention_ms]
-        )
-        return Claim(won=True) if found is None else str(found)
+    def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Optional[str]:
+        found = self._claim(keys=[replies_key(conversation_id)], args=[key_hash, message_hash, self.retention_ms])
+        return None if found is None else str(found)
 
     def complete(self, conversation_id: str, key_hash: str, message_hash: str, replies: Replies) -> None:
         pipe = self._red.pipeline(transaction=True)
         pipe.hset(replies_key(conversation_id), key_hash, "d" + message_hash + json.dumps(replies))
         pipe.pexpire(replies_key(conversation_id), self.retention_ms)
         pipe.execute()
-
-    def release(self, conversation_id: str, key_hash: str, message_hash: str) -> None:
-        self._release(keys=[replies_key(conversation_id)], args=[key_hash, message_hash])
 
     def forget(self, conversation_id: str) -> None:
         self._red.delete(replies_key(conversation_id))
@@ -195,12 +180,59 @@ class RedisReplies:
 ReplyStore = Union[MemoryReplies, RedisReplies]
 
 
-def read_claim(found: Union[Claim, str], message_hash: str) -> Claim:
+def read_claim(found: Optional[str], message_hash: str) -> Claim:
     """A claim result, with another delivery's record turned into what this one should do."""
-    if isinstance(found, Claim):
-        return found
+    if found is None:
+        return Claim()
     if found[1:1 + _HASH_CHARS] != message_hash:
         raise IdempotencyKeyReused()
     if found[0] == "d":
         return Claim(replies=json.loads(found[1 + _HASH_CHARS:]))
-    return Claim(pending=True)
+    return Claim()
+
+
+# ---- the saved conversation as the record of what was applied ---------------------------------------
+
+# In the user message's metadata: the HMAC of the key it was sent with (never the key itself).
+TRACKER_FIELD = "kestrel_key_hash"
+
+
+def keyed_metadata(metadata: Optional[Dict[str, Any]], key_hash: str) -> Dict[str, Any]:
+    """The metadata a keyed message is saved with. A client's own value for the field is dropped, so
+    only the service writes it."""
+    return {**{k: v for k, v in (metadata or {}).items() if k != TRACKER_FIELD}, TRACKER_FIELD: key_hash}
+
+
+def answer_in(serialised: Optional[str], key_hash: str) -> Optional[List[Dict[str, Any]]]:
+    """The bot events that answered the message sent with `key_hash`, from a saved conversation (Rasa's
+    tracker JSON), or None if no message with that key was ever saved in it.
+
+    A conversation is shortened to its last MAX_EVENTS_PER_CONVERSATION events; a key older than that
+    is no longer found here (its reply may still be in the reply store). Retries come within seconds."""
+    if serialised is None or key_hash not in serialised:  # the common case, without parsing anything
+        return None
+    events = json.loads(serialised).get("events") or []
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "user" and (event.get("metadata") or {}).get(TRACKER_FIELD) == key_hash:
+            answer: List[Dict[str, Any]] = []
+            for later in events[index + 1:]:
+                if later.get("event") == "user":
+                    break
+                if later.get("event") == "bot":
+                    answer.append(later)
+            return answer
+    return None
+
+
+async def replay(bot_events: List[Dict[str, Any]], output_channel: Any, recipient_id: str) -> Replies:
+    """The replies those bot events made, in the shape `output_channel` collects: each goes through
+    `send_response` exactly as Rasa's processor sent it when the turn ran (MessageProcessor.
+    _send_bot_messages), so a rebuilt reply is the reply the first delivery got."""
+    from rasa.shared.core.events import BotUttered, Event
+
+    for data in bot_events:
+        event = Event.from_parameters(data)
+        if isinstance(event, BotUttered):
+            await output_channel.send_response(recipient_id, event.message())
+    return list(output_channel.messages)

@@ -8,7 +8,7 @@ conversation, and bad bodies get a 4xx instead of an empty answer or a 500.
 
 import json
 import re
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from api.conversations import rest_conversation_id
 from api.errors import responses
-from api.idempotency import checked_key
+from api.idempotency import split_idempotency_key
 from api.routing import AnyContentTypeJsonRoute, assistant_of, client_ip, limits_of, settings_of
 from api.schemas import Health, RestMessage
 from api.settings import REST_SENDER_PATTERN
@@ -47,15 +47,6 @@ def json_lines(messages: List[Dict[str, Any]]) -> Iterator[str]:
 
 def _refuse_sender(message: str) -> RequestValidationError:
     return RequestValidationError([{"type": "value_error", "loc": ("body", "sender"), "msg": message}])
-
-
-def split_idempotency_key(metadata: Optional[Dict[str, Any]]) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
-    """`metadata.idempotency_key` (REST has no headers of its own in Rasa's clients), checked, and the
-    metadata without it: the key is for matching retries, not for keeping in the conversation."""
-    if not metadata or "idempotency_key" not in metadata:
-        return metadata, None
-    rest = {k: v for k, v in metadata.items() if k != "idempotency_key"}
-    return rest or None, checked_key(metadata["idempotency_key"])
 
 
 def build_router(models: Dict[str, type]) -> APIRouter:

@@ -14,6 +14,8 @@ Differences, on purpose (docs/rasa-clients.md):
 * Text is laid out for markdown, which rasa-webchat applies: each line a paragraph, bullets a list.
 * Problems the protocol has no event for (empty or over-long text, rate limit, model busy) are reported
   as `kestrel_error {status, detail}`.
+* `metadata.idempotency_key`, as on the REST webhook: a client that resends a message after losing its
+  connection gets the first reply again, and the message is applied once (api/idempotency.py).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ import socketio
 from api.agent_worker import ModelBusy
 from api.assistant import Assistant, ConversationNotFound, NotReady
 from api.conversations import SOCKETIO, ID_BYTES, in_namespace, new_conversation_id
+from api.idempotency import BadIdempotencyKey, IdempotencyKeyReused, split_idempotency_key
 from api.ratelimit import Limits, RateLimited
 from api.routes_v1 import GREETING_PAYLOAD
 from api.socketio_limits import ClientLimitedServer, SocketIOLimits
@@ -100,14 +103,18 @@ def create_socketio(
             session["conversation_id"] = conversation_id
 
     async def turn(sid: str, conversation_id: str, ip: str, text: Optional[str] = None,
-                   payload: Optional[str] = None, metadata: Optional[Dict[str, Any]] = None) -> None:
+                   payload: Optional[str] = None, metadata: Optional[Dict[str, Any]] = None,
+                   idempotency_key: Optional[str] = None) -> None:
         try:
             limits.check_client(ip)
             limits.check_conversation(conversation_id)
             replies = await assistant.send(
                 conversation_id, text=text, payload=payload, channel="socketio", metadata=metadata,
-                create=True, output=raw_output_channel, client=ip,
+                create=True, output=raw_output_channel, client=ip, idempotency_key=idempotency_key,
             )
+        except IdempotencyKeyReused as e:
+            await error(sid, 422, str(e))
+            return
         except RateLimited as e:
             await error(sid, 429, str(e), retry_after=e.retry_after)
             return
@@ -176,6 +183,10 @@ def create_socketio(
             message = clean_message(data["message"], max_text_chars, field="message")
             metadata = data.get("metadata")
             metadata = check_metadata(metadata) if isinstance(metadata, dict) else None
+            metadata, idempotency_key = split_idempotency_key(metadata)
+        except BadIdempotencyKey as e:
+            await error(sid, 400, str(e))
+            return
         except ValueError as e:
             await error(sid, 422, str(e))
             return
@@ -194,7 +205,8 @@ def create_socketio(
             # No session_request (Rasa's default mode): the socket gets a conversation of its own.
             conversation_id = new_conversation_id(SOCKETIO)
             await set_conversation(sid, conversation_id)
-        await turn(sid, conversation_id, session.get("ip", "unknown"), text=message, metadata=metadata)
+        await turn(sid, conversation_id, session.get("ip", "unknown"), text=message, metadata=metadata,
+                   idempotency_key=idempotency_key)
 
     @sio.on("disconnect")
     async def disconnect(sid: str, *args: Any) -> None:

@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse
 
 from api.agent_worker import ModelBusy
 from api.assistant import Assistant, NotReady
+from api.idempotency import IdempotencyKeyReused
 from api.channels.menus import MemoryMenuStore, Menus, MenuStore
 from api.channels.text import chosen_number
 from api.logging_setup import conv_hash, log_fields, sensitive
@@ -266,12 +267,13 @@ class ChannelRuntime:
                                                                pending=len(self._tasks)))
             return "full"
         # Every id is recorded, even after one has been seen, so none of them can be used again later.
-        fresh = [self.seen.first_time(self.ids.delivery(channel.name, key)) for key in (delivery_id, *also_seen)]
+        delivery = self.ids.delivery(channel.name, delivery_id)
+        fresh = [self.seen.first_time(key) for key in (delivery, *(self.ids.delivery(channel.name, k) for k in also_seen))]
         if not all(fresh):
             logger.info("channel message", extra=log_fields(channel=channel.name, event="duplicate"))
             return "duplicate"
         conversation_id = self.ids.conversation(channel.name, inbound.user)
-        task = asyncio.ensure_future(self._in_order(conversation_id, channel, inbound))
+        task = asyncio.ensure_future(self._in_order(conversation_id, channel, inbound, delivery))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return "queued"
@@ -285,25 +287,25 @@ class ChannelRuntime:
         for task in late:
             task.cancel()
 
-    async def _in_order(self, conversation_id: str, channel: Channel, inbound: Inbound) -> None:
+    async def _in_order(self, conversation_id: str, channel: Channel, inbound: Inbound, delivery: str) -> None:
         # One turn at a time per conversation, in arrival order (asyncio.Lock is FIFO), so replies to
         # two quick messages cannot interleave.
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
         self._waiting[conversation_id] = self._waiting.get(conversation_id, 0) + 1
         try:
             async with lock:
-                await self._handle(conversation_id, channel, inbound)
+                await self._handle(conversation_id, channel, inbound, delivery)
         finally:
             self._waiting[conversation_id] -= 1
             if not self._waiting[conversation_id]:
                 del self._waiting[conversation_id], self._locks[conversation_id]
 
-    async def _handle(self, conversation_id: str, channel: Channel, inbound: Inbound) -> None:
+    async def _handle(self, conversation_id: str, channel: Channel, inbound: Inbound, delivery: str) -> None:
         with sensitive(inbound.user, inbound.text, conversation_id):
             try:
                 async with httpx.AsyncClient(timeout=PLATFORM_TIMEOUT_SECONDS) as http:
                     await channel.before_turn(http, inbound)
-                    replies = await self._turn(conversation_id, channel.name, inbound)
+                    replies = await self._turn(conversation_id, channel.name, inbound, delivery)
                     await channel.deliver(http, inbound, conversation_id, replies)
             except DeliveryFailed as e:
                 logger.warning(
@@ -318,7 +320,10 @@ class ChannelRuntime:
                                      error_type=type(e).__name__),
                 )
 
-    async def _turn(self, conversation_id: str, channel: str, inbound: Inbound) -> List[Reply]:
+    async def _turn(self, conversation_id: str, channel: str, inbound: Inbound, delivery: str) -> List[Reply]:
+        """The replies to one delivery. Its platform id (as its keyed hash: a WhatsApp id holds the sender's
+        number) is the turn's idempotency key, so the assistant applies a delivery once even if it gets
+        past the seen-set twice, and a repeat gets the first reply (api/idempotency.py)."""
         try:
             self.limits.check_conversation(conversation_id)
         except RateLimited:
@@ -340,11 +345,17 @@ class ChannelRuntime:
                 return notice("too_long")
         try:
             return await self.assistant.send(
-                conversation_id, text=None if payload else text, payload=payload, channel=channel, create=True
+                conversation_id, text=None if payload else text, payload=payload, channel=channel, create=True,
+                idempotency_key=delivery,
             )
         except NotReady:
             return notice("not_ready")
         except ModelBusy:
             return notice("busy")
+        except IdempotencyKeyReused:
+            # The delivery was applied with another meaning (a number answered from a menu that its own
+            # reply has since replaced): it was answered then, so nothing is sent now.
+            logger.info("channel message", extra=log_fields(channel=channel, event="duplicate"))
+            return []
         except ValueError:  # nothing left once control characters are stripped
             return notice("not_text")

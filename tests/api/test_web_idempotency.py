@@ -100,21 +100,67 @@ async def test_the_longest_key_is_taken(client):
     assert (await send(client, conversation_id, "k" * 128, payload="/greet")).status_code == 200
 
 
-async def test_a_failed_turn_does_not_keep_the_key(client, assistant, monkeypatch):
+async def test_a_turn_that_failed_before_it_was_saved_runs_on_retry(client, assistant, monkeypatch):
     conversation_id = await on_the_plan(client)
     key = str(uuid.uuid4())
-    real = assistant._turn
+    real = assistant._agent.processor.handle_message
 
-    async def fail(*args: Any, **kwargs: Any) -> Any:
+    async def busy(*args: Any, **kwargs: Any) -> Any:
         from api.agent_worker import ModelBusy
 
         raise ModelBusy("busy for the test")
 
-    monkeypatch.setattr(assistant, "_turn", fail)
+    monkeypatch.setattr(assistant._agent.processor, "handle_message", busy)
+    before = user_texts(assistant, conversation_id)
     assert (await send(client, conversation_id, key, text="done")).status_code == 503
-    monkeypatch.setattr(assistant, "_turn", real)
+    assert user_texts(assistant, conversation_id) == before, "nothing was saved"
+    monkeypatch.setattr(assistant._agent.processor, "handle_message", real)
     retried = await send(client, conversation_id, key, text="done")
     assert retried.status_code == 200 and steps(retried.json()["messages"]) == [2]
+
+
+async def test_a_turn_saved_just_before_an_error_is_not_applied_again(client, assistant, monkeypatch):
+    """The save lands, then the store fails before the answer is back (a Redis timeout reading the
+    reply to the write): the client gets 503, and its retry gets the saved turn's reply, applying nothing."""
+    import redis
+
+    conversation_id = await on_the_plan(client)
+    key = str(uuid.uuid4())
+    real = assistant._agent.processor.handle_message
+
+    async def saved_then_timeout(*args: Any, **kwargs: Any) -> Any:
+        await real(*args, **kwargs)
+        raise redis.exceptions.TimeoutError("timed out reading the answer")
+
+    monkeypatch.setattr(assistant._agent.processor, "handle_message", saved_then_timeout)
+    failed = await send(client, conversation_id, key, text="done")
+    assert failed.status_code == 503, failed.text
+    assert user_texts(assistant, conversation_id).count("done") == 1, "the turn was saved"
+    monkeypatch.setattr(assistant._agent.processor, "handle_message", real)
+    assistant._store_ok = True  # (in memory the store is never really down)
+
+    retried = await send(client, conversation_id, key, text="done")
+    assert retried.status_code == 200, retried.text
+    assert steps(retried.json()["messages"]) == [2], "the saved turn's reply: step 2"
+    assert user_texts(assistant, conversation_id).count("done") == 1, "applied once"
+    following = await send(client, conversation_id, str(uuid.uuid4()), text="done")
+    assert steps(following.json()["messages"]) == [3], "no step skipped"
+
+
+async def test_a_reply_rebuilt_from_the_conversation_is_the_first_reply(client, assistant):
+    """When the reply could not be stored (Redis failed just after the save), a repeat rebuilds it from the
+    saved conversation: byte for byte the reply the first delivery got."""
+    conversation_id = await on_the_plan(client)
+    key = str(uuid.uuid4())
+    first = await send(client, conversation_id, key, text="done")
+    assert steps(first.json()["messages"]) == [2]
+    assistant.replies.forget(conversation_id)  # the stored reply is lost; the conversation is not
+
+    again = await send(client, conversation_id, key, text="done")
+    assert again.status_code == 200 and again.content == first.content
+    assert user_texts(assistant, conversation_id).count("done") == 1
+    kept = user_metadata(assistant, conversation_id)[-1]
+    assert key not in repr(kept), "the conversation holds an HMAC of the key, never the key"
 
 
 async def test_keys_are_stored_hashed_and_go_with_the_conversation(client, assistant):

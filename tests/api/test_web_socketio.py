@@ -97,3 +97,39 @@ async def test_socketio_refuses_foreign_origins(app_factory):
         with pytest.raises(socketio.exceptions.ConnectionError):
             await refused.connect(server.url, transports=["polling"], headers={"Origin": "https://evil.example"},
                                   wait_timeout=10)
+
+
+async def test_socketio_resend_with_the_same_idempotency_key_applies_once(live_server, assistant):
+    """A client that lost its connection before the reply came resends with the same
+    `metadata.idempotency_key`: it gets the first reply again, and the message is applied once."""
+    import re
+    import uuid
+
+    def keyed(message: str, session_id: str, key: str) -> dict:
+        return {"message": message, "session_id": session_id, "metadata": {"idempotency_key": key}}
+
+    client = RasaSocketClient()
+    await client.connect(live_server.url, "websocket")
+    try:
+        session_id = await client.session()
+        await client.utter(BLACKMAIL_TEXT, session_id)
+        await client.utter(UNDER18_PAYLOAD, session_id)
+        await client.utter("/next_step", session_id)
+        key = str(uuid.uuid4())
+        await client.sio.emit("user_uttered", keyed("done", session_id, key))
+        first = await client.replies()
+        await client.sio.emit("user_uttered", keyed("done", session_id, key))
+        again = await client.replies()
+        assert again == first
+        assert re.findall(r"Step (\d+) of", " ".join(m.get("text", "") for m in first)) == ["2"]
+        assert user_texts(assistant, session_id).count("done") == 1
+
+        await client.sio.emit("user_uttered", keyed("something else", session_id, key))
+        error = await asyncio.wait_for(client.errors.get(), 10)
+        assert error["status"] == 422
+        await client.sio.emit("user_uttered", keyed("done", session_id, ""))
+        error = await asyncio.wait_for(client.errors.get(), 10)
+        assert error["status"] == 400 and "Idempotency-Key" in error["detail"]
+        assert client.bot.empty()
+    finally:
+        await client.close()

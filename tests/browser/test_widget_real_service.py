@@ -126,3 +126,48 @@ def test_service_serves_the_widget_for_other_sites(real_service):
     assert headers.get("cross-origin-resource-policy") == "cross-origin"
     assert "etag" in headers
     assert b"KestrelWidget" in body
+
+
+def test_a_lost_reply_resent_by_the_widget_moves_the_plan_once(new_page, real_service):
+    """The service handles "done" but its reply never reaches the browser; the person presses Try again.
+    The widget resends with the same Idempotency-Key, so the real service answers with the step it already
+    moved to, and the next "done" shows the step after it: none is skipped."""
+    page = new_page()
+    page.goto(real_service.url("/"))
+    open_widget(page)
+    before = bot_count(page)
+    send_text(page, "someone has my nudes and wants money")
+    wait_reply(page, before)
+    under18 = page.locator(".k-reply", has_text=re.compile(r"^\s*Under 18\s*$", re.I)).last
+    expect(under18).to_be_visible(timeout=REPLY_TIMEOUT)
+    before = bot_count(page)
+    under18.click()
+    wait_reply(page, before)
+    before = bot_count(page)
+    page.locator(BOT).last.locator(".k-reply", has_text=re.compile(r"^\s*Next step\s*$")).click()
+    wait_reply(page, before)
+    assert re.findall(r"step (\d+) of", new_texts(page, before), re.I) == ["1"], new_texts(page, before)
+
+    messages = "**/api/v1/conversations/*/messages"
+    keys = []
+
+    def deliver_then_drop(route):
+        keys.append(route.request.headers.get("idempotency-key"))
+        route.fetch()  # the service gets and handles the message...
+        route.abort("connectionreset")  # ...but its reply never reaches the browser
+
+    page.route(messages, deliver_then_drop)
+    before = bot_count(page)
+    send_text(page, "done")
+    expect(page.locator(".k-error")).to_be_visible(timeout=REPLY_TIMEOUT)
+    page.unroute(messages, deliver_then_drop)
+    with page.expect_request(messages) as resent:
+        page.get_by_role("button", name="Try again").click()
+    assert resent.value.headers.get("idempotency-key") == keys[0]
+    wait_reply(page, before)
+    assert re.findall(r"step (\d+) of", new_texts(page, before), re.I) == ["2"], new_texts(page, before)
+
+    before = bot_count(page)
+    send_text(page, "done")
+    wait_reply(page, before)
+    assert re.findall(r"step (\d+) of", new_texts(page, before), re.I) == ["3"], new_texts(page, before)
