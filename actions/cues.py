@@ -60,6 +60,7 @@ PAID = re.compile(
     r"|\b(sent|paid|payed|gave|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
     r"|\b(been sending|was sending|has sent|have sent|had sent|been giving|has given|have given|had given) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
+    r"|\b(been paying|was paying|kept paying|keep paying|have been paying|has been paying) (him|her|them|it|this|the \w+|a \w+)\b"
     # "Paid 4 times. £900 total.": a payment said without "I".
     r"|(^|[.!?]\s+)(paid|payed)\s+((him|her|them)\b|£|\$|€|\d+ (times|quid|pounds)|once|twice|already)"
     r"|\b(paid|payed) (someone|them|him|her|the scammer|the blackmailer)\b"
@@ -168,9 +169,13 @@ PARTNER_CUE = re.compile(
     r"\b(ex|boyfriend|girlfriend|bf|gf|partner|husband|wife|fianc\w*)\b[^.?!]{0,40}\b(threaten\w*|post\w*|shar\w*|"
     r"send|sent|leak\w*|has|got|keeps|says|said|wants?|demand\w*)\b"
 )
+# A question about the bank names a bank, a way of paying, or getting money back: "is it worth paying £50?" is
+# whether to pay, not the bank.
 BANK_WORDS = re.compile(
-    r"\b(bank|money|refund\w*|pay|paid|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|cash|account|gift ?cards?|"
-    r"steam|apple|google play|vouchers?|crypto|bitcoin|reverse|cancel\w*|dispute|fraud)\b|£|\$"
+    r"\b(bank|refund\w*|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|account|gift ?cards?|"
+    r"steam|apple|google play|vouchers?|crypto|bitcoin|reverse|cancel\w*|dispute|fraud|"
+    r"(money|cash|it|that|them) back|get (it|that|them|the money|my money|my cash) back)\b"
+    r"|\b(money|cash)\b[^.?!]{0,25}\b(gone|lost|again)\b|[£$€]\s?\d+[^.?!]{0,25}\b(gone|lost|again|back)\b"
 )
 MONEY_ASKED = re.compile(r"\b(pay|paying|paid|fee|fine|money|charge|cost|costs|£|\$)|£|\$|\b\d+\b")
 # Outside the UK: 999 and 101 are UK numbers. Northern Ireland is in the UK.

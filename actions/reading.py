@@ -365,6 +365,10 @@ def interpret(parse: Parse, state: State) -> Reading:
     if intent in ("already_paid", "images_shared"):
         # Negated: "nothing paid so far", "no he hasn't posted it" — news for the plan, not a new story.
         return reading(RETOLD if state.situation.known else SITUATION, told=situation.kind or "money")
+    if intent in QUESTIONS and "age" in news and situation.known and len(text.split()) <= 8 \
+            and state.situation.age_group in (None, UNKNOWN):
+        # "fine im 14. dont tell anyone": the age asked for earlier, now given, is what changes the plan.
+        return reading(AGE_ANSWER)
     if intent in QUESTIONS:
         return reading(QUESTION, question=intent)
     if intent in ("next_step", "affirm"):

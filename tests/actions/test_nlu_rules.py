@@ -303,3 +303,24 @@ def test_a_grown_ups_life_told_in_passing_is_an_adult(text):
 @pytest.mark.parametrize("text", ["my boss at my saturday job", "my mum's husband", "he sent it to my mum"])
 def test_other_peoples_lives_are_not_the_writers_age(text):
     assert read_age(text).group is None
+
+
+@pytest.mark.parametrize(
+    "text", ["got a whole packet of tablets lined up", "everyone would find it easier if i was gone", "it'd be better for my family if i wasnt here",
+             "dunno how much longer i can go on", "this is the last thing ill ever write"],
+)
+def test_means_at_hand_last_messages_and_not_lasting_are_crisis(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text", ["he turned up at my school and won't go", "a text just said look out ur window"],
+)
+def test_someone_at_work_or_school_who_will_not_leave_is_danger(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) == "danger_now"
+
+
+@pytest.mark.parametrize("text", ["my mum said it would be easier for everyone if we just paid",
+                                  "i dont know how much longer i can wait for the police to ring"])
+def test_easier_and_longer_about_other_things_are_not_crisis(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) is None

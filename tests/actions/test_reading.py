@@ -438,3 +438,18 @@ def test_a_question_about_money_after_the_repeated_crisis_reply_moves_on():
     state = State(VICTIM_IN_PLAN, step="evidence", last_reply="crisis_again")
     reading = read("ask_bank", "and the £900, is that just gone", state, ranking=[("ask_bank", 0.4)])
     assert reading.act == QUESTION
+
+
+def test_whether_to_pay_is_not_a_bank_question():
+    ranking = [("ask_bank", 0.4), ("ask_should_pay", 0.32)]
+    assert read("ask_bank", "is it worth just paying £50 to make it go away", ranking=ranking).question == "ask_should_pay"
+
+
+def test_an_age_given_late_with_a_question_is_the_age_answer():
+    state = State(Situation("images", "unknown"), step="overview", age_asked=1)
+    reading = read("ask_tell_adult", "fine im 14. dont tell anyone", state)
+    assert reading.act == AGE_ANSWER and reading.situation.age_group == "under18"
+
+
+def test_paying_for_weeks_is_a_payment():
+    assert payment_told("he's been paying them for a month, about £900 so far") is True
