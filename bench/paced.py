@@ -52,6 +52,7 @@ class Level:
     result: LoadResult
     server_cpu: float = float("nan")  # CPU seconds of the server's processes per wall second of the level
     client_cpu: float = float("nan")  # the same for this load generator, which shares the machine
+    server_ms_per_turn: float = float("nan")  # server CPU per answered turn, arrivals included
 
     @property
     def held(self) -> bool:
@@ -61,7 +62,8 @@ class Level:
         r = self.result
         errors = ", ".join(f"{k} {v}" for k, v in sorted(r.errors.items())) or "0"
         return (f"| {self.people} | {r.answered} | {r.throughput:.1f} | {r.p(50):.0f} | {r.p(95):.0f} | "
-                f"{errors} | {_percent(self.server_cpu)} | {_percent(self.client_cpu)} | "
+                f"{errors} | {_percent(self.server_cpu)} | {_ms(self.server_ms_per_turn)} | "
+                f"{_percent(self.client_cpu)} | "
                 f"{'yes' if self.held else 'no'} |")
 
 
@@ -69,9 +71,14 @@ def _percent(share: float) -> str:
     return "-" if share != share else f"{share * 100:.0f}%"  # NaN: not measured
 
 
+def _ms(ms: float) -> str:
+    return "-" if ms != ms else f"{ms:.1f}"
+
+
 TABLE_HEADER = [
-    "| people | turns | turns/s | p50 ms | p95 ms | errors | server CPU | load generator CPU | p95 < 1 s |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| people | turns | turns/s | p50 ms | p95 ms | errors | server CPU | server CPU ms/turn | load generator CPU "
+    "| p95 < 1 s |",
+    "|---|---|---|---|---|---|---|---|---|---|",
 ]
 
 
@@ -84,15 +91,17 @@ async def run_paced(
     timeout: float = 30.0,
     first_person: int = 0,
     keys: bool = True,
+    arrivals: Optional[LoadResult] = None,
 ) -> LoadResult:
     """`people` people in conversation with `url` for one think time of arrivals plus `seconds` measured;
-    the turns answered while measuring, timed from request to full reply. People are numbered from
-    `first_person` (each its own X-Forwarded-For address), so successive levels are different people."""
+    the turns answered while measuring, timed from request to full reply (those of the arrivals go into
+    `arrivals`, if given). People are numbered from `first_person` (each its own X-Forwarded-For address),
+    so successive levels are different people."""
     check_loopback(url)
     low, high = think
     if people < 1 or seconds <= 0 or not 0 <= low <= high:
         raise ValueError("people and seconds must be positive, think a (low, high) range of seconds")
-    arriving = LoadResult(concurrency=people)  # the opening think time: people still arriving
+    arriving = arrivals if arrivals is not None else LoadResult(concurrency=people)
     result = LoadResult(concurrency=people)
     measure_from = time.perf_counter() + high
     deadline = measure_from + seconds
@@ -169,15 +178,21 @@ def measure(url: str, args: argparse.Namespace, servers: Sequence[Server]) -> Li
         nonlocal next_person
         before = sum(processes.cpu_by_process(servers).values()) if servers else None
         t0, own = time.monotonic(), time.process_time()
+        arrivals = LoadResult(concurrency=people)
         result = asyncio.run(run_paced(
             url, people, args.seconds, (args.think_min, args.think_max), seed=args.seed + len(levels),
-            timeout=args.timeout, first_person=next_person, keys=not args.no_idempotency_keys,
+            timeout=args.timeout, first_person=next_person, keys=not args.no_idempotency_keys, arrivals=arrivals,
         ))
         next_person += people
         wall = time.monotonic() - t0
         lv = Level(people, result, client_cpu=(time.process_time() - own) / wall)
         if before is not None:
-            lv.server_cpu = (sum(processes.cpu_by_process(servers).values()) - before) / wall
+            used = sum(processes.cpu_by_process(servers).values()) - before
+            lv.server_cpu = used / wall
+            # The steadiest figure on a shared machine: other work delays the turns far more than it adds to
+            # what each one costs.
+            turns = result.answered + arrivals.answered
+            lv.server_ms_per_turn = used * 1000 / turns if turns else float("nan")
         levels.append(lv)
         _log(lv.row())
         return lv
