@@ -104,7 +104,7 @@ lint: $(STAMP)
 # against the last turns of a 400-turn conversation, in memory and with Redis (about 1 minute), then how
 # many people reading and typing one process holds with p95 under 1 s (about 3 minutes).
 # More: make bench BENCH_ARGS="--workers 1 2" (2 workers with a private redis-server),
-# PACED_ARGS="--start 10 --seconds 60 --refine 3" (finer, about 12 minutes); --help for the rest.
+# PACED_ARGS="--start 10 --seconds 30 --refine 2" (as docs/performance.md, about 6 minutes); --help for the rest.
 bench: $(MODEL)
 	@$(PY) -m bench.compare $(BENCH_ARGS)
 	@$(PY) -m bench.long_conversation
