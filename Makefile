@@ -24,7 +24,7 @@ help:
 	@echo "make shell  - talk to the assistant in this terminal (action server + rasa shell)"
 	@echo "make eval   - accuracy on the held-out messages (tests/nlu_holdout*.yml) and the blind conversations (tests/conversations/)"
 	@echo "make lint   - rasa data validate, ruff, mypy"
-	@echo "make bench  - speed benchmark (see bench/)"
+	@echo "make bench  - speed benchmark and paced capacity (see bench/, docs/performance.md)"
 	@echo "make telegram-webhook - register the Telegram webhook and its secret (docs/channels.md)"
 
 install: $(STAMP)
@@ -101,11 +101,14 @@ lint: $(STAMP)
 	@$(VENV)/bin/mypy actions api dialogues nlp
 
 # Kestrel against stock Rasa on the same model (docs/performance.md), about 4 minutes, then the first
-# against the last turns of a 400-turn conversation, in memory and with Redis (about 1 minute).
-# More: make bench BENCH_ARGS="--workers 1 2" (2 workers with a private redis-server), --help for the rest.
+# against the last turns of a 400-turn conversation, in memory and with Redis (about 1 minute), then how
+# many people reading and typing one process holds with p95 under 1 s (about 3 minutes).
+# More: make bench BENCH_ARGS="--workers 1 2" (2 workers with a private redis-server),
+# PACED_ARGS="--start 10 --seconds 30 --refine 2" (as docs/performance.md, about 6 minutes); --help for the rest.
 bench: $(MODEL)
 	@$(PY) -m bench.compare $(BENCH_ARGS)
 	@$(PY) -m bench.long_conversation
+	@$(PY) -m bench.paced $(PACED_ARGS)
 
 # Registers PUBLIC_BASE_URL/webhooks/telegram with its secret token (env: TELEGRAM_BOT_TOKEN,
 # TELEGRAM_WEBHOOK_SECRET, PUBLIC_BASE_URL). See docs/channels.md.

@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import datetime as _dt
 import os
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
 from bench import processes
+from bench.kestrel import start as start_kestrel
 from bench.loadgen import LoadResult, run_load
 from bench.processes import REPO, Server
 
@@ -79,7 +79,17 @@ def machine() -> str:
         ram = f"{kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, ValueError, IndexError):
         ram = "RAM unknown"
-    return f"{cores} cores, {ram}, Python {sys.version.split()[0]}"
+    return f"{cores} cores ({cpu_model()}), {ram}, Python {sys.version.split()[0]}"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "CPU unknown"
 
 
 def load_average() -> str:
@@ -106,49 +116,18 @@ def _drive(run: ServerRun, base_url: str, servers: Sequence[Server], args: argpa
 
 
 def bench_kestrel(tmp: Path, args: argparse.Namespace, workers: int) -> ServerRun:
-    run = ServerRun("Kestrel")
-    port = processes.free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {"HOST": "127.0.0.1", "PORT": str(port), "MODEL_PATH": str(args.model),
-           # Each simulated person starts a conversation every few seconds, as no person does; at that pace
-           # the caps on conversations (tested in tests/redis/test_redis_limits.py) would refuse the load.
-           "MAX_CONVERSATIONS": "1000000", "MAX_CONVERSATIONS_PER_CLIENT": "1000000"}
-    redis: Optional[Server] = None
-    if workers > 1:
-        redis, env["REDIS_URL"] = processes.start_redis(tmp)
-        env["WORKERS"] = str(workers)
-        # Several processes must hash messaging ids with one key (python -m api refuses otherwise).
-        env["CHANNEL_ID_SECRET"] = secrets.token_urlsafe(32)
-        run.name = f"Kestrel {workers}w"
-    env.update(dict(item.split("=", 1) for item in args.kestrel_env))
-    log = tmp / f"kestrel-{workers}.log"
-    server = processes.start("kestrel", [sys.executable, "-m", "api"], log, env)
+    kestrel = start_kestrel(tmp, args.model, workers, args.kestrel_env)
+    run = ServerRun(kestrel.name)
     try:
-        ready = processes.ready_check(base)
-        if workers > 1:
-            # /ready answers from whichever worker took the connection: wait until every worker has
-            # logged that its model is loaded (LOG_LEVEL INFO, the default).
-            def all_ready() -> bool:
-                loaded = log.read_text(errors="replace").count('"msg": "model loaded"')
-                return loaded >= workers and ready()
-
-            check = all_ready
-        else:
-            check = ready
-        run.cold_start_s = processes.wait_until(check, [server], timeout=180)
+        run.cold_start_s, run.first_reply_s = kestrel.wait_ready()
         run.cold_start_what = "process start to /ready 200" + (" from every worker" if workers > 1 else "")
-        run.first_reply_s = processes.wait_until(processes.rest_answers_check(base), [server], timeout=60)
         _log(f"  {run.name} cold start {run.cold_start_s:.1f} s (first REST reply at {run.first_reply_s:.1f} s)")
-        _drive(run, base, [server] + ([redis] if redis else []), args)
+        _drive(run, kestrel.base_url, kestrel.servers, args)
     except Exception as e:  # noqa: BLE001 - report and carry on with the other server
         run.error = f"{type(e).__name__}: {e}"
-        _log(f"  {run.name} failed: {run.error}\n{server.log_tail()}")
+        _log(f"  {run.name} failed: {run.error}\n{kestrel.server.log_tail()}")
     finally:
-        processes.stop(server)
-        run.peak_rss_mb = server.peak_rss_mb
-        if redis is not None:
-            processes.stop(redis)
-            run.peak_rss_mb.update(redis.peak_rss_mb)
+        run.peak_rss_mb = kestrel.stop()
     return run
 
 

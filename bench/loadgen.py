@@ -112,7 +112,7 @@ class LoadResult:
         )
 
 
-def _forwarded_for(person: int) -> str:
+def forwarded_for_address(person: int) -> str:
     # 198.18.0.0/15: 131072 addresses reserved for network benchmarks.
     return f"198.{18 + (person >> 16) % 2}.{(person >> 8) % 256}.{person % 256}"
 
@@ -144,7 +144,7 @@ async def run_load(
             result.conversations_started += 1
             messages = conversation(rng)
             sender = "bench-" + secrets.token_urlsafe(12)
-            headers = {"X-Forwarded-For": _forwarded_for(index)} if forwarded_for else {}
+            headers = {"X-Forwarded-For": forwarded_for_address(index)} if forwarded_for else {}
             finished = True
             for i, text in enumerate(messages):
                 if time.perf_counter() >= deadline:
@@ -154,7 +154,7 @@ async def run_load(
                 # closes it and the next conversation connects afresh (with several worker processes,
                 # connections kept open for the whole run would stay wherever they first landed).
                 last = i == len(messages) - 1
-                await _send(client, result, sender, text, {**headers, "Connection": "close"} if last else headers)
+                await send(client, result, sender, text, {**headers, "Connection": "close"} if last else headers)
             if finished:
                 result.conversations_finished += 1
 
@@ -167,13 +167,23 @@ async def run_load(
     return result
 
 
-async def _send(
-    client: httpx.AsyncClient, result: LoadResult, sender: str, text: str, headers: Dict[str, str]
+async def send(
+    client: httpx.AsyncClient,
+    result: LoadResult,
+    sender: str,
+    text: str,
+    headers: Dict[str, str],
+    metadata: Optional[Dict[str, str]] = None,
 ) -> None:
+    """One message through the REST channel, timed from request to full reply into `result` (or counted
+    as an error by kind)."""
+    body: Dict[str, object] = {"sender": sender, "message": text}
+    if metadata:
+        body["metadata"] = metadata
     t0 = time.perf_counter()
     try:
-        response = await client.post(WEBHOOK, json={"sender": sender, "message": text}, headers=headers)
-        body = response.json() if response.status_code == 200 else None
+        response = await client.post(WEBHOOK, json=body, headers=headers)
+        replies = response.json() if response.status_code == 200 else None
     except httpx.HTTPError as e:
         result.errors[type(e).__name__] += 1
         return
@@ -183,7 +193,7 @@ async def _send(
     elapsed = time.perf_counter() - t0
     if response.status_code != 200:
         result.errors[f"http_{response.status_code}"] += 1
-    elif not isinstance(body, list) or not any(isinstance(m, dict) and m.get("text") for m in body):
+    elif not isinstance(replies, list) or not any(isinstance(m, dict) and m.get("text") for m in replies):
         # Every message in these conversations has a reply; none means the person was left unanswered
         # (stock Rasa returns 200 and [] when its action server fails).
         result.errors["no_reply"] += 1

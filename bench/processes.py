@@ -47,12 +47,15 @@ class Server:
             return ""
 
 
-def start(name: str, command: Sequence[str], log_path: Path, env: Optional[Dict[str, str]] = None) -> Server:
-    """Start `command` from the repository root in its own session (so stop() ends it and any children)."""
+def start(
+    name: str, command: Sequence[str], log_path: Path, env: Optional[Dict[str, str]] = None, cwd: Path = REPO
+) -> Server:
+    """Start `command` from `cwd` (the repository root unless another checkout is under test) in its own
+    session (so stop() ends it and any children)."""
     log = open(log_path, "wb")
     started = time.monotonic()
     process = subprocess.Popen(
-        list(command), cwd=REPO, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        list(command), cwd=cwd, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL, start_new_session=True,
     )
     log.close()

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from bench import compare
+from bench import compare, paced
 from bench.conversations import AGE_BUTTONS, CLOSINGS, CRISIS, GREETINGS, STORIES, conversation
 from bench.loadgen import LoadResult, NotLoopback, check_loopback, main, percentile, run_load
 
@@ -94,3 +94,50 @@ def test_the_long_conversation_compares_like_with_like(turns: int, window: int) 
     assert len(body[first]) == len(body[last]) == window
     assert body[first] == body[last], "the same messages in the same order, only later in the conversation"
     assert last.start >= turns - window - 10 and last.stop <= turns
+
+
+def _level(people: int, p95_ms: float, errors: int = 0) -> "paced.Level":
+    result = LoadResult(concurrency=people, seconds=10.0, latencies=[p95_ms / 1000] * 20)
+    if errors:
+        result.errors["http_503"] = errors
+    return paced.Level(people, result)
+
+
+def test_the_paced_ramp_multiplies_and_stops_at_the_most() -> None:
+    assert list(paced.ramp(10, 2, 100)) == [10, 20, 40, 80]
+    assert list(paced.ramp(1, 1.2, 5)) == [1, 2, 3, 4, 5]  # always at least one more person
+    with pytest.raises(ValueError):
+        list(paced.ramp(10, 1, 100))
+
+
+def test_a_paced_level_holds_only_under_1_s_and_without_errors() -> None:
+    assert _level(40, 999).held
+    assert not _level(40, 1000).held
+    assert not _level(40, 100, errors=1).held
+    assert not paced.Level(40, LoadResult(concurrency=40)).held  # nothing answered
+
+
+def test_refining_halves_the_gap_between_held_and_lost() -> None:
+    levels = [_level(10, 50), _level(20, 60), _level(40, 80), _level(80, 300), _level(160, 4000)]
+    assert paced.capacity(levels) == (80, 160)
+    assert paced.between(80, 160) == 120
+    assert paced.between(120, 160) == 140
+    assert paced.between(80, 97) == 90  # a multiple of 5 when one lies strictly between
+    assert paced.between(80, 83) == 82  # otherwise the middle, rounded
+    assert paced.between(80, 81) is None
+    levels.append(_level(120, 1200))  # refined: lost
+    assert paced.capacity(levels) == (80, 120)
+    assert "largest N with p95 < 1 s: 80 people (at 120: p95 1200 ms)" == paced.summary(levels)
+
+
+def test_a_lower_level_lost_after_a_higher_one_held_does_not_lower_the_capacity() -> None:
+    # A lost level below a held one (a busy moment on the machine) leaves the figure at the held one, and
+    # the next level to refine sits above it.
+    levels = [_level(10, 50), _level(40, 1500), _level(80, 300), _level(160, 4000)]
+    assert paced.capacity(levels) == (80, 160)
+
+
+def test_the_paced_load_refuses_before_sending_anything() -> None:
+    with pytest.raises(NotLoopback):
+        asyncio.run(paced.run_paced("http://192.0.2.1:8000", people=1, seconds=1))
+    assert paced.main(["--url", "http://192.0.2.1:8000"]) == 2
