@@ -46,6 +46,8 @@ _SELF_TAGGED = (
     re.compile(rf"\b{_AGE}\s*,?\s*(male|female|m|f)\b(?!\s*(from|of))"),
     re.compile(rf"\b{_AGE}\s*,?\s*(boy|girl|guy|lad|man|woman|bloke) here\b"),
     re.compile(rf"^\W*(male|female|man|woman|guy|girl|boy|lad|bloke)\s*,\s*{_AGE}\b"),
+    # "I'm a teacher, 32."
+    re.compile(rf"\b(i'?m|im|i am) (a|an) \w+( \w+)?\s*,\s*{_AGE}\s*(?=[.,;!]|$)"),
 )
 # A number that is a sentence of its own ("...wants more. 15. snap"): only while the age is unknown.
 _STANDALONE = re.compile(rf"(^|[.!?,]\s+){_AGE}\s*(?=[.!?]|,\s|$)")
@@ -79,7 +81,7 @@ _WHO_IS = re.compile(
     rf"[^.?!,]{{3,30}}\b(is|'s) (only |just )?{_AGE}\b{_NOT_AN_AGE}"
 )
 _ALL_ARE = re.compile(rf"\b(all|both|they)( of them)?( are|'re)? (aged )?{_AGE}( or | and |-)\d{{1,2}}\b")
-_BRACKETED = re.compile(rf"\(\s*{_AGE}\s*[,)/ ]")
+_BRACKETED = re.compile(rf"\(\s*{_AGE}\s*(m|f)?\s*[,)/ ]")
 # "15 years old", "15yo", "15 y/o", "a 14 year old", "my 15yr old son".
 # "together 6 years" is a duration, not an age: "years" counts only with "old".
 _YEARS_OLD = re.compile(rf"\b{_AGE}\s*-?\s*((years?|yrs?)\s*-?\s*old|yo|y/o|y\.o\.?)(?!\w)")

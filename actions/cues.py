@@ -91,7 +91,10 @@ REFUSES_AGE = re.compile(
     r"doesn'?t matter|does it matter|not saying|skip( it| that)?|pass|mind your own|nope|nah|no comment|"
     r"i'?d rather not|don'?t want to say|dont want to say|no thanks)\b"
 )
-WHY = re.compile(r"^\W*(why|how come|what for|why (do|does|d) (you|u|it) (need|want|ask|matter)|why\?*)\b")
+WHY = re.compile(
+    r"^\W*(why|how come|what for|why (do|does|d) (you|u|it) (need|want|ask|matter)|why\?*)\b"
+    r"|^\W*(does|do|would) (it|that|my age|age) (matter|make a difference|change anything)\b"
+)
 # Someone other than the writer: the subject of a helper's message.
 OTHER_PERSON = re.compile(
     r"\b(my|our|a|his|her|their|this) (best |close |little |older |younger |big |eldest |youngest )?(\d{1,2}[ -]?(year|yr)s?[ -]?old )?(son|daughter|child|kid|boy|girl|teen|teenager|friend|mate|bestie|brother|sister|"
@@ -109,7 +112,7 @@ OWN_STORY = re.compile(
 )
 # Plainly the writer's own, whoever else is named ("my son told me to use this. they have a video of me").
 PLAINLY_MINE = re.compile(
-    r"\b(video|vid|pics?|pictures?|photos?|nudes?|recording|footage) of me\b|\b(blackmailing|threatening|sextorting) me\b"
+    r"\b(video|vid|pics?|pictures?|photos?|images?|nudes?|recording|footage|deepfakes?|fakes?) of me\b|\b(blackmailing|threatening|sextorting) me\b"
     r"|\bi (got|received|had|have had) (an? |one of those |these |those )?(\w+ )?e-?mails?\b"
 )
 # A friend's or partner's story: "my best mate is getting blackmailed", "threatening to send photos of her".
@@ -206,11 +209,15 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"learning mentor|school counsellor|college tutor|lecturer|coach)\b"
         r"|\b(teacher|dsl|head of year|school nurse|form tutor|tutor|teaching assistant|youth worker|pastoral lead|"
         r"deputy head|head teacher|headteacher)( \d+)? here\b|\bhead of year \d+\b"
-        r"|\b(my|our|a|one of my|one of our) ((year|yr) ?\d{1,2} |\d{1,2}[ -]?(year|yr)s?[ -]?old |sixth form |primary |secondary )?(student|pupil|learner|tutee|form)s?\b"
+        # ("I am a student" is the writer's own life, not a teacher's.)
+        r"|(?<!i am )(?<!i'm )(?<!im )\b(my|our|a|one of my|one of our) ((year|yr) ?\d{1,2} |\d{1,2}[ -]?(year|yr)s?[ -]?old |sixth form |primary |secondary )?(student|pupil|learner|tutee|form)s?\b"
         r"|^\W*(?!(my|our|his|her|their|a|the) )(\w+ ){0,2}(teacher|tutor|lecturer|coach|youth worker|teaching assistant|head of year|dsl)\b( (at|in|from|for) [\w ]{1,30})?[.,:;!-]"
         r"|\bi (coach|teach|run (a|the|our) (youth|football|sports|rugby|scout|girls'?|boys'?) ?(club|group|team|centre))\b"
-        r"|\bone of (my|our|the) (lads|players|girls|boys|members|squad|team|young people|kids)\b"
-        r"|\b(boy|girl|student|pupil|child|kid|young person) in (my|our) (year|class|form|school|tutor group|group)\b"
+        r"|\bone of (my|our|the) ([\w-]+ )?(lads|players|girls|boys|members|squad|team|young people|kids)\b"
+        r"|\b(welfare|safeguarding|child protection) (officer|lead|manager|coordinator)\b"
+        # ("a girl in my year" is how pupils speak of each other: only staff speak of a boy in their form.)
+        r"|\b(student|pupil|child|young person) in (my|our) (year|class|form|school|tutor group|group)\b"
+        r"|\b(boy|girl|kid) in (my|our) (form|tutor group)\b"
         r"|\bin year \d+\b.{0,60}\b(disclosed|told me)\b"
         r"|\b(has|have) (just )?disclosed\b|\b(our|the school'?s?) (dsl|safeguarding lead)\b"
         r"|\b(students|pupils|kids|children|young people) (have |has )?(come|came|been coming) to me\b"
@@ -242,8 +249,9 @@ def payment_told(text: str) -> Optional[bool]:
     for match in PAID.finditer(text):
         before = text[max(0, match.start() - 30): match.start()]
         around = text[match.start(): match.end() + 20]
-        # "they want him to pay with his mum's card" is the demand, not a payment.
-        demanded = re.search(r"\bto (pay|send|buy|give)?\s*$", before)
+        # "they want him to pay with his mum's card" is the demand, not a payment; "so they think i've paid"
+        # is a pretence.
+        demanded = re.search(r"\bto (pay|send|buy|give)?\s*$|\b(think|thinks|believe|pretend\w*|fake)\b[^.?!]{0,12}$", before)
         # "nothing's been paid": the negation may come before the words that say paid.
         if not re.search(rf"\b{NEG}\s+(\w+\s+){{0,3}}$", before + " ") and not NOT_PAID.search(before[-20:] + around) \
                 and not demanded:

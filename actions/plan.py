@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import List, Optional
 
-from actions.age import ADULT
+from actions.age import ADULT, UNDER_18
 from actions.catalogue import catalogue
 
 AGE_QUESTION = "age"
@@ -65,7 +65,10 @@ class Situation:
 def steps_for(situation: Situation) -> List[str]:
     short = list(catalogue().short_plan(situation.kind or ""))
     if short:
-        # Money already sent: the bank comes straight after the first step, whatever the plan.
+        # Money already sent: the bank comes straight after the first step, whatever the plan; an under-18
+        # is told to tell an adult they trust before the support lines, whatever the plan.
+        if situation.audience == VICTIM and situation.age_group == UNDER_18 and "trusted_adult" not in short:
+            short.insert(len(short) - 1 if short[-1] == "support" else len(short), "trusted_adult")
         return short[:1] + ["bank"] + short[1:] if situation.has_paid else short
     steps: List[str] = []
     if situation.audience == TEACHER:

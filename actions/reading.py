@@ -255,7 +255,8 @@ def _checked(parse: Parse, text: str) -> Parse:
         # "need help with smth" is an opening, not a request for a helpline.
         return Parse("opening", parse.text, (("opening", parse.confidence),) + parse.ranking[1:], parse.entities)
     if (intent == "ask_recovery_scam" and not (cues.RECOVERY_SERVICE.search(text) and cues.MONEY_ASKED.search(text))) or (
-        intent == "ask_bank" and not cues.BANK_WORDS.search(text)
+        # "no i didnt pay, i dont have a bank card" is news, not a question for the bank.
+        intent == "ask_bank" and (not cues.BANK_WORDS.search(text) or (payment_told(text) is False and "?" not in text))
     ) or (intent == "fake_images" and not cues.FAKE_CUE.search(text)) or (
         intent == "ask_which_service" and not cues.SERVICE_WORDS.search(text)
     ):
@@ -263,7 +264,9 @@ def _checked(parse: Parse, text: str) -> Parse:
         intent = next((name for name, _ in rest if name != "nlu_fallback"), "nlu_fallback")
         # The next guess is checked in its turn ("fake pictures", then "scam email", then a real threat).
         return _checked(Parse(intent, parse.text, rest, parse.entities), text)
-    if intent in ("already_paid", "blackmail_money") and cues.SCAM_EMAIL_TOLD.search(text) and not cues.REAL_CONTACT.search(text):
+    own_scam_email = intent == "helper" and bool(cues.OWN_STORY.search(text))  # "my grandson said to use this... a video of me"
+    if (intent in ("already_paid", "blackmail_money") or own_scam_email) and cues.SCAM_EMAIL_TOLD.search(text) \
+            and not cues.REAL_CONTACT.search(text):
         # "got one of those webcam emails and paid": the scam email, paid; its plan gains the bank step.
         return Parse("email_scam", parse.text, (("email_scam", parse.confidence),) + parse.ranking[1:], parse.entities)
     if intent == "email_scam" and (cues.REAL_CONTACT.search(text) or not cues.EMAIL_CUE.search(text)) and "email" not in text:
@@ -305,13 +308,14 @@ def interpret(parse: Parse, state: State) -> Reading:
     # 12" are still the crisis; an age told meanwhile is kept); once repeated, any step on counts.
     moving_on = (intent in CLEARLY_MOVING_ON and parse.confidence >= 0.6) or (
         intent in QUESTIONS | SITUATION_INTENTS and parse.confidence >= 0.6 and bool(cues.ABOUT_THE_BLACKMAIL.search(text))
-    ) or (state.last_reply == CRISIS_AGAIN and (
+    ) or (situation.is_helper and intent in MOVING_ON and parse.confidence >= 0.4) or (state.last_reply == CRISIS_AGAIN and (
         intent in CLEARLY_MOVING_ON or (intent in MOVING_ON and parse.confidence >= 0.7)
-        or (intent in QUESTIONS and parse.confidence >= 0.3 and bool(cues.ABOUT_THE_BLACKMAIL.search(text)))
+        or (intent in QUESTIONS | frozenset(SITUATION_BY_INTENT) and parse.confidence >= 0.3
+            and bool(cues.ABOUT_THE_BLACKMAIL.search(text)))
     ))
     if state.last_reply in (CRISIS, CRISIS_AGAIN) and (
         not moving_on or cues.STILL_IN_CRISIS.search(text)
-        or (intent in ("ask_human", "ask_tell_adult") and not text.startswith("/"))
+        or (intent in ("ask_human", "ask_tell_adult") and not text.startswith("/") and not situation.is_helper)
     ):
         # "I don't want to ring anyone", "can I text somewhere?": who to talk to is the crisis reply itself.
         also = _story_alongside(parse, text)

@@ -324,3 +324,16 @@ def test_someone_at_work_or_school_who_will_not_leave_is_danger(text):
                                   "i dont know how much longer i can wait for the police to ring"])
 def test_easier_and_longer_about_other_things_are_not_crisis(text):
     assert forced_intent(text, "blackmail_money", PATTERNS) is None
+
+
+def test_a_friend_who_told_me_they_are_being_blackmailed_is_a_helper_story():
+    assert forced_intent("my best mate told me hes being blackmailed over a pic he sent", "blackmail_money", PATTERNS) == "helper"
+
+
+def test_what_they_are_planning_is_not_a_crisis():
+    ranked = ["crisis", "ask_delete"]
+    assert forced_intent("i havent blocked him yet because i want to know what he's planning", "crisis", PATTERNS, 0.9, 0.3, ranked) == "ask_delete"
+
+
+def test_a_bracketed_age_with_a_letter_is_the_persons_age():
+    assert read_age("my housemate (23f) is being blackmailed", about_someone_else=True).group == "adult"

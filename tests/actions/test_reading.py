@@ -453,3 +453,52 @@ def test_an_age_given_late_with_a_question_is_the_age_answer():
 
 def test_paying_for_weeks_is_a_payment():
     assert payment_told("he's been paying them for a month, about £900 so far") is True
+
+
+def test_a_grandchilds_advice_does_not_make_the_writers_scam_email_a_helpers_story():
+    text = "My grandson said I should use this. I have had an email saying someone has a video of me from my computer camera and wants bitcoin."
+    assert read("helper", text).situation.kind == "email_scam"
+
+
+def test_does_it_matter_how_old_i_am_asks_why():
+    assert read("prefer_not_say", "does it matter how old i am", ASKED_AGE).act == AGE_WHY
+
+
+@pytest.mark.parametrize("text, role", [("a girl in my year got hold of a pic i sent my ex", None),
+                                        ("hello, i am a student in the uk from abroad, 20 years old", None),
+                                        ("a boy in my form told me someone has his pics", "teacher")])
+def test_pupils_speaking_of_each_other_are_not_teachers(text, role):
+    assert role_told(text) == role
+
+
+def test_no_bank_card_is_news_not_a_bank_question():
+    state = State(Situation("fake", "under18"), step="overview")
+    reading = read("ask_bank", "no i didnt pay, i dont have a bank card", state, ranking=[("ask_bank", 0.6), ("already_paid", 0.3)])
+    assert reading.act != QUESTION and not reading.situation.has_paid
+
+
+def test_the_blackmail_asked_about_after_the_repeated_crisis_reply_moves_on():
+    state = State(Situation("helper", "adult", is_helper=True), step="overview", last_reply="crisis_again")
+    reading = read("helper", "they're going round. what do i do about the blackmail stuff for him after", state,
+                   ranking=[("helper", 0.39), ("blackmail_money", 0.33)])
+    assert reading.act != CRISIS
+
+
+def test_a_pretend_payment_is_not_a_payment():
+    assert payment_told("what if i send them a fake payment screenshot so they think ive paid") is not True
+
+
+def test_a_teachers_own_ai_image_is_her_own_story_at_her_age():
+    text = "I'm a teacher, 32. Someone has made an AI nude image of me and is threatening to send it to parents unless I pay"
+    reading = read("fake_images", text)
+    assert not reading.situation.is_helper and reading.situation.age_group == "adult"
+
+
+def test_a_club_welfare_officer_tells_a_helpers_story():
+    text = "I'm the welfare officer for a youth football club. One of our under-16 players told his coach someone's blackmailing him"
+    assert read("blackmail_money", text).situation.is_helper
+
+
+def test_a_helper_after_someone_elses_crisis_moves_on_with_a_question():
+    state = State(Situation("helper", "under18", is_helper=True, role="teacher"), step="overview", last_reply=CRISIS)
+    assert read("ask_tell_adult", "Who do I need to tell in school?", state, ranking=[("ask_tell_adult", 0.5)]).act == QUESTION

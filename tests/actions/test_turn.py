@@ -361,3 +361,10 @@ async def test_a_paid_scam_email_keeps_the_scam_plan_with_the_bank_step():
     text = texts(messages)
     assert slots["situation"] == "email_scam" and "Don't pay again" in text
     assert "Tell your bank" in text or "bank" in text.lower()
+
+
+def test_an_under_18s_scam_email_plan_has_a_trusted_adult_before_the_support_lines():
+    from actions.plan import Situation, steps_for
+
+    assert steps_for(Situation("email_scam", "under18")) == ["secure_accounts", "report_scam", "trusted_adult", "support"]
+    assert steps_for(Situation("email_scam", "adult")) == ["secure_accounts", "report_scam", "support"]
