@@ -308,10 +308,9 @@ def interpret(parse: Parse, state: State) -> Reading:
     # 12" are still the crisis; an age told meanwhile is kept); once repeated, any step on counts.
     moving_on = (intent in CLEARLY_MOVING_ON and parse.confidence >= 0.6) or (
         intent in QUESTIONS | SITUATION_INTENTS and parse.confidence >= 0.6 and bool(cues.ABOUT_THE_BLACKMAIL.search(text))
-    ) or (situation.is_helper and intent in MOVING_ON and parse.confidence >= 0.4) or (state.last_reply == CRISIS_AGAIN and (
+    ) or (situation.is_helper and intent in QUESTIONS and parse.confidence >= 0.6) or (state.last_reply == CRISIS_AGAIN and (
         intent in CLEARLY_MOVING_ON or (intent in MOVING_ON and parse.confidence >= 0.7)
-        or (intent in QUESTIONS | frozenset(SITUATION_BY_INTENT) and parse.confidence >= 0.3
-            and bool(cues.ABOUT_THE_BLACKMAIL.search(text)))
+        or (intent in QUESTIONS and parse.confidence >= 0.3 and bool(cues.ABOUT_THE_BLACKMAIL.search(text)))
     ))
     if state.last_reply in (CRISIS, CRISIS_AGAIN) and (
         not moving_on or cues.STILL_IN_CRISIS.search(text)

@@ -336,7 +336,7 @@ def test_declining_before_the_age_was_asked_declines_nothing():
 def test_a_story_told_while_the_crisis_continues_is_kept():
     state = State(Situation(None, None), last_reply=CRISIS)
     reading = read("blackmail_money", "a man on snap has my nudes and says monday", state, ranking=[("blackmail_money", 0.5)])
-    assert reading.act == CRISIS and reading.situation.kind == "money"
+    assert reading.act == CRISIS and reading.situation.known
 
 
 def test_each_next_guess_is_checked_in_turn():
@@ -477,11 +477,16 @@ def test_no_bank_card_is_news_not_a_bank_question():
     assert reading.act != QUESTION and not reading.situation.has_paid
 
 
-def test_the_blackmail_asked_about_after_the_repeated_crisis_reply_moves_on():
-    state = State(Situation("helper", "adult", is_helper=True), step="overview", last_reply="crisis_again")
-    reading = read("helper", "they're going round. what do i do about the blackmail stuff for him after", state,
-                   ranking=[("helper", 0.39), ("blackmail_money", 0.33)])
-    assert reading.act != CRISIS
+def test_an_unsure_story_after_the_repeated_crisis_reply_stays_with_the_crisis():
+    state = State(Situation(None, None), last_reply="crisis_again")
+    text = "fine. some guy has my pics and says hes sending them to my whole school tomorrow. i cant be there when that happens"
+    reading = read("blackmail_money", text, state, ranking=[("blackmail_money", 0.41), ("partner_threat", 0.31)])
+    assert reading.act == CRISIS and reading.situation.known
+
+
+def test_a_helpers_news_during_someone_elses_crisis_stays_with_the_crisis():
+    state = State(Situation("helper", None, is_helper=True), last_reply=CRISIS)
+    assert read("tell_age", "hes 14 im 19. our parents are at work", state, ranking=[("tell_age", 0.6)]).act == CRISIS
 
 
 def test_a_pretend_payment_is_not_a_payment():
@@ -501,4 +506,4 @@ def test_a_club_welfare_officer_tells_a_helpers_story():
 
 def test_a_helper_after_someone_elses_crisis_moves_on_with_a_question():
     state = State(Situation("helper", "under18", is_helper=True, role="teacher"), step="overview", last_reply=CRISIS)
-    assert read("ask_tell_adult", "Who do I need to tell in school?", state, ranking=[("ask_tell_adult", 0.5)]).act == QUESTION
+    assert read("ask_tell_adult", "Who do I need to tell in school?", state, ranking=[("ask_tell_adult", 0.8)]).act == QUESTION
