@@ -31,11 +31,12 @@ STILL_IN_CRISIS = re.compile(
     r"(parents|mum|mom|dad|everyone|everybody)( is|'s|'re| are)? (all )?asleep)\b"
     r"|^\W*(like |about |maybe |prob |probably )?\d{1,3}\W*$"
 )
-# A step back to the blackmail after the crisis reply: what the question or story is about.
+# A step back to the blackmail after the crisis reply: what the question or story is about. (Not the police:
+# "should I call the police?" during a crisis is about getting help now, which the crisis reply answers.)
 ABOUT_THE_BLACKMAIL = re.compile(
     r"\b(pics?|pictures?|photos?|nudes?|video|vid|pay|paid|paying|money|report\w*|block\w*|snap\w*|insta\w*|tiktok|discord|"
     r"whatsapp|account|blackmail\w*|sextort\w*|guy|delet\w*|post\w*|screenshot\w*|evidence|bank|take ?down|remov\w*|chat|"
-    r"trouble|illegal|arrest\w*|criminal record|fault|police|ceop|101|they want|another)\b|£|\$|€"
+    r"trouble|illegal|arrest\w*|criminal record|fault|they want|another)\b|£|\$|€"
 )
 
 NEG = (

@@ -308,7 +308,7 @@ def interpret(parse: Parse, state: State) -> Reading:
     # 12" are still the crisis; an age told meanwhile is kept); once repeated, any step on counts.
     moving_on = (intent in CLEARLY_MOVING_ON and parse.confidence >= 0.6) or (
         intent in QUESTIONS | SITUATION_INTENTS and parse.confidence >= 0.6 and bool(cues.ABOUT_THE_BLACKMAIL.search(text))
-    ) or (situation.is_helper and intent in QUESTIONS and parse.confidence >= 0.6) or (state.last_reply == CRISIS_AGAIN and (
+    ) or (state.last_reply == CRISIS_AGAIN and (
         intent in CLEARLY_MOVING_ON or (intent in MOVING_ON and parse.confidence >= 0.7)
         or (intent in QUESTIONS and parse.confidence >= 0.3 and bool(cues.ABOUT_THE_BLACKMAIL.search(text)))
     ))

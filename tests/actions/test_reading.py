@@ -504,6 +504,7 @@ def test_a_club_welfare_officer_tells_a_helpers_story():
     assert read("blackmail_money", text).situation.is_helper
 
 
-def test_a_helper_after_someone_elses_crisis_moves_on_with_a_question():
-    state = State(Situation("helper", "under18", is_helper=True, role="teacher"), step="overview", last_reply=CRISIS)
-    assert read("ask_tell_adult", "Who do I need to tell in school?", state, ranking=[("ask_tell_adult", 0.8)]).act == QUESTION
+def test_a_helper_asking_about_the_police_during_someone_elses_crisis_stays_with_the_crisis():
+    state = State(Situation("helper", "under18", is_helper=True, role="friend"), step="overview", last_reply=CRISIS)
+    reading = read("ask_how_report", "should i call the police? his mum doesnt have my number", state, ranking=[("ask_how_report", 0.8)])
+    assert reading.act == CRISIS
