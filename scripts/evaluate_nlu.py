@@ -19,7 +19,8 @@ import yaml
 DEFAULT_MODEL = "models/kestrel.tar.gz"
 DEFAULT_SETS = (
     "tests/nlu_holdout.yml", "tests/nlu_holdout_blind.yml", "tests/nlu_holdout_c.yml", "tests/nlu_holdout_fresh.yml",
-    "tests/nlu_holdout_g.yml", "tests/nlu_holdout_i.yml", "tests/nlu_holdout_l.yml",
+    "tests/nlu_holdout_g.yml", "tests/nlu_holdout_i.yml", "tests/nlu_holdout_l.yml", "tests/nlu_holdout_o.yml",
+    "tests/nlu_holdout_q.yml",
 )
 
 

@@ -1,8 +1,9 @@
 """Held-out NLU accuracy: a data or config change that makes recognition worse fails here.
 
 tests/nlu_holdout.yml was written separately from the training data; the others later, one at a time, by
-people who saw neither (each file's header says when). Every set's errors have been studied except the
-newest, nlu_holdout_l.yml (set L), measured blind. `make eval` prints the per-intent figures.
+people who saw neither (each file's header says when). Every set's errors have been studied except sets L
+(nlu_holdout_l.yml) and Q (nlu_holdout_q.yml, the newest), measured blind. `make eval` prints the per-intent
+figures.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from scripts.evaluate_nlu import DEFAULT_MODEL, Prediction, accuracy, false_cris
 
 FLOORS = {
     # file: (overall accuracy, crisis recall) — just under the figures measured on 2026-12-03 (README,
-    # Accuracy). Set L (nlu_holdout_l.yml) is the one not studied.
+    # Accuracy). Sets L and Q are the ones not studied.
     "tests/nlu_holdout.yml": (0.95, 1.0),
     "tests/nlu_holdout_blind.yml": (0.89, 1.0),
     "tests/nlu_holdout_c.yml": (0.92, 1.0),
@@ -26,6 +27,8 @@ FLOORS = {
     "tests/nlu_holdout_g.yml": (0.92, 1.0),
     "tests/nlu_holdout_i.yml": (0.90, 1.0),
     "tests/nlu_holdout_l.yml": (0.88, 0.93),
+    "tests/nlu_holdout_o.yml": (0.92, 1.0),
+    "tests/nlu_holdout_q.yml": (0.93, 1.0),
 }
 
 
