@@ -2,10 +2,10 @@
 
 Web API, REST webhook, Socket.IO and (later) Telegram/WhatsApp/SMS and the scripted dialogue runner all
 go through `Assistant.send`, so retention, metrics, privacy and the busy-model guard apply to all of them.
-All agent work runs on `AgentWorker`'s thread (see agent_worker.py for why).
+All agent work runs on `AgentWorker`'s thread (see api/rasa/agent_worker.py for why).
 
 Conversations live in this process's memory, or with REDIS_URL in Redis, shared by every process and
-replica (stores.py, rasa_stores.py). With Redis, an unreachable Redis is never papered over: turns,
+replica (stores.py, api/rasa/stores.py). With Redis, an unreachable Redis is never papered over: turns,
 creation and deletion answer 503 (`StoreUnavailable`), /ready fails, and a background ping notices when
 Redis is back. Any other Redis error (a full Redis refusing writes) is a 503 for that request only. Every
 Redis call a request makes runs on a thread, never on the server's event loop, so a hung Redis costs
@@ -23,7 +23,7 @@ import os
 from contextlib import contextmanager
 from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, TypeVar, Union
 
-from api.agent_worker import AgentWorker, ModelBusy
+from api.rasa.agent_worker import AgentWorker, ModelBusy
 from api.conversation_caps import ConversationCaps
 from api.conversations import ConversationRegistry
 from api.idempotency import Claim, Hasher, MemoryReplies, RedisReplies, ReplyStore, checked_key, read_claim
@@ -315,8 +315,8 @@ class Assistant:
             logger.error("model failed to load", extra=log_fields(error_type=type(e).__name__))
 
     async def _load_on_worker(self) -> Any:
-        # First, before Rasa is imported: speed-ups that keep Rasa's behaviour (api/rasa_speedups.py).
-        from api import rasa_speedups
+        # First, before Rasa is imported: speed-ups that keep Rasa's behaviour (api/rasa/speedups.py).
+        from api.rasa import speedups as rasa_speedups
 
         rasa_speedups.install()
         # TF reads its thread settings only here, and Rasa logs every prediction at debug level unless
@@ -337,15 +337,15 @@ class Assistant:
         from rasa.core.tracker_store import TrackerStore
         from rasa.shared.core.domain import Domain
 
-        from api.inprocess_actions import action_endpoint
-        from api.rasa_sessions import align_sessions_with_retention
-        from api.rasa_stores import (
+        from api.rasa.inprocess_actions import action_endpoint
+        from api.rasa.sessions import align_sessions_with_retention
+        from api.rasa.stores import (
             KestrelInMemoryTrackerStore,
             KestrelRedisTrackerStore,
             RedisTurnLockStore,
             fail_loudly,
         )
-        from api.turn_events import TurnEventBroker
+        from api.rasa.turn_events import TurnEventBroker
 
         model = self.settings.resolved_model_path()
         if model is None:
@@ -358,7 +358,7 @@ class Assistant:
                 max_events=self.settings.max_events_per_conversation, event_broker=TurnEventBroker(),
             )
             # Waiting for another process's turn ends a little before the turn's own deadline
-            # (agent_worker.py), so a message that gets 503 is never handled later; still longer than a
+            # (api/rasa/agent_worker.py), so a message that gets 503 is never handled later; still longer than a
             # dead process's lock lives (LOCK_LIFETIME_SECONDS), so a crash costs a wait, not an error.
             lock_store = RedisTurnLockStore(
                 self.settings.redis_url, wait_seconds=0.75 * self.settings.turn_timeout_seconds
@@ -569,7 +569,7 @@ class Assistant:
     ) -> List[Dict[str, Any]]:
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-        from api.turn_events import collect_into, stop_collecting
+        from api.rasa.turn_events import collect_into, stop_collecting
 
         token = collect_into(events_sink)
         try:

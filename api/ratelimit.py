@@ -150,7 +150,7 @@ class RateLimited(Exception):
 
 class Limits:
     """The limits the service applies: per client IP, per conversation, wrong admin tokens per client, and
-    Socket.IO connections and events per client (api/socketio_limits.py uses those)."""
+    Socket.IO connections and events per client (api/channels/socketio/limits.py uses those)."""
 
     def __init__(self, per_client: int, per_conversation: int, clock: Callable[[], float] = time.monotonic,
                  admin_failures_per_minute: int = 10, socketio_connections_per_minute: int = 30,

@@ -4,9 +4,9 @@ Everything lives in one Redis under the `kestrel:` key prefix:
 
 | key | what | expiry |
 |---|---|---|
-| `kestrel:tracker:<id>` | the conversation (Rasa's tracker JSON), see rasa_stores.py | RETENTION_MINUTES after the last save |
+| `kestrel:tracker:<id>` | the conversation (Rasa's tracker JSON), see api/rasa/stores.py | RETENTION_MINUTES after the last save |
 | `kestrel:conv:<id>` | the conversation exists (`RedisConversationRegistry` below) | RETENTION_MINUTES after the last turn |
-| `kestrel:lock:<id>` | the turn lock: one turn at a time per conversation, see rasa_stores.py | 10 s unless renewed |
+| `kestrel:lock:<id>` | the turn lock: one turn at a time per conversation, see api/rasa/stores.py | 10 s unless renewed |
 | `kestrel:active` | sorted set id -> expiry, only for the active-conversations metric | members pruned when read |
 | `kestrel:replies:<id>` | hash: HMAC of an idempotency key -> the reply to that message (api/idempotency.py) | RETENTION_MINUTES after the last write |
 | `kestrel:seen:<hmac>` | a messaging channel's delivery already taken (`RedisSeen` below) | the channel's seen period |
@@ -15,7 +15,7 @@ Redis key expiry does the retention sweeping, so no sweeper runs in Redis mode. 
 never hidden: every call gives up within `SOCKET_TIMEOUT_SECONDS` with redis-py's ConnectionError or
 TimeoutError, and the assistant answers 503 (see assistant.py), as it does for any other Redis error.
 
-This module needs only redis-py; the Rasa store classes are in rasa_stores.py, imported when the model
+This module needs only redis-py; the Rasa store classes are in api/rasa/stores.py, imported when the model
 loads, so the service answers /health before Rasa is even imported.
 """
 from __future__ import annotations
@@ -169,7 +169,7 @@ class RedisConversationRegistry:
 
 
 class RedisSeen:
-    """The messaging channels' seen-set (api/channels/common.py `SeenStore`) shared by every process, so a
+    """The messaging channels' seen-set (api/channels/seen.py `SeenStore`) shared by every process, so a
     platform's retry of a delivery is recognised whichever process it reaches: `SET key 1 NX PX ttl`.
     `guard` wraps each call (the assistant's: refuse while Redis is down, 503 on a connection error)."""
 

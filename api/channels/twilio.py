@@ -20,7 +20,9 @@ from fastapi.responses import Response
 from starlette.datastructures import ImmutableMultiDict
 from twilio.request_validator import RequestValidator
 
-from api.channels.common import NOTICES, Channel, ChannelRuntime, Inbound, Reply, is_notice, post, rejected
+from api.channels.base import NOTICES, Channel, Inbound, Reply, is_notice
+from api.channels.platform import post, rejected
+from api.channels.runtime import ChannelRuntime
 from api.channels.text import max_chars, numbered_options, sms_parts, split_text, to_sms, to_whatsapp
 
 PATH = "/webhooks/twilio"

@@ -18,17 +18,9 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from api.channels.common import (
-    CHOOSE_PROMPT,
-    Channel,
-    ChannelRuntime,
-    Inbound,
-    Reply,
-    constant_time_equal,
-    platform_json,
-    post,
-    rejected,
-)
+from api.channels.base import CHOOSE_PROMPT, Channel, Inbound, Reply
+from api.channels.platform import constant_time_equal, platform_json, post, rejected
+from api.channels.runtime import ChannelRuntime
 from api.channels.text import max_chars, shorten, short_titles, split_text, to_plain, to_whatsapp
 from api.logging_setup import log_fields
 

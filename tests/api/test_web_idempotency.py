@@ -106,7 +106,7 @@ async def test_a_failed_turn_does_not_keep_the_key(client, assistant, monkeypatc
     real = assistant._turn
 
     async def fail(*args: Any, **kwargs: Any) -> Any:
-        from api.agent_worker import ModelBusy
+        from api.rasa.agent_worker import ModelBusy
 
         raise ModelBusy("busy for the test")
 

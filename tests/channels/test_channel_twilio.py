@@ -19,7 +19,7 @@ from channel_fakes import (
 from kestrel_webtest import BLACKMAIL_TEXT, CRISIS_TEXT, UNDER18_PAYLOAD, client_for, make_settings, user_texts
 
 from api.assistant import Assistant
-from api.channels.common import Inbound
+from api.channels.base import Inbound
 from api.channels.twilio import Address, TwilioChannel
 from api.main import create_app
 

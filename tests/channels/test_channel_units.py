@@ -7,7 +7,8 @@ from channel_fakes import PUBLIC_BASE_URL, TELEGRAM_SECRET, TELEGRAM_TOKEN, chan
 from pydantic import ValidationError
 
 from api.channels.__main__ import main as channels_cli
-from api.channels.common import ConversationIds, InMemorySeen
+from api.channels.ids import ConversationIds
+from api.channels.seen import InMemorySeen
 from api.channels.menus import Menu, MemoryMenuStore, Menus
 from api.channels.text import (
     chosen_number,

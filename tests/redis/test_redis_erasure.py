@@ -96,7 +96,7 @@ async def save_conversation(assistant: Assistant, conversation_id: str, text: st
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from api.rasa_stores import KestrelRedisTrackerStore
+    from api.rasa.stores import KestrelRedisTrackerStore
 
     assistant.registry.touch(conversation_id)
     store = KestrelRedisTrackerStore(Domain.empty(), assistant._redis, retention_seconds,

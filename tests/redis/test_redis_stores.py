@@ -12,7 +12,7 @@ import pytest
 import redis
 from kestrel_redistest import free_port
 
-from api.rasa_stores import KestrelRedisTrackerStore, RedisTurnLockStore, fail_loudly
+from api.rasa.stores import KestrelRedisTrackerStore, RedisTurnLockStore, fail_loudly
 from api.settings import Settings
 from api.stores import (
     SOCKET_TIMEOUT_SECONDS,
@@ -204,7 +204,7 @@ async def test_turns_keep_the_stored_history_bounded_with_every_event_streamed_o
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
-    from api.turn_events import TurnEventBroker, collect_into, stop_collecting
+    from api.rasa.turn_events import TurnEventBroker, collect_into, stop_collecting
 
     domain = Domain.from_dict({"slots": {"age_group": {"type": "text", "mappings": [{"type": "custom"}]}}})
     store = KestrelRedisTrackerStore(domain, redis_client(redis_server.url), 60, max_events=50,

@@ -15,10 +15,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from api.conversations import rest_conversation_id
-from api.errors import responses
+from api.http.errors import responses
 from api.idempotency import checked_key
-from api.routing import AnyContentTypeJsonRoute, assistant_of, client_ip, limits_of, settings_of
-from api.schemas import Health, RestMessage
+from api.http.routing import AnyContentTypeJsonRoute, assistant_of, client_ip, limits_of, settings_of
+from api.http.schemas import Health, RestMessage
 from api.settings import REST_SENDER_PATTERN
 
 _UNGUESSABLE_SENDER = re.compile(REST_SENDER_PATTERN)

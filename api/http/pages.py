@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from actions.facts import Facts, load_facts
-from api.routing import settings_of
+from api.http.routing import settings_of
 from api.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api import pages
+from api.http import pages
 from api.assistant import ConversationNotFound
 from api.conversations import API, in_namespace, new_conversation_id
-from api.errors import responses
+from api.http.errors import responses
 from api.idempotency import KEY_PATTERN, MAX_KEY_CHARS, checked_key
-from api.routing import JsonRoute, assistant_of, client_ip, limits_of, settings_of
-from api.schemas import ConversationCreated, MessagesResponse
+from api.http.routing import JsonRoute, assistant_of, client_ip, limits_of, settings_of
+from api.http.schemas import ConversationCreated, MessagesResponse
 
 GREETING_PAYLOAD = "/greet"
 _MESSAGE_KEYS = ("text", "buttons", "image", "attachment", "custom")

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBearer
 
-from api.errors import error, responses
+from api.http.errors import error, responses
 from api.metrics import CONTENT_TYPE_LATEST
-from api.routing import JsonRoute, assistant_of, client_ip, limits_of, settings_of
-from api.schemas import Health, ParseResult, Readiness
+from api.http.routing import JsonRoute, assistant_of, client_ip, limits_of, settings_of
+from api.http.schemas import Health, ParseResult, Readiness
 
 
 def build_router() -> APIRouter:

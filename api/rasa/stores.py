@@ -11,7 +11,7 @@ reasons are in stores.py; this module imports Rasa, so it is only imported when 
   by Lua scripts that check the token, a short lifetime renewed while the turn runs (a killed process
   frees its conversation within LOCK_LIFETIME_SECONDS) and a bounded wait (TURN_TIMEOUT_SECONDS).
 * `KestrelInMemoryTrackerStore`: Rasa's InMemoryTrackerStore (one process, no REDIS_URL).
-* Both keep a conversation's stored history to `max_events` events (api/tracker_history.py), so a turn
+* Both keep a conversation's stored history to `max_events` events (api/rasa/tracker_history.py), so a turn
   costs the same at the 400th message as at the 20th.
 * `raise_store_error`: Rasa's Agent always wraps the tracker store in FailSafeTrackerStore, which on any
   error logs and carries on with an in-memory store (or, on reads, a *new empty conversation*). Installed
@@ -48,7 +48,7 @@ from api.stores import (
     lock_key,
     tracker_key,
 )
-from api.tracker_history import shorten
+from api.rasa.tracker_history import shorten
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class RedisTurnLockStore(LockStore):
     """Rasa's LockStore interface; only `lock()` is used (`Agent.handle_message` wraps each turn in it).
 
     The asyncio client is made on the loop that takes the first lock: the agent's own thread
-    (api/agent_worker.py), where every turn runs. Waiting for a lock held by another process therefore
+    (api/rasa/agent_worker.py), where every turn runs. Waiting for a lock held by another process therefore
     does not stop this process from answering other conversations meanwhile.
     """
 
@@ -206,9 +206,6 @@ class KestrelRedisTrackerStore(RedisTrackerStore):
             return
         if not self._fenced_set(keys=[key, fence.lock_key], args=[fence.token, serialised, expiry_ms]):
             raise TurnLockLost("the turn lock expired before the conversation was saved; nothing was written")
-
-    def erase(self, conversation_id: str) -> None:
-        self.red.delete(self.key_prefix + conversation_id)
 
     async def keys(self) -> Iterable[str]:
         return [key[len(self.key_prefix):] for key in self.red.scan_iter(self.key_prefix + "*", count=500)]
