@@ -3,7 +3,7 @@
 Kept apart from Rasa's tracker store on purpose: the tracker store can only list keys (expensively, for
 Redis), while retention needs "idle since when" for every conversation and a cheap existence check on
 each request. This class is the in-memory one (one process); with REDIS_URL,
-`stores.RedisConversationRegistry` takes its place behind the same methods, with Redis key expiry doing
+`api.store.redis.RedisConversationRegistry` does the same job, with Redis key expiry doing
 the sweeping.
 """
 from __future__ import annotations

@@ -31,7 +31,8 @@ from typing import Any, Dict, List, Optional, Union
 
 from cachetools import TTLCache
 
-from api.stores import KEY_PREFIX
+from api.store.client import LoopClient
+from api.store.keys import replies_key
 
 # The IETF draft's key is a structured-field string: printable ASCII. 128 is room for any UUID or token.
 MAX_KEY_CHARS = 128
@@ -105,7 +106,7 @@ class MemoryReplies:
         self.claim_seconds = claim_seconds
         self._cache: "TTLCache[str, Dict[str, str]]" = TTLCache(max_conversations, retention_seconds)
 
-    def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Union[Claim, str]:
+    async def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Union[Claim, str]:
         records = self._cache.get(conversation_id, {})
         now_ms = int(time.time() * 1000)
         found = records.get(key_hash)
@@ -115,17 +116,17 @@ class MemoryReplies:
         self._cache[conversation_id] = records  # (re)starts the retention period
         return Claim(won=True)
 
-    def complete(self, conversation_id: str, key_hash: str, message_hash: str, replies: Replies) -> None:
+    async def complete(self, conversation_id: str, key_hash: str, message_hash: str, replies: Replies) -> None:
         records = self._cache.get(conversation_id, {})
         records[key_hash] = "d" + message_hash + json.dumps(replies)
         self._cache[conversation_id] = records
 
-    def release(self, conversation_id: str, key_hash: str, message_hash: str) -> None:
+    async def release(self, conversation_id: str, key_hash: str, message_hash: str) -> None:
         records = self._cache.get(conversation_id)
         if records is not None and records.get(key_hash, "").startswith("p" + message_hash):
             del records[key_hash]
 
-    def forget(self, conversation_id: str) -> None:
+    async def forget(self, conversation_id: str) -> None:
         self._cache.pop(conversation_id, None)
 
 
@@ -161,35 +162,29 @@ return 0
 """
 
 
-def replies_key(conversation_id: str) -> str:
-    return f"{KEY_PREFIX}:replies:{conversation_id}"
-
-
 class RedisReplies:
-    def __init__(self, client: Any, retention_seconds: float, claim_seconds: float) -> None:
+    def __init__(self, client: LoopClient, retention_seconds: float, claim_seconds: float) -> None:
         self._red = client
         self.claim_ms = max(1, int(math.ceil(claim_seconds * 1000)))
         self.retention_ms = max(1, int(math.ceil(retention_seconds * 1000)))
-        self._claim = client.register_script(_CLAIM)
-        self._release = client.register_script(_RELEASE)
 
-    def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Union[Claim, str]:
-        found = self._claim(
+    async def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Union[Claim, str]:
+        found = await self._red.script(_CLAIM)(
             keys=[replies_key(conversation_id)], args=[key_hash, message_hash, self.claim_ms, self.retention_ms]
         )
         return Claim(won=True) if found is None else str(found)
 
-    def complete(self, conversation_id: str, key_hash: str, message_hash: str, replies: Replies) -> None:
-        pipe = self._red.pipeline(transaction=True)
+    async def complete(self, conversation_id: str, key_hash: str, message_hash: str, replies: Replies) -> None:
+        pipe = self._red.get().pipeline(transaction=True)
         pipe.hset(replies_key(conversation_id), key_hash, "d" + message_hash + json.dumps(replies))
         pipe.pexpire(replies_key(conversation_id), self.retention_ms)
-        pipe.execute()
+        await pipe.execute()
 
-    def release(self, conversation_id: str, key_hash: str, message_hash: str) -> None:
-        self._release(keys=[replies_key(conversation_id)], args=[key_hash, message_hash])
+    async def release(self, conversation_id: str, key_hash: str, message_hash: str) -> None:
+        await self._red.script(_RELEASE)(keys=[replies_key(conversation_id)], args=[key_hash, message_hash])
 
-    def forget(self, conversation_id: str) -> None:
-        self._red.delete(replies_key(conversation_id))
+    async def forget(self, conversation_id: str) -> None:
+        await self._red.get().delete(replies_key(conversation_id))
 
 
 ReplyStore = Union[MemoryReplies, RedisReplies]

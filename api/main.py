@@ -21,10 +21,9 @@ from api.http.middleware import (
     SecurityHeadersMiddleware,
     UnexpectedErrorMiddleware,
 )
-from api.ratelimit import LIMIT_TIMEOUT_SECONDS, Limits
+from api.ratelimit import Limits
 from api.http.schemas import request_models
 from api.settings import Settings, check_facts
-from api.stores import redis_client
 
 API_DESCRIPTION = """
 Kestrel helps people who are being blackmailed with intimate images. This API serves the assistant.
@@ -49,8 +48,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
                     socketio_open_per_client=settings.max_socketio_connections_per_client,
                     socketio_events_per_minute=settings.rate_limit_socketio_events,
                     # With Redis, one allowance for every worker and replica (api/ratelimit.py).
-                    redis_client=redis_client(settings.redis_url, timeout=LIMIT_TIMEOUT_SECONDS)
-                    if settings.redis_url else None,
+                    window=assistant.store.rate_window(),
                     secret=settings.channel_id_secret.get_secret_value().encode()
                     if settings.channel_id_secret else None)
     models = request_models(settings.max_text_chars)

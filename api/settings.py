@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     # A .tar.gz, or a directory whose newest .tar.gz is used. Unset: newest model in ./models.
     model_path: Optional[Path] = None
     action_endpoint_url: Optional[str] = None
-    # Set: conversations, turn locks and retention live in Redis, shared by every process (api/stores.py).
+    # Set: conversations, turn locks and retention live in Redis, shared by every process (api/store/).
     # Unset: in this process's memory, and WORKERS must be 1.
     redis_url: Optional[str] = None
     # Uvicorn worker processes for `python -m api`; more than one needs REDIS_URL.

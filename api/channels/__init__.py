@@ -23,9 +23,7 @@ from fastapi import FastAPI
 
 from api.channels import rest, telegram, twilio, whatsapp
 from api.channels.socketio.server import create_socketio, socketio_asgi_app
-from api.channels.runtime import ChannelRuntime
-from api.channels.seen import SEEN_SECONDS
-from api.channels.menus import RedisMenuStore
+from api.channels.runtime import SEEN_SECONDS, ChannelRuntime
 from api.logging_setup import log_fields
 from api.settings import Settings
 
@@ -84,13 +82,11 @@ def install_messaging(app: FastAPI, settings: Settings) -> None:
         secret = secrets.token_bytes(32)
     else:
         secret = settings.channel_id_secret.get_secret_value().encode("utf-8")
-    # With REDIS_URL the seen-set is shared by every process (api/stores.py RedisSeen); else in memory.
-    seen = app.state.assistant.seen_store(SEEN_SECONDS)
-    # Likewise the menus ("Reply 1 for …"), which expire with the conversation.
-    assistant = app.state.assistant
-    menus = (RedisMenuStore(assistant.redis, settings.retention_seconds, guard=assistant.store_guard)
-             if assistant.redis is not None else None)
-    runtime = ChannelRuntime(settings, assistant, app.state.limits, secret, seen=seen, menus=menus)
+    # The seen-set and the menus ("Reply 1 for …", expiring with the conversation) are the conversation
+    # store's: with Redis, shared by every process, so a retry or an answer may reach any of them.
+    store = app.state.assistant.store
+    runtime = ChannelRuntime(settings, app.state.assistant, app.state.limits, secret,
+                             seen=store.seen(SEEN_SECONDS), menus=store.menus(settings.retention_seconds))
     app.state.channels = runtime
     for module in enabled:
         app.include_router(module.build_router(runtime))

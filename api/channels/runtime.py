@@ -15,17 +15,21 @@ import httpx
 from api.assistant import Assistant, NotReady
 from api.channels.base import Channel, Inbound, Reply, notice
 from api.channels.ids import ConversationIds
-from api.channels.menus import MemoryMenuStore, Menus, MenuStore
+from api.channels.menus import Menus
 from api.channels.platform import PLATFORM_TIMEOUT_SECONDS, DeliveryFailed
-from api.channels.seen import InMemorySeen, SeenStore
 from api.channels.text import chosen_number
 from api.logging_setup import conv_hash, log_fields, sensitive
 from api.rasa.agent_worker import ModelBusy
 from api.ratelimit import Limits, RateLimited
 from api.settings import Settings
+from api.store.base import SeenStore, ValueStore
 
 logger = logging.getLogger("api.channels")
 
+# A delivery id is remembered this long. Platforms retry for hours (Meta for up to 7 days), so messages
+# older than STALE_AFTER_SECONDS (by the platform's own timestamp) are dropped outright: together the two
+# make a captured request worthless to replay, whenever it is replayed.
+SEEN_SECONDS = 48 * 3600
 STALE_AFTER_SECONDS = 24 * 3600
 # Turns accepted but not finished, over all channels. Beyond this the webhook answers 503 so the
 # platform retries later, instead of the process queueing without bound.
@@ -36,16 +40,15 @@ class ChannelRuntime:
     """Shared by the enabled channels of one app."""
 
     def __init__(self, settings: Settings, assistant: Assistant, limits: Limits, secret: bytes,
-                 seen: Optional[SeenStore] = None, menus: Optional[MenuStore] = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 seen: SeenStore, menus: ValueStore, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.assistant = assistant
         self.limits = limits
         self.ids = ConversationIds(secret)
-        self.seen: SeenStore = seen or InMemorySeen()
-        # With REDIS_URL shared by every process (api/channels/menus.py), so an answer to numbered options
-        # is understood whichever process it reaches; else this process's own.
-        self.menus = Menus(menus or MemoryMenuStore(settings.retention_seconds))
+        # Both the conversation store's: with Redis shared by every process, so a retry is recognised and
+        # an answer to numbered options understood whichever process it reaches.
+        self.seen = seen
+        self.menus = Menus(menus)
         self._clock = clock
         self._tasks: Set["asyncio.Task[None]"] = set()
         self._locks: Dict[str, asyncio.Lock] = {}
@@ -60,8 +63,8 @@ class ChannelRuntime:
     def pending(self) -> int:
         return len(self._tasks)
 
-    def accept(self, channel: Channel, delivery_id: str, inbound: Inbound, sent_at: Optional[float] = None,
-               also_seen: Sequence[str] = ()) -> str:
+    async def accept(self, channel: Channel, delivery_id: str, inbound: Inbound, sent_at: Optional[float] = None,
+                     also_seen: Sequence[str] = ()) -> str:
         """Take one verified message: "queued" (it will be handled after the webhook is answered),
         "duplicate" (seen before: acknowledge, do nothing), "stale" (older than any retry we honour) or
         "full" (answer 503 so the platform retries later; the delivery is not marked seen).
@@ -75,7 +78,7 @@ class ChannelRuntime:
                                                                pending=len(self._tasks)))
             return "full"
         # Every id is recorded, even after one has been seen, so none of them can be used again later.
-        fresh = [self.seen.first_time(self.ids.delivery(channel.name, key)) for key in (delivery_id, *also_seen)]
+        fresh = [await self.seen.first_time(self.ids.delivery(channel.name, key)) for key in (delivery_id, *also_seen)]
         if not all(fresh):
             logger.info("channel message", extra=log_fields(channel=channel.name, event="duplicate"))
             return "duplicate"
@@ -129,7 +132,7 @@ class ChannelRuntime:
 
     async def _turn(self, conversation_id: str, channel: str, inbound: Inbound) -> List[Reply]:
         try:
-            self.limits.check_conversation(conversation_id)
+            await self.limits.check_conversation(conversation_id)
         except RateLimited:
             return notice("rate_limited")
         text = inbound.text

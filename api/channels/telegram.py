@@ -167,7 +167,7 @@ def build_router(runtime: ChannelRuntime) -> APIRouter:
             # Not acknowledged: Telegram delivers it again later, when the model has loaded.
             return JSONResponse({"detail": "Starting up."}, status_code=503, headers={"Retry-After": "30"})
         delivery_id, inbound, sent_at = parsed
-        if runtime.accept(channel, delivery_id, inbound, sent_at) == "full":
+        if await runtime.accept(channel, delivery_id, inbound, sent_at) == "full":
             return JSONResponse({"detail": "Busy."}, status_code=503, headers={"Retry-After": "10"})
         return JSONResponse({})
 

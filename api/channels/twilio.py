@@ -149,7 +149,7 @@ def build_router(runtime: ChannelRuntime) -> APIRouter:
             return twiml(NOTICES["not_ready"])
         body = params.get("Body") or ""
         inbound = Inbound(user=sender, text=body if body.strip() else None, address=Address(sender, ours))
-        if runtime.accept(channel, sid, inbound, also_seen=("signature:" + supplied,)) == "full":
+        if await runtime.accept(channel, sid, inbound, also_seen=("signature:" + supplied,)) == "full":
             return twiml(NOTICES["busy"])
         return twiml()
 

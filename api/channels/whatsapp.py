@@ -192,7 +192,7 @@ def build_router(runtime: ChannelRuntime) -> APIRouter:
         if messages and not runtime.ready:
             # Not acknowledged: Meta delivers it again later, when the model has loaded.
             return JSONResponse({"detail": "Starting up."}, status_code=503, headers={"Retry-After": "30"})
-        outcomes = [runtime.accept(channel, message_id, inbound, sent_at) for message_id, inbound, sent_at in messages]
+        outcomes = [await runtime.accept(channel, message_id, inbound, sent_at) for message_id, inbound, sent_at in messages]
         if "full" in outcomes:
             return JSONResponse({"detail": "Busy."}, status_code=503, headers={"Retry-After": "10"})
         return JSONResponse({})

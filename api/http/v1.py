@@ -60,7 +60,7 @@ def build_router(models: Dict[str, type]) -> APIRouter:
         "are live, or this client has started MAX_CONVERSATIONS_PER_CLIENT within RETENTION_MINUTES.",
     )
     async def create_conversation(request: Request) -> JSONResponse:
-        limits_of(request).check_client(client_ip(request))
+        await limits_of(request).check_client(client_ip(request))
         conversation_id = new_conversation_id(API)
         replies = await assistant_of(request).send(
             conversation_id, payload=GREETING_PAYLOAD, channel="api", create=True, client=client_ip(request)
@@ -90,10 +90,10 @@ def build_router(models: Dict[str, type]) -> APIRouter:
             checked_key(idempotency_key)  # a bad key is refused before anything else is looked at
         assistant = assistant_of(request)
         limits = limits_of(request)
-        limits.check_client(client_ip(request))
+        await limits.check_client(client_ip(request))
         if not in_namespace(conversation_id, API) or not await assistant.conversation_exists(conversation_id):
             raise ConversationNotFound(conversation_id)
-        limits.check_conversation(conversation_id)
+        await limits.check_conversation(conversation_id)
         message: Any = body  # its class is built per app (the text limit is a setting), so mypy cannot see it
         replies = await assistant.send(
             conversation_id, text=message.text, payload=message.payload, channel="api",

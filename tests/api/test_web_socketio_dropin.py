@@ -175,7 +175,7 @@ async def end(assistant, session_id: str, how: str) -> None:
         assistant.registry.retention_seconds = 0.2
         try:
             await asyncio.sleep(0.4)
-            assert not assistant.exists(session_id)
+            assert not await assistant.conversation_exists(session_id)
         finally:
             assistant.registry.retention_seconds = retention
 

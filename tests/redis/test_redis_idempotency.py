@@ -29,9 +29,9 @@ from api.idempotency import (
     IdempotencyKeyReused,
     RedisReplies,
     read_claim,
-    replies_key,
 )
-from api.stores import redis_client
+from api.store.client import LoopClient
+from api.store.keys import replies_key
 
 Pair = Tuple[Service, Service]
 
@@ -162,24 +162,24 @@ def test_rest_metadata_key_across_processes(pair, redis_server):
 # ---- the claim script on its own (no model) ------------------------------------------------------------
 
 
-def test_a_dead_processes_claim_is_taken_over_after_its_deadline_and_a_failed_turn_frees_the_key(redis_server):
-    client = redis_client(redis_server.url)
-    store = RedisReplies(client, retention_seconds=60, claim_seconds=0.3)
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_dead_processes_claim_is_taken_over_after_its_deadline_and_a_failed_turn_frees_the_key(redis_server):
+    store = RedisReplies(LoopClient(redis_server.url), retention_seconds=60, claim_seconds=0.3)
     hasher = Hasher(CHANNEL_ID_SECRET.encode())
     conversation, key, message = "api-claims", hasher.key("k1"), hasher.message("text:done")
 
-    assert read_claim(store.claim(conversation, key, message), message) == Claim(won=True)
-    assert read_claim(store.claim(conversation, key, message), message) == Claim(pending=True)
+    assert read_claim(await store.claim(conversation, key, message), message) == Claim(won=True)
+    assert read_claim(await store.claim(conversation, key, message), message) == Claim(pending=True)
     other = hasher.message("text:other")
     with pytest.raises(IdempotencyKeyReused):
-        read_claim(store.claim(conversation, key, other), other)
+        read_claim(await store.claim(conversation, key, other), other)
     time.sleep(0.4)  # the first claimant never finished (killed): after the deadline the key is free again
-    assert read_claim(store.claim(conversation, key, message), message) == Claim(won=True)
+    assert read_claim(await store.claim(conversation, key, message), message) == Claim(won=True)
 
-    store.release(conversation, key, message)  # the turn failed: a retry may run it
-    assert read_claim(store.claim(conversation, key, message), message) == Claim(won=True)
-    store.complete(conversation, key, message, [{"text": "step 2"}])
+    await store.release(conversation, key, message)  # the turn failed: a retry may run it
+    assert read_claim(await store.claim(conversation, key, message), message) == Claim(won=True)
+    await store.complete(conversation, key, message, [{"text": "step 2"}])
     time.sleep(0.4)  # a stored reply has no deadline
-    assert read_claim(store.claim(conversation, key, message), message) == Claim(replies=[{"text": "step 2"}])
-    store.release(conversation, key, message)  # a late failure never removes a stored reply
-    assert read_claim(store.claim(conversation, key, message), message).replies == [{"text": "step 2"}]
+    assert read_claim(await store.claim(conversation, key, message), message) == Claim(replies=[{"text": "step 2"}])
+    await store.release(conversation, key, message)  # a late failure never removes a stored reply
+    assert read_claim(await store.claim(conversation, key, message), message).replies == [{"text": "step 2"}]

@@ -102,8 +102,8 @@ def create_socketio(
     async def turn(sid: str, conversation_id: str, ip: str, text: Optional[str] = None,
                    payload: Optional[str] = None, metadata: Optional[Dict[str, Any]] = None) -> None:
         try:
-            limits.check_client(ip)
-            limits.check_conversation(conversation_id)
+            await limits.check_client(ip)
+            await limits.check_conversation(conversation_id)
             replies = await assistant.send(
                 conversation_id, text=text, payload=payload, channel="socketio", metadata=metadata,
                 create=True, output=raw_output_channel, client=ip,
