@@ -7,7 +7,7 @@ import pytest
 from kestrel_webtest import BLACKMAIL_TEXT, make_settings, new_conversation, say
 
 from api.assistant import Assistant
-from api.conversations import ConversationRegistry
+from api.store.memory import ConversationRegistry
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
