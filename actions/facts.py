@@ -93,13 +93,6 @@ class Service:
             text += f", {self.hours['note']}"
         return text
 
-    def suits_age(self, age_group: Optional[str]) -> bool:
-        """Whether to list this service for someone in the given age group (unknown suits all)."""
-        if age_group == "under18":
-            return self.min_age is None or self.min_age < 18
-        if age_group == "adult":
-            return self.max_age is None or self.max_age >= 18
-        return True
 
 
 @dataclass(frozen=True)

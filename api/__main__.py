@@ -1,6 +1,6 @@
 """`python -m api`: run the service with the settings from the environment (HOST, PORT, ...).
 
-Prefer this to a bare `uvicorn api.main:app`: uvicorn's default WebSocket implementation needs
+Prefer this to a bare `uvicorn api.main:create_app --factory`: uvicorn's default WebSocket implementation needs
 websockets>=13, while Rasa 3.6 pins websockets 10.x, so `--ws websockets` is required, and uvicorn's
 own access log (which prints conversation ids in paths and client addresses) must stay off.
 """
@@ -57,7 +57,9 @@ def main() -> None:
     if unconfirmed:
         sys.exit(UNCONFIRMED_IN_PRODUCTION.format(keys=", ".join(unconfirmed)))
     uvicorn.run(
-        "api.main:app",
+        # Each worker builds its own app (and its own model thread) when it starts.
+        "api.main:create_app",
+        factory=True,
         host=settings.host,
         port=settings.port,
         ws="websockets",

@@ -1,56 +1,39 @@
 """The trained Rasa assistant, loaded in-process: the one entry point every channel calls.
 
-Web API, REST webhook, Socket.IO and (later) Telegram/WhatsApp/SMS and the scripted dialogue runner all
-go through `Assistant.send`, so retention, metrics, privacy and the busy-model guard apply to all of them.
-All agent work runs on `AgentWorker`'s thread (see agent_worker.py for why).
+Web API, REST webhook, Socket.IO, the messaging channels and the scripted dialogue runner all go through
+`Assistant.send`, so retention, caps, idempotency, metrics, privacy and the busy-model guard apply to all of
+them. All agent work runs on `AgentWorker`'s thread (api/rasa/agent_worker.py says why).
 
-Conversations live in this process's memory, or with REDIS_URL in Redis, shared by every process and
-replica (stores.py, rasa_stores.py). With Redis, an unreachable Redis is never papered over: turns,
-creation and deletion answer 503 (`StoreUnavailable`), /ready fails, and a background ping notices when
-Redis is back. Any other Redis error (a full Redis refusing writes) is a 503 for that request only. Every
-Redis call a request makes runs on a thread, never on the server's event loop, so a hung Redis costs
-those requests a timeout and nothing else: /health and every request that needs no Redis still answer.
+Conversation state is in the conversation store (api/store/), in this process's memory or in Redis, chosen
+once at start-up; this module does not know which. A store that cannot be reached is never papered over:
+turns, creation and deletion answer 503 (`StoreUnavailable`) and /ready fails until it is back.
 
-New conversations are capped, overall and per client (conversation_caps.py), so no one can fill the store:
-a refused one gets 503 (`TooManyConversations`), and conversations under way carry on.
+New conversations are capped, overall and per client (api/conversation_caps.py), so no one can fill the
+store: a refused one gets 503 (`TooManyConversations`), and conversations under way carry on.
 """
 from __future__ import annotations
 
 import asyncio
 import enum
 import logging
-import os
-from contextlib import contextmanager
-from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, List, Optional
 
-from api.agent_worker import AgentWorker, ModelBusy
-from api.conversation_caps import ConversationCaps
-from api.conversations import ConversationRegistry
-from api.idempotency import (
-    Claim,
-    Hasher,
-    MemoryReplies,
-    RedisReplies,
-    ReplyStore,
-    answer_in,
-    checked_key,
-    keyed_metadata,
-    read_claim,
-    replay,
-)
-from api.stores import (
-    RedisConversationRegistry,
-    RedisSeen,
-    StoreErrors,
-    TurnLockLost,
-    TurnLockTimeout,
-    UnreachableErrors,
-    redis_client,
-    tracker_key,
-)
+from api.idempotency import Claim, Hasher, ReplyStore, checked_key, read_claim
 from api.logging_setup import conv_hash, log_fields, sensitive
 from api.metrics import Metrics, Stopwatch
+from api.rasa.agent import handle_message, load_agent
+from api.rasa.agent_worker import AgentWorker, ModelBusy
 from api.settings import Settings
+from api.store import ConversationStore, open_store
+from api.store.base import SeenStore
+from api.store.errors import (
+    NotReady,
+    StoreErrors,
+    StoreUnavailable,
+    TooManyConversations,
+    TurnLockLost,
+    TurnLockTimeout,
+)
 from api.text_input import strip_controls
 
 logger = logging.getLogger(__name__)
@@ -58,54 +41,6 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "Assistant", "ConversationNotFound", "ModelBusy", "NotReady", "StoreUnavailable", "TooManyConversations",
 ]
-
-T = TypeVar("T")
-
-# How often the Redis connection is checked in the background (faster while it is down, to recover soon).
-STORE_CHECK_SECONDS = 1.0
-STORE_RECHECK_DOWN_SECONDS = 0.5
-
-
-class NotReady(Exception):
-    """No model is loaded (still loading, or loading failed)."""
-
-
-class StoreUnavailable(NotReady):
-    """The conversation store (Redis) cannot be reached. Never answered from memory instead."""
-
-    retry_after = 5
-
-    def __init__(self) -> None:
-        super().__init__(
-            "The assistant cannot reach its conversation store right now. Your conversation is safe; "
-            "please try again in a moment."
-        )
-
-
-class StoreRefused(StoreUnavailable):
-    """Redis answered but refused (full, or failing to save its snapshot): this request fails, the store is
-    not treated as down."""
-
-    def __init__(self) -> None:
-        NotReady.__init__(
-            self, "The assistant cannot save conversations right now. Please try again in a moment."
-        )
-
-
-class TooManyConversations(StoreUnavailable):
-    """A new conversation would pass MAX_CONVERSATIONS or MAX_CONVERSATIONS_PER_CLIENT. Conversations under
-    way are not affected."""
-
-    def __init__(self, retry_after: int, per_client: bool) -> None:
-        NotReady.__init__(
-            self,
-            "Too many conversations have been started from this connection. Please carry on in the one you "
-            "have, or try again later." if per_client else
-            "The assistant is talking with as many people as it can right now. Please try again in a minute.",
-        )
-        self.retry_after = retry_after
-        self.per_client = per_client
-
 
 # Where the client's address is the person's own; a messaging platform's webhook carries everyone's.
 PER_CLIENT_CHANNELS = frozenset({"api", "rest", "socketio"})
@@ -126,43 +61,16 @@ class Assistant:
     def __init__(self, settings: Settings, metrics: Optional[Metrics] = None) -> None:
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self._redis: Any = redis_client(settings.redis_url) if settings.redis_url else None
-        self.registry: Union[ConversationRegistry, RedisConversationRegistry]
-        if self._redis is not None:
-            self.registry = RedisConversationRegistry(
-                self._redis, settings.retention_seconds, settings.turn_budget_seconds
-            )
-        else:
-            self.registry = ConversationRegistry(settings.retention_seconds)
-        # Known good until a check says otherwise in memory; unknown (so not ready) until the first ping
-        # with Redis.
-        self._store_ok = self._redis is None
-        self._store_watch: Optional[asyncio.Task] = None
-        self._last_count = 0
+        secret = settings.channel_id_secret.get_secret_value().encode() if settings.channel_id_secret else None
+        self.store: ConversationStore = open_store(settings, secret)
         self.worker = AgentWorker(max_pending=settings.max_pending_turns)
         self.state = State.STOPPED
         self.load_error: Optional[str] = None
         self.model_name: Optional[str] = None
         self._agent: Any = None
-        self._tracker_store: Any = None
         self._load_task: Optional[asyncio.Task] = None
-        self._sweeper: Optional[asyncio.Task] = None
-        secret = settings.channel_id_secret.get_secret_value().encode() if settings.channel_id_secret else None
-        self.replies: ReplyStore = (
-            RedisReplies(self._redis, settings.retention_seconds)
-            if self._redis is not None else
-            MemoryReplies(settings.retention_seconds, settings.max_conversations)
-        )
         self._hasher = Hasher(secret)
-        self.caps = ConversationCaps(
-            overall=settings.max_conversations,
-            per_client=settings.max_conversations_per_client,
-            window_seconds=settings.retention_seconds,
-            count_live=lambda: len(self.registry),
-            redis_client=self._redis,
-            secret=secret,
-        )
-        self.metrics.track_active_conversations(self._count_conversations)
+        self.metrics.track_active_conversations(self.store.live_count)
         self.metrics.track_pending_turns(lambda: self.worker.pending)
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -174,20 +82,11 @@ class Assistant:
         self.state = State.LOADING
         self.worker.start()
         self._load_task = asyncio.ensure_future(self._load())
-        if self._redis is not None:
-            # Redis key expiry does the sweeping; watch the connection instead.
-            self._store_watch = asyncio.ensure_future(self._watch_store())
-        else:
-            self.start_sweeper()
-
-    @property
-    def shared_store(self) -> bool:
-        """Conversations are in Redis, shared with other processes."""
-        return self._redis is not None
+        self.store.start()
 
     def start_sweeper(self) -> None:
-        if self._sweeper is None or self._sweeper.done():
-            self._sweeper = asyncio.ensure_future(self._sweep_forever())
+        """The store's background work alone (the retention sweep in memory), without loading a model."""
+        self.store.start()
 
     async def wait_until_ready(self, timeout: Optional[float] = None) -> bool:
         if self._load_task is not None:
@@ -195,11 +94,9 @@ class Assistant:
         return self.is_ready
 
     async def stop(self) -> None:
-        for task in (self._sweeper, self._load_task, self._store_watch):
-            if task is not None and not task.done():
-                task.cancel()
-        self._sweeper = None
-        self._store_watch = None
+        if self._load_task is not None and not self._load_task.done():
+            self._load_task.cancel()
+        await self.store.stop()
         self.worker.stop()
         self.state = State.STOPPED
 
@@ -208,98 +105,37 @@ class Assistant:
         return self.state is State.READY and self._agent is not None and self._agent.is_ready()
 
     def store_reachable(self) -> bool:
-        """The in-memory store is always reachable; Redis as of the last check (at most a second ago)."""
-        return self._tracker_store is not None and self._store_ok
-
-    # ---- the store's health ----------------------------------------------------------------------------
-
-    def _ping(self) -> bool:
-        try:
-            return bool(self._redis.ping())
-        except Exception:  # noqa: BLE001 - any failure to answer is "unreachable"
-            return False
-
-    def _set_store_ok(self, ok: bool, error: Optional[BaseException] = None) -> None:
-        if ok != self._store_ok:
-            if ok:
-                logger.info("conversation store reachable")
-            else:
-                fields = {"error_type": type(error).__name__} if error is not None else {}
-                logger.error("conversation store unreachable", extra=log_fields(**fields))
-        self._store_ok = ok
-
-    def _check_on_thread(self) -> bool:
-        ok = self._ping()
-        if ok:
-            # The active-conversations gauge is read from here, so /metrics never waits for Redis.
-            try:
-                self._last_count = len(self.registry)
-            except StoreErrors:
-                pass
-        return ok
+        """The store as of its last check (at most a second ago), once the model has its stores."""
+        return self.store.trackers is not None and self.store.ok
 
     async def check_store(self) -> bool:
-        """Ping Redis now (off the server's loop) and record the result."""
-        if self._redis is None:
-            return True
-        self._set_store_ok(await asyncio.to_thread(self._check_on_thread))
-        return self._store_ok
-
-    async def _off_loop(self, call: Callable[..., T], *args: Any) -> T:
-        """Run a store call on a thread when it may talk to Redis, so the server's event loop never waits
-        for Redis (a hung Redis holds a thread for SOCKET_TIMEOUT_SECONDS, not every request). In memory
-        it runs here: it is a dict lookup."""
-        if self._redis is None:
-            return call(*args)
-        return await asyncio.to_thread(call, *args)
-
-    async def _watch_store(self) -> None:
-        while True:
-            ok = await self.check_store()
-            await asyncio.sleep(STORE_CHECK_SECONDS if ok else STORE_RECHECK_DOWN_SECONDS)
-
-    def _store_failed(self, error: BaseException) -> StoreUnavailable:
-        """The 503 for a Redis error; an unreachable Redis is also marked down."""
-        if isinstance(error, UnreachableErrors):
-            self._set_store_ok(False, error)
-            return StoreUnavailable()
-        logger.error("conversation store refused", extra=log_fields(error_type=type(error).__name__))
-        return StoreRefused()
-
-    @contextmanager
-    def _store(self) -> Iterator[None]:
-        """Around every store call from a request: refuse at once while Redis is known to be down, and
-        turn any Redis error into StoreUnavailable (503)."""
-        if not self._store_ok:
-            raise StoreUnavailable()
-        try:
-            yield
-        except StoreErrors as e:
-            raise self._store_failed(e) from None
-
-    def seen_store(self, ttl_seconds: float) -> Optional[RedisSeen]:
-        """The messaging channels' delivery seen-set shared through Redis; None without Redis (the channels
-        then keep their in-memory one)."""
-        if self._redis is None:
-            return None
-        return RedisSeen(self._redis, ttl_seconds, guard=self._store)
+        """Check the store now and record the result."""
+        return await self.store.check()
 
     @property
-    def redis(self) -> Any:
-        """The Redis client (None in memory), for other state every process shares (menus, rate limits)."""
-        return self._redis
+    def shared_store(self) -> bool:
+        """Conversations are shared with other processes (Redis)."""
+        return self.store.shared
 
-    def store_guard(self) -> ContextManager[None]:
-        """Around a call to shared state in Redis: refused at once while Redis is known down, any Redis error
-        a StoreUnavailable (503)."""
-        return self._store()
+    @property
+    def registry(self) -> Any:
+        return self.store.registry
 
-    def _count_conversations(self) -> int:
-        # For the metrics gauge. With Redis, as of the last background check (at most a second ago), so
-        # /metrics never waits for Redis on the server's loop.
-        if self._redis is None:
-            self._last_count = len(self.registry)
-        return self._last_count
+    @property
+    def replies(self) -> ReplyStore:
+        return self.store.replies
+
+    @property
+    def _tracker_store(self) -> Any:
+        return self.store.trackers
+
+    @_tracker_store.setter
+    def _tracker_store(self, trackers: Any) -> None:
+        self.store.trackers = trackers
+
+    def seen_store(self, ttl_seconds: float) -> SeenStore:
+        """The messaging channels' delivery seen-set (shared by every process with Redis)."""
+        return self.store.seen(ttl_seconds)
 
     async def _load(self) -> None:
         timer = Stopwatch()
@@ -307,7 +143,7 @@ class Assistant:
         # would silence the service's own info lines from then on; put the configured level back.
         root_level = logging.getLogger().level
         try:
-            self._agent, self._tracker_store = await self.worker.run(self._load_on_worker, timeout=None)
+            self._agent = await self.worker.run(lambda: load_agent(self.settings, self.store), timeout=None)
             logging.getLogger().setLevel(root_level)
             self.model_name = self._agent.model_name
             self.state = State.READY
@@ -321,97 +157,19 @@ class Assistant:
             self.load_error = f"{type(e).__name__}: {e}"
             logger.error("model failed to load", extra=log_fields(error_type=type(e).__name__))
 
-    async def _load_on_worker(self) -> Any:
-        # First, before Rasa is imported: speed-ups that keep Rasa's behaviour (api/rasa_speedups.py).
-        from api import rasa_speedups
-
-        rasa_speedups.install()
-        # TF reads its thread settings only here, and Rasa logs every prediction at debug level unless
-        # told otherwise (rasa-notes.md); both must happen before the model is built.
-        from rasa.utils.common import configure_logging_and_warnings
-        from rasa.utils.tensorflow.environment import setup_tf_environment
-
-        setup_tf_environment()
-        # The actions read the deployer profile from the environment; make the setting the one source.
-        os.environ["KESTREL_PROFILE"] = self.settings.kestrel_profile
-        # Serving sends no telemetry today, but nothing about a conversation should ever leave the box.
-        os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-        configure_logging_and_warnings(logging.WARNING)
-        logging.getLogger("rasa").setLevel(max(logging.WARNING, logging.getLevelName(self.settings.log_level)))
-
-        from rasa.core.agent import Agent
-        from rasa.core.lock_store import InMemoryLockStore, LockStore
-        from rasa.core.tracker_store import TrackerStore
-        from rasa.shared.core.domain import Domain
-
-        from api.inprocess_actions import action_endpoint
-        from api.rasa_sessions import align_sessions_with_retention
-        from api.rasa_stores import (
-            KestrelInMemoryTrackerStore,
-            KestrelRedisTrackerStore,
-            RedisTurnLockStore,
-            fail_loudly,
-        )
-        from api.turn_events import TurnEventBroker
-
-        model = self.settings.resolved_model_path()
-        if model is None:
-            raise FileNotFoundError("no trained model found: run `make train` or set MODEL_PATH")
-        tracker_store: TrackerStore
-        lock_store: LockStore
-        if self.settings.redis_url:
-            tracker_store = KestrelRedisTrackerStore(
-                Domain.empty(), self._redis, self.settings.retention_seconds,
-                max_events=self.settings.max_events_per_conversation, event_broker=TurnEventBroker(),
-            )
-            # Waiting for another process's turn ends a little before the turn's own deadline
-            # (agent_worker.py), so a message that gets 503 is never handled later; still longer than a
-            # dead process's lock lives (LOCK_LIFETIME_SECONDS), so a crash costs a wait, not an error.
-            lock_store = RedisTurnLockStore(
-                self.settings.redis_url, wait_seconds=0.75 * self.settings.turn_timeout_seconds
-            )
-        else:
-            tracker_store = KestrelInMemoryTrackerStore(
-                Domain.empty(), max_events=self.settings.max_events_per_conversation,
-                event_broker=TurnEventBroker(),
-            )
-            lock_store = InMemoryLockStore()
-        agent = Agent.load(
-            str(model),
-            tracker_store=tracker_store,
-            lock_store=lock_store,
-            action_endpoint=action_endpoint(self.settings.action_endpoint_url),
-        )
-        if not agent.is_ready():
-            raise RuntimeError("agent loaded without a model")
-        # domain.yml's session expiry is for plain `rasa run`; here retention decides when a conversation ends.
-        align_sessions_with_retention(agent.domain, self.settings)
-        # Rasa wraps the store in FailSafeTrackerStore, which on a Redis error would carry on with this
-        # process's memory (or a blank conversation): make it raise, so the person gets a 503 instead.
-        fail_loudly(agent, tracker_store)
-        rasa_speedups.freeze_loaded_heap()
-        return agent, tracker_store
-
     # ---- conversations ---------------------------------------------------------------------------
 
-    def exists(self, conversation_id: str) -> bool:
-        """Live (known, not idle past retention). An expired one found here is erased on the spot.
-        Raises StoreUnavailable if Redis cannot be reached."""
-        with self._store():
-            if self.registry.is_live(conversation_id):
-                return True
-            self._expire(conversation_id)
-            return False
-
     async def conversation_exists(self, conversation_id: str) -> bool:
-        """`exists` for request handlers: any Redis call it makes runs off the server's event loop."""
-        return await self._off_loop(self.exists, conversation_id)
-
-    def _expire(self, conversation_id: str) -> None:
-        # With Redis the registry key may already have expired on its own: erase the tracker regardless
-        # (a DEL of a missing key costs nothing), so an expired conversation never comes back with history.
-        if self.registry.forget(conversation_id) or self.shared_store:
-            self._erase(conversation_id)
+        """Live (known, not idle past retention). An expired one found here is erased on the spot.
+        Raises StoreUnavailable if the store cannot be reached."""
+        async with self.store.guard():
+            if await self.store.is_live(conversation_id):
+                return True
+            # The registry entry may already have expired on its own (Redis): erase regardless, so an
+            # expired conversation never comes back with its history.
+            await self.store.forget(conversation_id)
+            await self.store.erase(conversation_id)
+            return False
 
     async def send(
         self,
@@ -456,14 +214,14 @@ class Assistant:
         if not await self.conversation_exists(conversation_id):  # erases it if it was idle too long
             if not create:
                 raise ConversationNotFound(conversation_id)
-            await self._off_loop(self._admit, client if channel in PER_CLIENT_CHANNELS else None)
+            await self._admit(client if channel in PER_CLIENT_CHANNELS else None)
 
         if idempotency_key is None:
             return await self._turn(conversation_id, message, channel, metadata, output)
         # The message as the client sent it (text or a button), so a retry matches whatever Rasa made of it.
         key_hash = self._hasher.key(checked_key(idempotency_key))
         message_hash = self._hasher.message(("payload:" if payload is not None else "text:") + message)
-        claim: Claim = await self._off_loop(self._claim, conversation_id, key_hash, message_hash)
+        claim: Claim = await self._claim(conversation_id, key_hash, message_hash)
         if claim.replies is not None:
             self.metrics.turns.labels(channel=channel, outcome="repeat").inc()
             logger.info("turn", extra=log_fields(conv=conv_hash(conversation_id), channel=channel, event="repeat"))
@@ -471,21 +229,22 @@ class Assistant:
         # Whether an earlier delivery of this key was applied is decided inside the turn, from the saved
         # conversation (idempotency.py), so nothing is undone on an error here: a retry finds out.
         replies = await self._turn(conversation_id, message, channel, metadata, output, key_hash)
-        await self._off_loop(self._complete_claim, conversation_id, key_hash, message_hash, replies)
+        await self._complete_claim(conversation_id, key_hash, message_hash, replies)
         return replies
 
-    def _claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Claim:
-        with self._store():
-            return read_claim(self.replies.claim(conversation_id, key_hash, message_hash), message_hash)
+    async def _claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Claim:
+        async with self.store.guard():
+            return read_claim(await self.replies.claim(conversation_id, key_hash, message_hash), message_hash)
 
-    def _complete_claim(
+    async def _complete_claim(
         self, conversation_id: str, key_hash: str, message_hash: str, replies: List[Dict[str, Any]]
     ) -> None:
         try:
-            self.replies.complete(conversation_id, key_hash, message_hash, replies)
-        except StoreErrors as e:
+            async with self.store.guard():
+                await self.replies.complete(conversation_id, key_hash, message_hash, replies)
+        except StoreUnavailable:
             # The turn is saved: its answer still goes out. A repeat rebuilds it from the conversation.
-            self._store_failed(e)
+            pass
 
     async def _turn(
         self,
@@ -498,13 +257,14 @@ class Assistant:
     ) -> List[Dict[str, Any]]:
         timer = Stopwatch()
         outcome = "error"
-        await self._off_loop(self._begin_turn, conversation_id)
+        async with self.store.guard():
+            await self.store.begin_turn(conversation_id)
         try:
             with sensitive(message, conversation_id):
                 events: List[Dict[str, Any]] = []
                 replies, applied = await self.worker.run(
-                    lambda: self._handle_on_worker(
-                        conversation_id, message, channel, metadata, events, output, key_hash
+                    lambda: handle_message(
+                        self._agent, conversation_id, message, channel, metadata, events, output, key_hash
                     ),
                     timeout=self.settings.turn_timeout_seconds,
                 )
@@ -523,11 +283,11 @@ class Assistant:
         except TurnLockLost:
             outcome = "busy"
             raise ModelBusy("The assistant could not finish answering in time. Please try again.") from None
-        except StoreErrors as e:
+        except StoreErrors as e:  # from Rasa's tracker store, on the agent's thread
             outcome = "store_unavailable"
-            raise self._store_failed(e) from None
+            raise self.store.failed(e) from None
         finally:
-            await self._off_loop(self._end_turn, conversation_id)
+            await self._end_turn(conversation_id)
             self.metrics.turns.labels(channel=channel, outcome=outcome).inc()
             self.metrics.turn_latency.labels(channel=channel).observe(timer.seconds)
             logger.info(
@@ -538,110 +298,36 @@ class Assistant:
                 ),
             )
 
-    async def _handle_on_worker(
-        self,
-        conversation_id: str,
-        message: str,
-        channel: str,
-        metadata: Optional[Dict[str, Any]],
-        events_sink: List[Dict[str, Any]],
-        output: Optional[Callable[[], Any]] = None,
-        key_hash: Optional[str] = None,
-    ) -> Tuple[List[Dict[str, Any]], bool]:
-        """The replies, and whether the message was applied (False: its key was found already saved)."""
-        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-
-        from api.turn_events import collect_into, stop_collecting
-
-        output_channel = output() if output else CollectingOutputChannel()
-        if key_hash is not None:
-            metadata = keyed_metadata(metadata, key_hash)
-        user_message = UserMessage(
-            message, output_channel, conversation_id, input_channel=channel, metadata=metadata or None,
-        )
-        token = collect_into(events_sink)
-        try:
-            if key_hash is None:
-                return list(await self._agent.handle_message(user_message) or []), True
-            # Agent.handle_message, with the look for the key inside the conversation's turn lock: no other
-            # turn of this conversation is running then, and a process that lost the lock can no longer
-            # save (the fenced write), so what the store holds is final for this key.
-            async with self._agent.lock_store.lock(conversation_id):
-                earlier = answer_in(self._saved_conversation(conversation_id), key_hash)
-                if earlier is not None:
-                    return await replay(earlier, output_channel, conversation_id), False
-                return list(await self._agent.processor.handle_message(user_message) or []), True
-        finally:
-            stop_collecting(token)
-
-    def _saved_conversation(self, conversation_id: str) -> Optional[str]:
-        """The conversation as last saved (Rasa's tracker JSON), read from the store directly. A blocking
-        Redis read on the model's thread, as Rasa's own tracker store makes."""
-        if self._redis is not None:
-            return self._redis.get(tracker_key(conversation_id))
-        return self._tracker_store.store.get(conversation_id)
-
-    def _admit(self, client: Optional[str]) -> None:
-        with self._store():
-            refusal = self.caps.admit(client)
+    async def _admit(self, client: Optional[str]) -> None:
+        async with self.store.guard():
+            refusal = await self.store.caps.admit(client)
         if refusal is not None:
             raise TooManyConversations(refusal.retry_after, refusal.per_client)
 
-    def _begin_turn(self, conversation_id: str) -> None:
-        with self._store():
-            self.registry.begin_turn(conversation_id)
-
-    def _end_turn(self, conversation_id: str) -> None:
+    async def _end_turn(self, conversation_id: str) -> None:
         try:
-            if self._store_ok:  # (known down: no call that would only time out)
-                self.registry.end_turn(conversation_id)
-                if not self.registry.known(conversation_id):
+            async with self.store.guard():  # (known down: no call that would only time out)
+                await self.store.end_turn(conversation_id)
+                if not await self.store.known(conversation_id):
                     # Deleted or swept while this turn ran: the turn's save may have recreated the tracker.
-                    self._erase(conversation_id)
-        except StoreErrors as e:
-            # Redis failed after the turn was saved: the answer still goes out (answering 503 for a
-            # handled message would invite a duplicate), and begin_turn's TTL bounds the key's life.
-            self._store_failed(e)
+                    await self.store.erase(conversation_id)
+        except StoreUnavailable:
+            # The store failed after the turn was saved: the answer still goes out (answering 503 for a
+            # handled message would invite a duplicate), and begin_turn's expiry bounds the entry's life.
+            pass
 
     async def delete(self, conversation_id: str) -> bool:
-        """Erase a conversation now (erasure on request). Returns False if it did not exist."""
-        return await self._off_loop(self._delete_now, conversation_id)
-
-    def _delete_now(self, conversation_id: str) -> bool:
-        with self._store():
-            existed = self.registry.forget(conversation_id)  # from here on new messages to it get 404
-            self._erase(conversation_id)
+        """Erase a conversation now (erasure on request). Returns False if it did not exist. Done from the
+        server's loop, not queued behind predictions: a person pressing "leave" must not wait for the model."""
+        async with self.store.guard():
+            existed = await self.store.forget(conversation_id)  # from here on new messages to it get 404
+            await self.store.erase(conversation_id)
         return existed
 
-    def _erase(self, conversation_id: str) -> None:
-        # Done from the server's thread, not queued behind predictions: a person pressing "leave" must
-        # not wait for the model. A single dict.pop (or Redis DEL) is atomic, and a turn still running for
-        # this id is caught by the check at the end of `send` (in whichever process runs it).
-        self.replies.forget(conversation_id)
-        if self._redis is not None:
-            self._redis.delete(tracker_key(conversation_id))
-        elif self._tracker_store is not None:
-            self._tracker_store.store.pop(conversation_id, None)
-
     async def sweep_expired(self) -> int:
-        """Erase every conversation idle longer than the retention period. Returns how many."""
-        expired = self.registry.expired()
-        for conversation_id in expired:
-            self.registry.forget(conversation_id)
-            self._erase(conversation_id)
-        if expired:
-            logger.info("expired conversations erased", extra=log_fields(count=len(expired)))
-        return len(expired)
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            # Recomputed each pass so a changed retention takes effect; a quarter of it keeps a
-            # conversation at most 25% past its expiry (and `send` refuses expired ones exactly anyway).
-            await asyncio.sleep(min(60.0, max(0.05, self.registry.retention_seconds / 4)))
-            try:
-                await self.sweep_expired()
-            except Exception as e:  # noqa: BLE001 - the sweeper must outlive one bad pass
-                logger.error("retention sweep failed", extra=log_fields(error_type=type(e).__name__))
+        """Erase every conversation idle longer than the retention period (the store's own expiry does
+        this with Redis). Returns how many."""
+        return await self.store.sweep()
 
     # ---- NLU only ----------------------------------------------------------------------------------
 

@@ -8,7 +8,8 @@ conversations already under way carry on:
 * **per client**: at most MAX_CONVERSATIONS_PER_CLIENT started by one client address within
   RETENTION_MINUTES, through the ways in where the address is the person's own (the web API, REST,
   Socket.IO; a messaging platform's webhook comes from the platform's servers, for everyone). Counted by
-  `limits`' moving window, in Redis when there is one, so every process sees the same count.
+  `limits`' moving window, in the conversation store's window storage when it is shared (Redis), so every
+  process sees the same count.
 
 Client addresses are never stored: the window's key is an HMAC of the address with CHANNEL_ID_SECRET
 (the same for every process), or, when that is unset, a key made fresh in each process (each then counts
@@ -18,15 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import math
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, Union
 
 from limits import RateLimitItemPerSecond
-from limits.storage import MemoryStorage, RedisStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 
 # While the deployment is full, ask to come back after this long: conversations end all the time.
 FULL_RETRY_SECONDS = 60
@@ -45,33 +47,33 @@ class ConversationCaps:
         overall: int,
         per_client: int,
         window_seconds: float,
-        count_live: Callable[[], int],
-        redis_client: Any = None,
+        count_live: Callable[[], Union[int, Awaitable[int]]],
+        storage: Any = None,
         secret: Optional[bytes] = None,
     ) -> None:
         self.overall = overall
         self.count_live = count_live
         self._item = RateLimitItemPerSecond(per_client, max(1, math.ceil(window_seconds)))
         # Held here: the limiter keeps only a weak reference to its storage.
-        self._storage = (
-            RedisStorage("redis://", connection_pool=redis_client.connection_pool)
-            if redis_client is not None else MemoryStorage()
-        )
+        self._storage = storage if storage is not None else MemoryStorage()
         self._window = MovingWindowRateLimiter(self._storage)
         self._key = secret or secrets.token_bytes(32)
 
     def _client_key(self, client: str) -> str:
         return hmac.new(self._key, client.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
 
-    def admit(self, client: Optional[str]) -> Optional[Refusal]:
+    async def admit(self, client: Optional[str]) -> Optional[Refusal]:
         """Count one new conversation for `client` (None: no per-client cap), or say why not. Raises redis
         errors as they come (the assistant turns them into 503)."""
-        if self.count_live() >= self.overall:
+        live = self.count_live()
+        if inspect.isawaitable(live):
+            live = await live
+        if live >= self.overall:
             return Refusal(FULL_RETRY_SECONDS, per_client=False)
         if client is None:
             return None
         key = self._client_key(client)
-        if self._window.hit(self._item, _NAMESPACE, key):
+        if await self._window.hit(self._item, _NAMESPACE, key):
             return None
-        reset_at, _ = self._window.get_window_stats(self._item, _NAMESPACE, key)
+        reset_at, _ = await self._window.get_window_stats(self._item, _NAMESPACE, key)
         return Refusal(max(1, math.ceil(reset_at - time.time())), per_client=True)

@@ -44,7 +44,8 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from cachetools import TTLCache
 
-from api.stores import KEY_PREFIX
+from api.store.client import LoopClient
+from api.store.keys import replies_key
 
 # The IETF draft's key is a structured-field string: printable ASCII. 128 is room for any UUID or token.
 MAX_KEY_CHARS = 128
@@ -124,7 +125,7 @@ class MemoryReplies:
     def __init__(self, retention_seconds: float, max_conversations: int) -> None:
         self._cache: "TTLCache[str, Dict[str, str]]" = TTLCache(max_conversations, retention_seconds)
 
-    def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Optional[str]:
+    async def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Optional[str]:
         records = self._cache.get(conversation_id, {})
         found = records.get(key_hash)
         if found is not None:
@@ -133,12 +134,12 @@ class MemoryReplies:
         self._cache[conversation_id] = records  # (re)starts the retention period
         return None
 
-    def complete(self, conversation_id: str, key_hash: str, message_hash: str, replies: Replies) -> None:
+    async def complete(self, conversation_id: str, key_hash: str, message_hash: str, replies: Replies) -> None:
         records = self._cache.get(conversation_id, {})
         records[key_hash] = "d" + message_hash + json.dumps(replies)
         self._cache[conversation_id] = records
 
-    def forget(self, conversation_id: str) -> None:
+    async def forget(self, conversation_id: str) -> None:
         self._cache.pop(conversation_id, None)
 
 
@@ -153,28 +154,25 @@ return false
 """
 
 
-def replies_key(conversation_id: str) -> str:
-    return f"{KEY_PREFIX}:replies:{conversation_id}"
-
-
 class RedisReplies:
-    def __init__(self, client: Any, retention_seconds: float) -> None:
+    def __init__(self, client: LoopClient, retention_seconds: float) -> None:
         self._red = client
         self.retention_ms = max(1, int(math.ceil(retention_seconds * 1000)))
-        self._claim = client.register_script(_CLAIM)
 
-    def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Optional[str]:
-        found = self._claim(keys=[replies_key(conversation_id)], args=[key_hash, message_hash, self.retention_ms])
+    async def claim(self, conversation_id: str, key_hash: str, message_hash: str) -> Optional[str]:
+        found = await self._red.script(_CLAIM)(
+            keys=[replies_key(conversation_id)], args=[key_hash, message_hash, self.retention_ms]
+        )
         return None if found is None else str(found)
 
-    def complete(self, conversation_id: str, key_hash: str, message_hash: str, replies: Replies) -> None:
-        pipe = self._red.pipeline(transaction=True)
+    async def complete(self, conversation_id: str, key_hash: str, message_hash: str, replies: Replies) -> None:
+        pipe = self._red.get().pipeline(transaction=True)
         pipe.hset(replies_key(conversation_id), key_hash, "d" + message_hash + json.dumps(replies))
         pipe.pexpire(replies_key(conversation_id), self.retention_ms)
-        pipe.execute()
+        await pipe.execute()
 
-    def forget(self, conversation_id: str) -> None:
-        self._red.delete(replies_key(conversation_id))
+    async def forget(self, conversation_id: str) -> None:
+        await self._red.get().delete(replies_key(conversation_id))
 
 
 ReplyStore = Union[MemoryReplies, RedisReplies]

@@ -47,7 +47,7 @@ SAFE_FIELDS = frozenset(
 # Libraries whose records below WARNING may contain user text or ids: never let them be more verbose.
 _CAPPED_LOGGERS = (
     "rasa", "rasa_sdk", "socketio", "engineio", "apscheduler", "tensorflow", "absl",
-    # HTTP clients log full URLs, which can carry ids or (for Telegram, issue 5) bot tokens.
+    # HTTP clients log full URLs, which can carry ids or (for Telegram) bot tokens.
     "httpx", "httpcore", "aiohttp",
 )
 

@@ -1,5 +1,7 @@
-"""The FastAPI app: `uvicorn api.main:app` serves the assistant, the web API, Rasa's REST and Socket.IO
-channels, the demo page and operations endpoints from one process."""
+"""The FastAPI app, built by `create_app` when the server starts (`python -m api`, or
+`uvicorn api.main:create_app --factory`): the assistant, the web API, every channel (Rasa's REST and
+Socket.IO, the messaging platforms), the demo page and operations endpoints, in one process. Nothing is
+built at import, so importing this module reads no settings and opens no connection."""
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
@@ -7,23 +9,21 @@ from typing import AsyncIterator, Optional
 
 from fastapi import FastAPI
 
-from api import docs_page, pages, routes_ops, routes_rest, routes_v1
+from api.http import docs_page, ops, pages, v1
 from api.assistant import Assistant
 from api.channels import install_channels
-from api.errors import install_error_handlers
+from api.http.errors import install_error_handlers
 from api.logging_setup import setup_logging
-from api.middleware import (
+from api.http.middleware import (
     BodyLimitMiddleware,
     CORSExceptSocketIO,
     MetricsMiddleware,
     SecurityHeadersMiddleware,
     UnexpectedErrorMiddleware,
 )
-from api.ratelimit import LIMIT_TIMEOUT_SECONDS, Limits
-from api.schemas import request_models
+from api.ratelimit import Limits
+from api.http.schemas import request_models
 from api.settings import Settings, check_facts
-from api.socketio_channel import create_socketio, socketio_asgi_app
-from api.stores import redis_client
 
 API_DESCRIPTION = """
 Kestrel helps people who are being blackmailed with intimate images. This API serves the assistant.
@@ -48,8 +48,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
                     socketio_open_per_client=settings.max_socketio_connections_per_client,
                     socketio_events_per_minute=settings.rate_limit_socketio_events,
                     # With Redis, one allowance for every worker and replica (api/ratelimit.py).
-                    redis_client=redis_client(settings.redis_url, timeout=LIMIT_TIMEOUT_SECONDS)
-                    if settings.redis_url else None,
+                    window=assistant.store.rate_window(),
                     secret=settings.channel_id_secret.get_secret_value().encode()
                     if settings.channel_id_secret else None)
     models = request_models(settings.max_text_chars)
@@ -67,7 +66,7 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
         version="1.0.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,
-        # FastAPI's own pages load unpinned scripts from a CDN; /docs is served pinned (api/docs_page.py)
+        # FastAPI's own pages load unpinned scripts from a CDN; /docs is served pinned (api/http/docs_page.py)
         # and ReDoc, which would need the same, is left out.
         docs_url=None,
         redoc_url=None,
@@ -77,20 +76,14 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
     app.state.limits = limits
     app.state.unverified_facts = unverified_facts
 
-    app.include_router(routes_v1.build_router(models))
-    app.include_router(routes_rest.build_router(models))
-    app.include_router(routes_ops.build_router())
-    app.include_router(routes_ops.build_admin_router(models))
+    app.include_router(v1.build_router(models))
+    # REST, Socket.IO, and each messaging platform whose credentials are configured.
+    install_channels(app, settings, models)
+    app.include_router(ops.build_router())
+    app.include_router(ops.build_admin_router(models))
     app.include_router(pages.build_router())
     app.include_router(docs_page.build_router(app))
-    install_channels(app, settings)  # Telegram, WhatsApp, Twilio: only those with credentials configured
     app.mount("/static", pages.static_app(), name="static")
-    sio = create_socketio(
-        assistant, limits, settings.cors_origins, settings.max_text_chars, settings.max_body_bytes,
-        client_session_ids=settings.socketio_client_session_ids,
-    )
-    app.state.sio = sio
-    app.mount("/socket.io", socketio_asgi_app(sio), name="socketio")
     install_error_handlers(app)
 
     # Added innermost first: errors are caught inside CORS (so 500s still carry CORS headers), and
@@ -114,5 +107,3 @@ def create_app(settings: Optional[Settings] = None, assistant: Optional[Assistan
                        mounts=["/static", "/socket.io"])
     return app
 
-
-app = create_app()

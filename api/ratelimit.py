@@ -4,16 +4,17 @@ In memory (one process): a token bucket holds up to `per_minute` tokens and refi
 `per_minute / 60` a second, so a burst of `per_minute` is allowed and then one request every
 60/per_minute seconds.
 
-With Redis (`SharedRateLimiter`): `limits`' moving window of `per_minute` in any 60 seconds, counted in
-Redis, so every worker and replica draws on one allowance instead of each granting its own. Keys are
-HMACs (with CHANNEL_ID_SECRET), so no client address or conversation id is written to Redis. The
-routes check limits on the server's event loop, so a Redis call here is bounded tightly
-(LIMIT_TIMEOUT_SECONDS) and, once Redis fails, this process counts on its own for a while
-(LOCAL_FALLBACK_SECONDS) instead of asking again: a hung Redis costs the loop one short wait, and the
-request then meets the conversation store's own 503.
+With a shared conversation store (Redis, `SharedRateLimiter`): `limits`' moving window of `per_minute`
+in any 60 seconds, counted in the store's window storage, so every worker and replica draws on one
+allowance instead of each granting its own. Keys are HMACs (with CHANNEL_ID_SECRET), so no client address
+or conversation id is written to Redis. A limit is checked before each request is handled, so a Redis
+call here is bounded tightly (LIMIT_TIMEOUT_SECONDS) and, once Redis fails, this process counts on its
+own for a while (LOCAL_FALLBACK_SECONDS) instead of asking again: a hung Redis costs a request one short
+wait, and the request then meets the conversation store's own 503.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -21,11 +22,10 @@ import math
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Union
 
 from limits import RateLimitItemPerMinute
-from limits.storage import RedisStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from api.logging_setup import log_fields
 
@@ -88,14 +88,28 @@ class RateLimiter:
         return len(self._buckets)
 
 
-class SharedRateLimiter:
-    """`RateLimiter`'s interface, counted in Redis for every process (see the module's docstring)."""
+class LocalRateLimiter:
+    """A `RateLimiter` behind the awaitable interface the routes use."""
 
-    def __init__(self, per_minute: int, client: Any, namespace: str, secret: Optional[bytes] = None,
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.buckets = RateLimiter(per_minute, clock)
+
+    async def hit(self, key: str) -> Optional[int]:
+        return self.buckets.hit(key)
+
+    async def wait(self, key: str) -> Optional[int]:
+        return self.buckets.wait(key)
+
+
+class SharedRateLimiter:
+    """`LocalRateLimiter`'s interface, counted in shared window storage for every process (see the
+    module's docstring)."""
+
+    def __init__(self, per_minute: int, storage: Any, namespace: str, secret: Optional[bytes] = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._item = RateLimitItemPerMinute(per_minute)
         # Held here: the limiter keeps only a weak reference to its storage.
-        self._storage = RedisStorage("redis://", connection_pool=client.connection_pool)
+        self._storage = storage
         self._window = MovingWindowRateLimiter(self._storage)
         self._namespace = f"kestrel-rate-{namespace}"
         self._key = secret or secrets.token_bytes(32)
@@ -114,28 +128,32 @@ class SharedRateLimiter:
         logger.warning("rate limits counted in this process for now",
                        extra=log_fields(error_type=type(error).__name__, seconds=LOCAL_FALLBACK_SECONDS))
 
-    def _retry_after(self, hashed: str) -> int:
-        reset_at, _ = self._window.get_window_stats(self._item, self._namespace, hashed)
+    async def _retry_after(self, hashed: str) -> int:
+        reset_at, _ = await self._window.get_window_stats(self._item, self._namespace, hashed)
         return max(1, math.ceil(reset_at - time.time()))
 
-    def hit(self, key: str) -> Optional[int]:
+    async def _hit(self, hashed: str) -> Optional[int]:
+        if await self._window.hit(self._item, self._namespace, hashed):
+            return None
+        return await self._retry_after(hashed)
+
+    async def _wait(self, hashed: str) -> Optional[int]:
+        if await self._window.test(self._item, self._namespace, hashed):
+            return None
+        return await self._retry_after(hashed)
+
+    async def hit(self, key: str) -> Optional[int]:
         if self._shared():
-            hashed = self._hashed(key)
             try:
-                if self._window.hit(self._item, self._namespace, hashed):
-                    return None
-                return self._retry_after(hashed)
+                return await asyncio.wait_for(self._hit(self._hashed(key)), LIMIT_TIMEOUT_SECONDS)
             except Exception as e:  # noqa: BLE001 - any Redis failure: count here instead
                 self._failed(e)
         return self._local.hit(key)
 
-    def wait(self, key: str) -> Optional[int]:
+    async def wait(self, key: str) -> Optional[int]:
         if self._shared():
-            hashed = self._hashed(key)
             try:
-                if self._window.test(self._item, self._namespace, hashed):
-                    return None
-                return self._retry_after(hashed)
+                return await asyncio.wait_for(self._wait(self._hashed(key)), LIMIT_TIMEOUT_SECONDS)
             except Exception as e:  # noqa: BLE001
                 self._failed(e)
         return self._local.wait(key)
@@ -150,36 +168,38 @@ class RateLimited(Exception):
 
 class Limits:
     """The limits the service applies: per client IP, per conversation, wrong admin tokens per client, and
-    Socket.IO connections and events per client (api/socketio_limits.py uses those)."""
+    Socket.IO connections and events per client (api/channels/socketio/limits.py uses those)."""
 
     def __init__(self, per_client: int, per_conversation: int, clock: Callable[[], float] = time.monotonic,
                  admin_failures_per_minute: int = 10, socketio_connections_per_minute: int = 30,
                  socketio_open_per_client: int = 20, socketio_events_per_minute: int = 120,
-                 redis_client: Any = None, secret: Optional[bytes] = None) -> None:
-        self.shared = redis_client is not None
-        self.client: Any
-        self.conversation: Any
-        self.admin_failures: Any
-        if redis_client is not None:
+                 window: Any = None, secret: Optional[bytes] = None) -> None:
+        """`window`: the conversation store's shared window storage (`ConversationStore.rate_window()`), or
+        None for this process's own token buckets."""
+        self.shared = window is not None
+        self.client: Union[SharedRateLimiter, LocalRateLimiter]
+        self.conversation: Union[SharedRateLimiter, LocalRateLimiter]
+        self.admin_failures: Union[SharedRateLimiter, LocalRateLimiter]
+        if window is not None:
             # Per request, per conversation and wrong admin tokens are shared by every process. Socket.IO's
             # connection limits stay per process: a connection belongs to the process that holds it.
-            self.client = SharedRateLimiter(per_client, redis_client, "client", secret, clock)
-            self.conversation = SharedRateLimiter(per_conversation, redis_client, "conversation", secret, clock)
-            self.admin_failures = SharedRateLimiter(admin_failures_per_minute, redis_client, "admin", secret, clock)
+            self.client = SharedRateLimiter(per_client, window, "client", secret, clock)
+            self.conversation = SharedRateLimiter(per_conversation, window, "conversation", secret, clock)
+            self.admin_failures = SharedRateLimiter(admin_failures_per_minute, window, "admin", secret, clock)
         else:
-            self.client = RateLimiter(per_client, clock)
-            self.conversation = RateLimiter(per_conversation, clock)
-            self.admin_failures = RateLimiter(admin_failures_per_minute, clock)
+            self.client = LocalRateLimiter(per_client, clock)
+            self.conversation = LocalRateLimiter(per_conversation, clock)
+            self.admin_failures = LocalRateLimiter(admin_failures_per_minute, clock)
         self.socketio_connections_per_minute = socketio_connections_per_minute
         self.socketio_open_per_client = socketio_open_per_client
         self.socketio_events_per_minute = socketio_events_per_minute
 
-    def check_client(self, client_ip: str) -> None:
-        wait = self.client.hit(client_ip)
+    async def check_client(self, client_ip: str) -> None:
+        wait = await self.client.hit(client_ip)
         if wait is not None:
             raise RateLimited(wait, "client")
 
-    def check_conversation(self, conversation_id: str) -> None:
-        wait = self.conversation.hit(conversation_id)
+    async def check_conversation(self, conversation_id: str) -> None:
+        wait = await self.conversation.hit(conversation_id)
         if wait is not None:
             raise RateLimited(wait, "conversation")

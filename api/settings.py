@@ -17,7 +17,7 @@ from actions.facts import load_facts
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Room for the summary of the slots plus a few whole turns (api/tracker_history.py); kept here so the
+# Room for the summary of the slots plus a few whole turns (api/rasa/tracker_history.py); kept here so the
 # settings need not import Rasa.
 MIN_HISTORY_EVENTS = 50
 
@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     rate_limit_per_conversation: int = Field(default=30, ge=1, description="messages per minute per conversation")
     # Enough for a person's typos; a 32-character random token stays out of reach of guessing at this pace.
     rate_limit_admin_failures: int = Field(default=10, ge=1, description="wrong admin tokens per minute per client")
-    # Socket.IO holds connections open, out of reach of the limits above (api/socketio_limits.py).
+    # Socket.IO holds connections open, out of reach of the limits above (api/channels/socketio/limits.py).
     rate_limit_socketio_connections: int = Field(default=30, ge=1, description="new Socket.IO connections per minute per client")
     max_socketio_connections_per_client: int = Field(default=20, ge=1, description="Socket.IO connections open at once per client")
     rate_limit_socketio_events: int = Field(default=120, ge=1, description="Socket.IO events per minute per client")
@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     # A .tar.gz, or a directory whose newest .tar.gz is used. Unset: newest model in ./models.
     model_path: Optional[Path] = None
     action_endpoint_url: Optional[str] = None
-    # Set: conversations, turn locks and retention live in Redis, shared by every process (api/stores.py).
+    # Set: conversations, turn locks and retention live in Redis, shared by every process (api/store/).
     # Unset: in this process's memory, and WORKERS must be 1.
     redis_url: Optional[str] = None
     # Uvicorn worker processes for `python -m api`; more than one needs REDIS_URL.
@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     # More turns than this queued for the model at once are refused with 503 straight away.
     max_pending_turns: int = Field(default=64, ge=1)
     # Every turn reads and writes a conversation's whole stored history: beyond this many events the oldest
-    # turns are summed up as their slot values (api/tracker_history.py), so a turn's cost stops growing.
+    # turns are summed up as their slot values (api/rasa/tracker_history.py), so a turn's cost stops growing.
     # About 7 events make a turn; after shortening, about half this many remain.
     max_events_per_conversation: int = Field(default=100, ge=MIN_HISTORY_EVENTS)
     # Live conversations at once, across every process: a new one beyond this gets 503 with Retry-After,
@@ -241,7 +241,7 @@ class Settings(BaseSettings):
 
     @property
     def turn_budget_seconds(self) -> float:
-        """The longest a turn can take: twice the turn timeout waiting for the model (agent_worker.py), one
+        """The longest a turn can take: twice the turn timeout waiting for the model (api/rasa/agent_worker.py), one
         for the turn lock, and a margin."""
         return 3 * self.turn_timeout_seconds + 30
 

@@ -156,10 +156,11 @@ async def play(store: str, turns: int, window: int, redis_url: Optional[str], ma
 
 def _stored(assistant: Any, conversation_id: str) -> str:
     """The conversation as the store holds it (Rasa's tracker JSON)."""
-    from api.stores import tracker_key
+    from api.store.client import redis_client
+    from api.store.keys import tracker_key
 
     if assistant.shared_store:
-        return str(assistant._redis.get(tracker_key(conversation_id)))
+        return str(redis_client(assistant.settings.redis_url).get(tracker_key(conversation_id)))
     return str(assistant._tracker_store.store[conversation_id])
 
 

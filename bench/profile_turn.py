@@ -73,7 +73,7 @@ STAGES: List[Tuple[str, str, str, str]] = [
     ("rasa.core.actions.action", "RemoteAction", "run", "  action call"),
     ("rasa.core.actions.action", "RemoteAction", "_action_call_format", "    tracker state + domain"),
     ("rasa.core.actions.action", "RemoteAction", "_validate_action_result", "    validate result"),
-    ("api.inprocess_actions", "InProcessActionEndpoint", "request", "    endpoint request"),
+    ("api.rasa.inprocess_actions", "InProcessActionEndpoint", "request", "    endpoint request"),
     ("rasa_sdk.executor", "ActionExecutor", "run", "      the action itself"),
     ("rasa.core.processor", "MessageProcessor", "save_tracker", "  save tracker"),
 ]

@@ -1,7 +1,7 @@
 """Deterministic intent overrides after the classifier.
 
 - crisis / danger_now: explicit phrases force the intent, so the crisis reply never depends on a
-  model's confidence (the safety net the brief asks for); a crisis probability above
+  model's confidence (a safety net); a crisis probability above
   `crisis_threshold` does too, even when another intent ranks higher.
 - idioms ("my mum will kill me") never become crisis or danger unless an explicit phrase says so, and
   the classifier's crisis or danger needs a word of that kind in the message (`crisis_words`,

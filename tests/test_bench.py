@@ -1,4 +1,4 @@
-"""The benchmark's own logic (issue 8): loopback only, percentiles, conversation shapes, the report.
+"""The benchmark's own logic: loopback only, percentiles, conversation shapes, the report.
 
 No server is started here; tests/api/test_bench_loadgen.py drives the real service briefly."""
 from __future__ import annotations

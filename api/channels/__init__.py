@@ -1,7 +1,15 @@
-"""Messaging channels: Telegram, WhatsApp (Meta's Cloud API) and SMS/WhatsApp through Twilio.
+"""Every way a conversation reaches the assistant besides the web API: Rasa's REST channel (`rest.py`),
+Rasa's Socket.IO channel (`socketio/`), Telegram, WhatsApp (Meta's Cloud API) and SMS/WhatsApp through
+Twilio.
 
-`install_channels(app, settings)` adds the webhook of each channel whose credentials are configured (the
-others' routes do not exist, so they answer 404). Setup per channel: docs/channels.md.
+Each channel follows one pattern: it reads its wire format, turns each message into one `Assistant.send`
+(which applies retention, caps, metrics and privacy to all of them alike) and renders the replies in its
+own shape; `install_channels` adds it to the app. The messaging platforms share what they have in
+common: keyed ids (`ids.py`), the seen-set against retries (`seen.py`), what a message and a channel
+are (`base.py`), talking to platform APIs (`platform.py`), menus for buttons and numbered options
+(`menus.py`), text rendering (`text.py`) and running turns after the webhook is answered (`runtime.py`).
+A messaging channel is on only when its credentials are configured (the others' routes do not exist, so
+they answer 404). Setup per channel: docs/channels.md.
 """
 from __future__ import annotations
 
@@ -9,13 +17,13 @@ import logging
 import secrets
 from contextlib import asynccontextmanager
 from types import ModuleType
-from typing import Any, AsyncIterator, List
+from typing import Any, AsyncIterator, Dict, List
 
 from fastapi import FastAPI
 
-from api.channels import telegram, twilio, whatsapp
-from api.channels.common import SEEN_SECONDS, ChannelRuntime
-from api.channels.menus import RedisMenuStore
+from api.channels import rest, telegram, twilio, whatsapp
+from api.channels.socketio.server import create_socketio, socketio_asgi_app
+from api.channels.runtime import SEEN_SECONDS, ChannelRuntime
 from api.logging_setup import log_fields
 from api.settings import Settings
 
@@ -33,7 +41,25 @@ def missing_settings(module: ModuleType, settings: Settings) -> List[str]:
     return [name.upper() for name in module.REQUIRED if not getattr(settings, name)]
 
 
-def install_channels(app: FastAPI, settings: Settings) -> None:
+def install_channels(app: FastAPI, settings: Settings, models: Dict[str, type]) -> None:
+    """Add every channel to `app`, whose state already holds the assistant and the limits. `models`: the
+    request models (api/http/schemas.py) the REST channel validates with."""
+    app.include_router(rest.build_router(models))
+    install_socketio(app, settings)
+    install_messaging(app, settings)
+
+
+def install_socketio(app: FastAPI, settings: Settings) -> None:
+    sio = create_socketio(
+        app.state.assistant, app.state.limits, settings.cors_origins, settings.max_text_chars,
+        settings.max_body_bytes, client_session_ids=settings.socketio_client_session_ids,
+    )
+    app.state.sio = sio
+    app.mount("/socket.io", socketio_asgi_app(sio), name="socketio")
+
+
+def install_messaging(app: FastAPI, settings: Settings) -> None:
+    """Telegram, WhatsApp, Twilio: each whose credentials are configured."""
     enabled = []
     for module in CHANNELS:
         missing = missing_settings(module, settings)
@@ -56,13 +82,11 @@ def install_channels(app: FastAPI, settings: Settings) -> None:
         secret = secrets.token_bytes(32)
     else:
         secret = settings.channel_id_secret.get_secret_value().encode("utf-8")
-    # With REDIS_URL the seen-set is shared by every process (api/stores.py RedisSeen); else in memory.
-    seen = app.state.assistant.seen_store(SEEN_SECONDS)
-    # Likewise the menus ("Reply 1 for …"), which expire with the conversation.
-    assistant = app.state.assistant
-    menus = (RedisMenuStore(assistant.redis, settings.retention_seconds, guard=assistant.store_guard)
-             if assistant.redis is not None else None)
-    runtime = ChannelRuntime(settings, assistant, app.state.limits, secret, seen=seen, menus=menus)
+    # The seen-set and the menus ("Reply 1 for …", expiring with the conversation) are the conversation
+    # store's: with Redis, shared by every process, so a retry or an answer may reach any of them.
+    store = app.state.assistant.store
+    runtime = ChannelRuntime(settings, app.state.assistant, app.state.limits, secret,
+                             seen=store.seen(SEEN_SECONDS), menus=store.menus(settings.retention_seconds))
     app.state.channels = runtime
     for module in enabled:
         app.include_router(module.build_router(runtime))

@@ -14,18 +14,9 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.channels.common import (
-    CHOOSE_PROMPT,
-    Channel,
-    ChannelRuntime,
-    DeliveryFailed,
-    Inbound,
-    Reply,
-    constant_time_equal,
-    platform_json,
-    post,
-    rejected,
-)
+from api.channels.base import CHOOSE_PROMPT, Channel, Inbound, Reply
+from api.channels.platform import DeliveryFailed, constant_time_equal, platform_json, post, rejected
+from api.channels.runtime import ChannelRuntime
 from api.channels.text import max_chars, split_text, to_plain, to_telegram_html
 from api.settings import Settings
 
@@ -176,7 +167,7 @@ def build_router(runtime: ChannelRuntime) -> APIRouter:
             # Not acknowledged: Telegram delivers it again later, when the model has loaded.
             return JSONResponse({"detail": "Starting up."}, status_code=503, headers={"Retry-After": "30"})
         delivery_id, inbound, sent_at = parsed
-        if runtime.accept(channel, delivery_id, inbound, sent_at) == "full":
+        if await runtime.accept(channel, delivery_id, inbound, sent_at) == "full":
             return JSONResponse({"detail": "Busy."}, status_code=503, headers={"Retry-After": "10"})
         return JSONResponse({})
 

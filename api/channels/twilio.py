@@ -20,7 +20,9 @@ from fastapi.responses import Response
 from starlette.datastructures import ImmutableMultiDict
 from twilio.request_validator import RequestValidator
 
-from api.channels.common import NOTICES, Channel, ChannelRuntime, Inbound, Reply, is_notice, post, rejected
+from api.channels.base import NOTICES, Channel, Inbound, Reply, is_notice
+from api.channels.platform import post, rejected
+from api.channels.runtime import ChannelRuntime
 from api.channels.text import max_chars, numbered_options, sms_parts, split_text, to_sms, to_whatsapp
 
 PATH = "/webhooks/twilio"
@@ -147,7 +149,7 @@ def build_router(runtime: ChannelRuntime) -> APIRouter:
             return twiml(NOTICES["not_ready"])
         body = params.get("Body") or ""
         inbound = Inbound(user=sender, text=body if body.strip() else None, address=Address(sender, ours))
-        if runtime.accept(channel, sid, inbound, also_seen=("signature:" + supplied,)) == "full":
+        if await runtime.accept(channel, sid, inbound, also_seen=("signature:" + supplied,)) == "full":
             return twiml(NOTICES["busy"])
         return twiml()
 

@@ -18,17 +18,9 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from api.channels.common import (
-    CHOOSE_PROMPT,
-    Channel,
-    ChannelRuntime,
-    Inbound,
-    Reply,
-    constant_time_equal,
-    platform_json,
-    post,
-    rejected,
-)
+from api.channels.base import CHOOSE_PROMPT, Channel, Inbound, Reply
+from api.channels.platform import constant_time_equal, platform_json, post, rejected
+from api.channels.runtime import ChannelRuntime
 from api.channels.text import max_chars, shorten, short_titles, split_text, to_plain, to_whatsapp
 from api.logging_setup import log_fields
 
@@ -200,7 +192,7 @@ def build_router(runtime: ChannelRuntime) -> APIRouter:
         if messages and not runtime.ready:
             # Not acknowledged: Meta delivers it again later, when the model has loaded.
             return JSONResponse({"detail": "Starting up."}, status_code=503, headers={"Retry-After": "30"})
-        outcomes = [runtime.accept(channel, message_id, inbound, sent_at) for message_id, inbound, sent_at in messages]
+        outcomes = [await runtime.accept(channel, message_id, inbound, sent_at) for message_id, inbound, sent_at in messages]
         if "full" in outcomes:
             return JSONResponse({"detail": "Busy."}, status_code=503, headers={"Retry-After": "10"})
         return JSONResponse({})

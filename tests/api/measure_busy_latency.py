@@ -35,7 +35,7 @@ from fastapi import FastAPI
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.utils.common import configure_logging_and_warnings
-from api.inprocess_actions import action_endpoint
+from api.rasa.inprocess_actions import action_endpoint
 from api.settings import Settings
 
 configure_logging_and_warnings(logging.WARNING)

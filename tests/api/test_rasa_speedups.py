@@ -1,4 +1,4 @@
-"""api/rasa_speedups.py: each replacement answers exactly as the Rasa code it replaces (issue 8).
+"""api/rasa/speedups.py: each replacement answers exactly as the Rasa code it replaces.
 
 The speed-ups are installed by the service's model load (the session's shared assistant), so every other
 test in tests/api already runs through them; these tests compare them with the originals directly.
@@ -16,7 +16,7 @@ from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressi
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
-from api import rasa_speedups
+from api.rasa import speedups as rasa_speedups
 from api.assistant import Assistant
 from bench.conversations import conversation
 

@@ -38,7 +38,7 @@ async def test_whole_conversation_from_greeting_to_plan_summary(client, assistan
             break
         replies = await say(client, conversation_id, payload="/next_step")
     assert "Your plan" in all_text(replies), "the plan ends with its summary"
-    assert assistant.exists(conversation_id)
+    assert await assistant.conversation_exists(conversation_id)
 
 
 async def test_crisis_reply_gives_samaritans_number(client):
@@ -71,7 +71,7 @@ async def test_delete_erases_the_conversation_from_the_store(client, assistant):
     response = await client.delete(f"/api/v1/conversations/{conversation_id}")
     assert response.status_code == 204 and response.content == b""
     assert conversation_id not in store
-    assert not assistant.exists(conversation_id)
+    assert not await assistant.conversation_exists(conversation_id)
 
     after = await client.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "hello"})
     assert after.status_code == 404

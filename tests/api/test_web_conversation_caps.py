@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from typing import List
 
+import pytest
+
 from api.conversation_caps import FULL_RETRY_SECONDS, ConversationCaps
 
 
-def test_overall_and_per_client_caps():
+@pytest.mark.asyncio(loop_scope="session")
+async def test_overall_and_per_client_caps():
     live: List[int] = [0]
     caps = ConversationCaps(overall=5, per_client=2, window_seconds=600, count_live=lambda: live[0])
     for _ in range(2):
-        assert caps.admit("10.0.0.1") is None
+        assert await caps.admit("10.0.0.1") is None
         live[0] += 1
-    refusal = caps.admit("10.0.0.1")
+    refusal = await caps.admit("10.0.0.1")
     assert refusal is not None and refusal.per_client and 590 <= refusal.retry_after <= 600
-    assert caps.admit("10.0.0.2") is None, "another client is counted apart"
-    assert caps.admit(None) is None, "no client (a messaging platform): only the overall cap"
+    assert await caps.admit("10.0.0.2") is None, "another client is counted apart"
+    assert await caps.admit(None) is None, "no client (a messaging platform): only the overall cap"
     live[0] = 5
-    refusal = caps.admit("10.0.0.3")
+    refusal = await caps.admit("10.0.0.3")
     assert refusal is not None and not refusal.per_client and refusal.retry_after == FULL_RETRY_SECONDS
-    assert caps.admit(None) is not None, "the overall cap holds for every way in"
+    assert await caps.admit(None) is not None, "the overall cap holds for every way in"
 
 
 def test_the_window_is_keyed_by_a_keyed_hash_never_the_address():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from kestrel_webtest import client_for, make_settings
 
-import api.pages as pages
+import api.http.pages as pages
 from actions.facts import RESOURCES_DIR, load_facts
 from api.assistant import Assistant
 from api.main import create_app

@@ -99,7 +99,7 @@ def _synthetic(turns: int) -> Any:
 
 
 def test_shortening_keeps_whole_newest_turns_and_the_state_they_left():
-    from api.tracker_history import shorten
+    from api.rasa.tracker_history import shorten
 
     tracker = _synthetic(40)  # 5 events a turn: 203 events
     before = {k: v.value for k, v in tracker.slots.items()}
@@ -119,7 +119,7 @@ def test_shortening_keeps_whole_newest_turns_and_the_state_they_left():
 
 
 def test_a_conversation_under_the_cap_is_left_as_it_is():
-    from api.tracker_history import shorten
+    from api.rasa.tracker_history import shorten
 
     tracker = _synthetic(10)
     events = list(tracker.events)

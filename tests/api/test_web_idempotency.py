@@ -106,7 +106,7 @@ async def test_a_turn_that_failed_before_it_was_saved_runs_on_retry(client, assi
     real = assistant._agent.processor.handle_message
 
     async def busy(*args: Any, **kwargs: Any) -> Any:
-        from api.agent_worker import ModelBusy
+        from api.rasa.agent_worker import ModelBusy
 
         raise ModelBusy("busy for the test")
 
@@ -137,7 +137,6 @@ async def test_a_turn_saved_just_before_an_error_is_not_applied_again(client, as
     assert failed.status_code == 503, failed.text
     assert user_texts(assistant, conversation_id).count("done") == 1, "the turn was saved"
     monkeypatch.setattr(assistant._agent.processor, "handle_message", real)
-    assistant._store_ok = True  # (in memory the store is never really down)
 
     retried = await send(client, conversation_id, key, text="done")
     assert retried.status_code == 200, retried.text

@@ -14,7 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
-from api.inprocess_actions import InProcessActionEndpoint, action_endpoint
+from api.rasa.inprocess_actions import InProcessActionEndpoint, action_endpoint
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -15,7 +15,7 @@ from kestrel_webtest import (
     say,
 )
 
-import api.pages as pages
+import api.http.pages as pages
 from actions.facts import load_facts
 from api.assistant import Assistant
 from api.main import create_app

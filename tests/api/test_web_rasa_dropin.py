@@ -149,7 +149,7 @@ async def test_a_numeric_sender_is_its_text(stock, live_server, assistant, numbe
     assert rasa.status_code == kestrel.status_code == 200
     assert kestrel.json() == rasa.json()
     assert {m["recipient_id"] for m in kestrel.json()} == {str(number)}
-    assert assistant.exists(rest_conversation_id(str(number)))
+    assert await assistant.conversation_exists(rest_conversation_id(str(number)))
 
 
 async def test_a_boolean_sender_is_refused(stock, live_server):
@@ -170,7 +170,7 @@ async def test_no_message_is_answered_with_an_empty_list(stock, live_server, ass
     rasa, kestrel = await both(stock, live_server.url, raw({"sender": sender, **extra}))
     assert rasa.status_code == kestrel.status_code == 200
     assert rasa.json() == kestrel.json() == []
-    assert not assistant.exists(rest_conversation_id(sender)), "nothing was started or stored"
+    assert not await assistant.conversation_exists(rest_conversation_id(sender)), "nothing was started or stored"
     # ... and the conversation then starts as if nothing had been sent, on both.
     rasa, kestrel = await both(stock, live_server.url, raw({"sender": sender, "message": "/greet"}))
     assert kestrel.json() == rasa.json() and kestrel.json()

@@ -7,7 +7,7 @@ import pytest
 from kestrel_webtest import BLACKMAIL_TEXT, make_settings, new_conversation, say
 
 from api.assistant import Assistant
-from api.conversations import ConversationRegistry
+from api.store.memory import ConversationRegistry
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -38,7 +38,7 @@ async def test_activity_keeps_a_conversation_alive(client, assistant, short_rete
     for _ in range(4):  # 4 x 0.3 s > retention, but never idle for longer than 0.3 s
         await asyncio.sleep(0.3)
         await say(client, conversation_id, payload="/greet")
-    assert assistant.exists(conversation_id)
+    assert await assistant.conversation_exists(conversation_id)
 
 
 async def test_sweep_erases_every_idle_conversation(client, assistant, short_retention):
@@ -48,8 +48,8 @@ async def test_sweep_erases_every_idle_conversation(client, assistant, short_ret
     erased = await assistant.sweep_expired()
     assert erased >= 3
     store = assistant._tracker_store.store
-    assert all(cid not in store and not assistant.exists(cid) for cid in ids)
-    assert fresh in store and assistant.exists(fresh)
+    assert all([cid not in store and not await assistant.conversation_exists(cid) for cid in ids])
+    assert fresh in store and await assistant.conversation_exists(fresh)
 
 
 async def test_background_sweeper_runs_on_its_own():

@@ -1,5 +1,5 @@
 """Rasa's session lasts as long as the conversation is kept: someone who comes back after domain.yml's
-30 minutes, but inside RETENTION_MINUTES, finds the assistant where they left it (api/rasa_sessions.py).
+30 minutes, but inside RETENTION_MINUTES, finds the assistant where they left it (api/rasa/sessions.py).
 
 Rasa decides a session has expired from the time since the last user message (`time.time()` in its
 processor), so the tests move that clock forward instead of waiting."""
@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 from kestrel_webtest import BLACKMAIL_TEXT, UNDER18_PAYLOAD, make_settings, new_conversation, say
 
-from api.rasa_sessions import align_sessions_with_retention, session_expiration_minutes
+from api.rasa.sessions import align_sessions_with_retention, session_expiration_minutes
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

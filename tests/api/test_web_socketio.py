@@ -9,7 +9,7 @@ import pytest
 import socketio
 from kestrel_webtest import BLACKMAIL_TEXT, UNDER18_PAYLOAD, RasaSocketClient, user_texts
 
-from api.routes_v1 import GREETING_PAYLOAD
+from api.http.v1 import GREETING_PAYLOAD
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

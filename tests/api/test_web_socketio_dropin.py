@@ -19,9 +19,9 @@ from rasa.shared.core.events import BotUttered
 
 from actions.render import text_of
 from api.conversations import SOCKETIO, new_conversation_id
-from api.routes_v1 import GREETING_PAYLOAD
+from api.http.v1 import GREETING_PAYLOAD
 from api.settings import Settings
-from api.socketio_output import markdown_text, raw_output_channel, to_socketio_messages
+from api.channels.socketio.output import markdown_text, raw_output_channel, to_socketio_messages
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -175,7 +175,7 @@ async def end(assistant, session_id: str, how: str) -> None:
         assistant.registry.retention_seconds = 0.2
         try:
             await asyncio.sleep(0.4)
-            assert not assistant.exists(session_id)
+            assert not await assistant.conversation_exists(session_id)
         finally:
             assistant.registry.retention_seconds = retention
 

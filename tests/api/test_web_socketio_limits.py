@@ -1,4 +1,4 @@
-"""Socket.IO connections and events are limited per client (api/socketio_limits.py), through a real uvicorn
+"""Socket.IO connections and events are limited per client (api/channels/socketio/limits.py), through a real uvicorn
 server and python-socketio's client: refused connections, dropped events with one 429, and another client
 unaffected. X-Forwarded-For is trusted from loopback here, as uvicorn does by default, to be a second
 client."""
@@ -12,7 +12,7 @@ import pytest
 import socketio
 from kestrel_webtest import LiveServer, RasaSocketClient
 
-from api.socketio_limits import SocketIOLimits
+from api.channels.socketio.limits import SocketIOLimits
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -6,8 +6,8 @@ import pytest
 
 from api.metrics import Metrics
 from api.settings import Settings
-from api.socketio_channel import origin_checker
-from api.socketio_output import to_socketio_messages
+from api.channels.socketio.server import origin_checker
+from api.channels.socketio.output import to_socketio_messages
 from api.text_input import check_payload, clean_message, strip_controls
 
 

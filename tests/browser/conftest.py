@@ -199,7 +199,7 @@ def fake(fake_server):
 
 @contextlib.contextmanager
 def running_service(tmp_path_factory, name: str, **env: str) -> Iterator[Server]:
-    """`uvicorn api.main:app` with the trained model on a free port, with `env` added to the environment."""
+    """`uvicorn api.main:create_app --factory` with the trained model on a free port, with `env` added to the environment."""
     models = sorted((REPO / "models").glob("*.tar.gz"))
     if not models:
         pytest.skip("no trained model in models/*.tar.gz yet (run `make train`); the real-service tests need one")
@@ -208,7 +208,7 @@ def running_service(tmp_path_factory, name: str, **env: str) -> Iterator[Server]
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             # --ws wsproto: uvicorn's default websockets backend needs a newer `websockets` than rasa 3.6 allows
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
+            [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
              "--ws", "wsproto"],
             cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env},
         )

@@ -2,7 +2,7 @@
 
 It implements the public HTTP contract (/api/v1/conversations ..., /api/v1/help-contacts) with canned
 replies, so the widget can be tested without the trained model and without depending on the assistant's
-wording. It also serves the real demo page (filled in from resources/ by api.pages, as the real service does)
+wording. It also serves the real demo page (filled in from resources/ by api.http.pages, as the real service does)
 and static folder (api/static/) where the real service does, plus a few test pages, and control endpoints
 under /_fake/ that the tests use to inject failures, change the help contacts and read a log.
 
@@ -28,7 +28,7 @@ from fastapi.staticfiles import StaticFiles
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from actions.facts import load_facts  # noqa: E402
-from api import pages  # noqa: E402
+from api.http import pages  # noqa: E402
 
 FACTS = load_facts("uk")
 # KESTREL_TEST_STATIC_DIR runs the tests against another copy of the widget (say, an older release).

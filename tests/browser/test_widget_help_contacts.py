@@ -125,7 +125,7 @@ def test_the_host_page_can_give_the_contacts_itself(page, fake):
 
 
 def test_the_demo_page_gives_the_widget_the_resource_files_contacts(page, fake):
-    # from the page itself (api/pages.py fills data-help), even with the service's endpoint out of reach
+    # from the page itself (api/http/pages.py fills data-help), even with the service's endpoint out of reach
     page.route(HELP, refuse)
     page.goto(fake.url("/"))
     alert = open_with_the_chat_down(page, "[data-kestrel-open]")

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 class Forgetful:
     """A seen-set that never remembers: every redelivery reaches the assistant."""
 
-    def first_time(self, key: str) -> bool:
+    async def first_time(self, key: str) -> bool:
         return True
 
 

@@ -13,7 +13,7 @@ from channel_fakes import TELEGRAM_SECRET, TELEGRAM_TOKEN, channel_settings, tel
 from kestrel_webtest import BLACKMAIL_TEXT, free_port, user_texts
 from pydantic import ValidationError
 
-from api.channels.common import ConversationIds
+from api.channels.ids import ConversationIds
 from api.settings import Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

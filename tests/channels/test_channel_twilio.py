@@ -19,7 +19,7 @@ from channel_fakes import (
 from kestrel_webtest import BLACKMAIL_TEXT, CRISIS_TEXT, UNDER18_PAYLOAD, client_for, make_settings, user_texts
 
 from api.assistant import Assistant
-from api.channels.common import Inbound
+from api.channels.base import Inbound
 from api.channels.twilio import Address, TwilioChannel
 from api.main import create_app
 
@@ -278,8 +278,8 @@ async def test_a_delivery_is_remembered_by_its_signature_as_well(channel_app, pl
     number = new_number()
     inbound = Inbound(user=number, text="hi", address=Address(number, TWILIO_NUMBER))
     signature = "signature:" + secrets.token_urlsafe(20)
-    assert runtime.accept(channel, new_sid(), inbound, also_seen=(signature,)) == "queued"
-    assert runtime.accept(channel, new_sid(), inbound, also_seen=(signature,)) == "duplicate"
+    assert await runtime.accept(channel, new_sid(), inbound, also_seen=(signature,)) == "queued"
+    assert await runtime.accept(channel, new_sid(), inbound, also_seen=(signature,)) == "duplicate"
     await platform.wait_for(sent(number), count=2)
     await platform.settle(channel_app)
     assert "\n".join(bodies(platform.received(sent(number)))).count("Hi, I'm Kestrel") == 1

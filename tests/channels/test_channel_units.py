@@ -7,8 +7,9 @@ from channel_fakes import PUBLIC_BASE_URL, TELEGRAM_SECRET, TELEGRAM_TOKEN, chan
 from pydantic import ValidationError
 
 from api.channels.__main__ import main as channels_cli
-from api.channels.common import ConversationIds, InMemorySeen
-from api.channels.menus import Menu, MemoryMenuStore, Menus
+from api.channels.ids import ConversationIds
+from api.channels.menus import Menu, Menus
+from api.store.memory import MemorySeen, MemoryValues
 from api.channels.text import (
     chosen_number,
     has_phone_number,
@@ -48,35 +49,37 @@ class Clock:
         return self.now
 
 
-def test_seen_set_remembers_then_forgets_and_stays_bounded():
+@pytest.mark.asyncio(loop_scope="session")
+async def test_seen_set_remembers_then_forgets_and_stays_bounded():
     clock = Clock()
-    seen = InMemorySeen(ttl=60, max_entries=3, clock=clock)
-    assert seen.first_time("a") and not seen.first_time("a")
+    seen = MemorySeen(ttl=60, max_entries=3, clock=clock)
+    assert await seen.first_time("a") and not await seen.first_time("a")
     clock.now += 59
-    assert not seen.first_time("a")
+    assert not await seen.first_time("a")
     clock.now += 2
-    assert seen.first_time("a")  # expired, so new again
+    assert await seen.first_time("a")  # expired, so new again
     for key in "bcd":
-        assert seen.first_time(key)
+        assert await seen.first_time(key)
     assert len(seen) == 3  # "a" was dropped to make room
-    assert seen.first_time("a")
+    assert await seen.first_time("a")
 
 
-def test_a_menu_in_memory_expires_after_its_last_change():
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_menu_in_memory_expires_after_its_last_change():
     clock = Clock()
-    store = MemoryMenuStore(ttl=10, max_entries=10, timer=clock)
-    store.set("x", Menu(["/a"], {}))
+    store = MemoryValues(ttl=10, max_entries=10, timer=clock)
+    await store.set("x", Menu(["/a"], {}).to_json())
     clock.now += 8
-    store.set("x", Menu(["/b"], {}))
+    await store.set("x", Menu(["/b"], {}).to_json())
     clock.now += 8
-    assert store.get("x") == Menu(["/b"], {})
+    assert Menu.from_json(await store.get("x") or "") == Menu(["/b"], {})
     clock.now += 3
-    assert store.get("x") is None and len(store) == 0
+    assert await store.get("x") is None and len(store) == 0
 
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_long_payloads_travel_as_tokens_and_map_back():
-    menus = Menus(MemoryMenuStore(ttl=60, max_entries=10))
+    menus = Menus(MemoryValues(ttl=60, max_entries=10))
     long_payload = '/tell_platform{"platform":"' + "x" * 80 + '"}'
     short, token = await menus.references("conv", ["/affirm", long_payload], max_bytes=64)
     assert short == "/affirm" and token.startswith("~") and len(token.encode()) <= 64
@@ -89,7 +92,7 @@ async def test_long_payloads_travel_as_tokens_and_map_back():
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_numbered_options_map_back_and_can_be_cleared():
-    menus = Menus(MemoryMenuStore(ttl=60, max_entries=10))
+    menus = Menus(MemoryValues(ttl=60, max_entries=10))
     await menus.number("conv", ["/a", "/b"])
     assert await menus.chosen("conv", chosen_number("2")) == "/b"
     assert await menus.chosen("conv", chosen_number("3")) is None
@@ -100,8 +103,8 @@ async def test_numbered_options_map_back_and_can_be_cleared():
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_a_menu_that_cannot_be_saved_never_stops_the_reply():
-    class Broken(MemoryMenuStore):
-        def set(self, conversation_id, menu):
+    class Broken(MemoryValues):
+        async def set(self, conversation_id, value):
             raise ConnectionError("store down")
 
     menus = Menus(Broken(ttl=60))

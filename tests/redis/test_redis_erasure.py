@@ -17,7 +17,8 @@ from api.assistant import Assistant
 from api.conversations import API, new_conversation_id
 from api.main import create_app
 from api.settings import Settings
-from api.stores import tracker_key
+from api.store.client import redis_client
+from api.store.keys import tracker_key
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -96,10 +97,10 @@ async def save_conversation(assistant: Assistant, conversation_id: str, text: st
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from api.rasa_stores import KestrelRedisTrackerStore
+    from api.rasa.stores import KestrelRedisTrackerStore
 
-    assistant.registry.touch(conversation_id)
-    store = KestrelRedisTrackerStore(Domain.empty(), assistant._redis, retention_seconds,
+    await assistant.registry.touch(conversation_id)
+    store = KestrelRedisTrackerStore(Domain.empty(), redis_client(assistant.settings.redis_url), retention_seconds,
                                      max_events=assistant.settings.max_events_per_conversation)
     events = [ActionExecuted("action_listen"), UserUttered(text), BotUttered("I'm really glad you told me."),
               ActionExecuted("action_listen")]

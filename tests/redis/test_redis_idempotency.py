@@ -1,6 +1,6 @@
 """Exactly-once turns with Redis: a message resent with the same Idempotency-Key gets the first reply and
 moves nothing, whichever of two `python -m api` processes on one redis-server it reaches, even when both
-get it at once. Also the reply store's claim script on its own (a dead process's claim, a failed turn)."""
+get it at once. Also the reply store's claim script on its own."""
 from __future__ import annotations
 
 import asyncio
@@ -28,9 +28,9 @@ from api.idempotency import (
     IdempotencyKeyReused,
     RedisReplies,
     read_claim,
-    replies_key,
 )
-from api.stores import redis_client
+from api.store.client import LoopClient
+from api.store.keys import replies_key
 
 Pair = Tuple[Service, Service]
 
@@ -161,20 +161,21 @@ def test_rest_metadata_key_across_processes(pair, redis_server):
 # ---- the claim script on its own (no model) ------------------------------------------------------------
 
 
-def test_the_claim_script_remembers_a_keys_message_and_its_reply(redis_server):
-    client = redis_client(redis_server.url)
+@pytest.mark.asyncio(loop_scope="function")
+async def test_the_claim_script_remembers_a_keys_message_and_its_reply(redis_server):
+    client = LoopClient(redis_server.url)
     store = RedisReplies(client, retention_seconds=60)
     hasher = Hasher(CHANNEL_ID_SECRET.encode())
     conversation, key, message = "api-claims", hasher.key("k1"), hasher.message("text:done")
 
-    assert read_claim(store.claim(conversation, key, message), message) == Claim()
+    assert read_claim(await store.claim(conversation, key, message), message) == Claim()
     # Not answered yet (still running, or failed): run it again; the saved conversation decides.
-    assert read_claim(store.claim(conversation, key, message), message) == Claim()
+    assert read_claim(await store.claim(conversation, key, message), message) == Claim()
     other = hasher.message("text:other")
     with pytest.raises(IdempotencyKeyReused):
-        read_claim(store.claim(conversation, key, other), other)
-    store.complete(conversation, key, message, [{"text": "step 2"}])
-    assert read_claim(store.claim(conversation, key, message), message) == Claim(replies=[{"text": "step 2"}])
+        read_claim(await store.claim(conversation, key, other), other)
+    await store.complete(conversation, key, message, [{"text": "step 2"}])
+    assert read_claim(await store.claim(conversation, key, message), message) == Claim(replies=[{"text": "step 2"}])
     with pytest.raises(IdempotencyKeyReused):
-        read_claim(store.claim(conversation, key, other), other)
-    assert 0 < client.pttl(replies_key(conversation)) <= 60_000
+        read_claim(await store.claim(conversation, key, other), other)
+    assert 0 < await client.get().pttl(replies_key(conversation)) <= 60_000

@@ -37,7 +37,7 @@ from channel_fakes import (  # noqa: E402
     twilio_signature,
 )
 
-from api.channels.common import ConversationIds  # noqa: E402
+from api.channels.ids import ConversationIds  # noqa: E402
 
 PER_CONVERSATION = 4
 Pair = Tuple[Service, Service, FakePlatform]

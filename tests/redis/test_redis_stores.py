@@ -12,18 +12,12 @@ import pytest
 import redis
 from kestrel_redistest import free_port
 
-from api.rasa_stores import KestrelRedisTrackerStore, RedisTurnLockStore, fail_loudly
+from api.rasa.stores import KestrelRedisTrackerStore, RedisTurnLockStore, fail_loudly
 from api.settings import Settings
-from api.stores import (
-    SOCKET_TIMEOUT_SECONDS,
-    RedisConversationRegistry,
-    TurnLockLost,
-    TurnLockTimeout,
-    conversation_key,
-    lock_key,
-    redis_client,
-    tracker_key,
-)
+from api.store.client import SOCKET_TIMEOUT_SECONDS, LoopClient, redis_client
+from api.store.errors import TurnLockLost, TurnLockTimeout
+from api.store.keys import conversation_key, lock_key, tracker_key
+from api.store.redis import RedisConversationRegistry
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -204,7 +198,7 @@ async def test_turns_keep_the_stored_history_bounded_with_every_event_streamed_o
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
-    from api.turn_events import TurnEventBroker, collect_into, stop_collecting
+    from api.rasa.turn_events import TurnEventBroker, collect_into, stop_collecting
 
     domain = Domain.from_dict({"slots": {"age_group": {"type": "text", "mappings": [{"type": "custom"}]}}})
     store = KestrelRedisTrackerStore(domain, redis_client(redis_server.url), 60, max_events=50,
@@ -252,37 +246,37 @@ async def test_a_save_that_lacks_an_earlier_session_still_merges_it(redis_server
 # ---- conversation registry ---------------------------------------------------------------------------
 
 
-def test_registry_expiry_is_redis_key_expiry(redis_server):
-    registry = RedisConversationRegistry(redis_client(redis_server.url), retention_seconds=0.3, turn_budget_seconds=60)
-    registry.touch("idle")
-    registry.begin_turn("busy")
-    assert registry.is_live("idle") and registry.is_live("busy")
+async def test_registry_expiry_is_redis_key_expiry(redis_server):
+    registry = RedisConversationRegistry(LoopClient(redis_server.url), retention_seconds=0.3, turn_budget_seconds=60)
+    await registry.touch("idle")
+    await registry.begin_turn("busy")
+    assert await registry.is_live("idle") and await registry.is_live("busy")
     time.sleep(0.5)
-    assert not registry.is_live("idle") and not registry.known("idle"), "gone once idle past retention"
-    assert registry.is_live("busy"), "a turn in progress keeps its conversation"
-    registry.end_turn("busy")
+    assert not await registry.is_live("idle") and not await registry.known("idle"), "gone once idle past retention"
+    assert await registry.is_live("busy"), "a turn in progress keeps its conversation"
+    await registry.end_turn("busy")
     assert 0 < redis_server.client().pttl(conversation_key("busy")) <= 300
-    assert registry.expired() == [], "nothing to sweep: Redis removes expired keys itself"
+    assert await registry.expired() == [], "nothing to sweep: Redis removes expired keys itself"
 
 
-def test_registry_forget_is_final_even_for_a_turn_still_running(redis_server):
-    registry = RedisConversationRegistry(redis_client(redis_server.url), retention_seconds=60, turn_budget_seconds=60)
-    registry.begin_turn("gone")
-    assert registry.forget("gone") is True
-    registry.end_turn("gone")  # the turn ends after the deletion
-    assert not registry.known("gone")
-    assert registry.forget("gone") is False
+async def test_registry_forget_is_final_even_for_a_turn_still_running(redis_server):
+    registry = RedisConversationRegistry(LoopClient(redis_server.url), retention_seconds=60, turn_budget_seconds=60)
+    await registry.begin_turn("gone")
+    assert await registry.forget("gone") is True
+    await registry.end_turn("gone")  # the turn ends after the deletion
+    assert not await registry.known("gone")
+    assert await registry.forget("gone") is False
 
 
-def test_registry_counts_live_conversations_across_processes(redis_server):
+async def test_registry_counts_live_conversations_across_processes(redis_server):
     redis_server.client().delete("kestrel:active")
-    one = RedisConversationRegistry(redis_client(redis_server.url), retention_seconds=0.3, turn_budget_seconds=0)
-    other = RedisConversationRegistry(redis_client(redis_server.url), retention_seconds=60, turn_budget_seconds=0)
-    one.touch("short-lived")
-    other.touch("long-lived")
-    assert len(one) == len(other) == 2
+    one = RedisConversationRegistry(LoopClient(redis_server.url), retention_seconds=0.3, turn_budget_seconds=0)
+    other = RedisConversationRegistry(LoopClient(redis_server.url), retention_seconds=60, turn_budget_seconds=0)
+    await one.touch("short-lived")
+    await other.touch("long-lived")
+    assert await one.count() == await other.count() == 2
     time.sleep(0.5)
-    assert len(other) == 1
+    assert await other.count() == 1
 
 
 # ---- settings ----------------------------------------------------------------------------------------
@@ -300,17 +294,17 @@ def test_redis_url_must_be_a_redis_url():
 
 async def test_channel_deliveries_are_seen_once_across_processes(redis_server, tmp_path):
     from api.assistant import Assistant
+    from api.store.memory import MemorySeen
 
     processes = [Assistant(Settings(redis_url=redis_server.url, model_path=tmp_path)) for _ in range(2)]
     for assistant in processes:
         assert await assistant.check_store(), "the background check that start() runs"
     one, other = (assistant.seen_store(60) for assistant in processes)
-    assert one is not None and other is not None
-    assert one.first_time("delivery-1") is True
-    assert other.first_time("delivery-1") is False, "a retry reaching another process is a duplicate"
-    assert other.first_time("delivery-2") is True
+    assert await one.first_time("delivery-1") is True
+    assert await other.first_time("delivery-1") is False, "a retry reaching another process is a duplicate"
+    assert await other.first_time("delivery-2") is True
     assert 0 < redis_server.client().pttl("kestrel:seen:delivery-1") <= 60_000
-    assert Assistant(Settings(model_path=tmp_path)).seen_store(60) is None, "no Redis: the channel's own set"
+    assert isinstance(Assistant(Settings(model_path=tmp_path)).seen_store(60), MemorySeen), "no Redis: this process's"
 
 
 # ---- every Redis error is a 503 ------------------------------------------------------------------------
@@ -348,19 +342,20 @@ async def test_every_redis_error_is_a_503_and_only_an_unreachable_redis_marks_th
         response = await c.delete(f"/api/v1/conversations/{new_conversation_id(API)}")
     assert response.status_code == 503, response.text
     assert response.headers["Retry-After"].isdigit()
-    assert assistant._store_ok is (not down), "a Redis that answers is not treated as gone"
+    assert assistant.store.ok is (not down), "a Redis that answers is not treated as gone"
 
 
-def test_the_per_client_count_is_shared_through_redis_without_the_address(redis_server):
+async def test_the_per_client_count_is_shared_through_redis_without_the_address(redis_server):
     from api.conversation_caps import ConversationCaps
+    from api.store.redis_window import RedisWindowStorage
 
     def process() -> ConversationCaps:
         return ConversationCaps(overall=100, per_client=2, window_seconds=60, count_live=lambda: 0,
-                                redis_client=redis_client(redis_server.url), secret=b"s" * 32)
+                                storage=RedisWindowStorage(LoopClient(redis_server.url)), secret=b"s" * 32)
 
     one, other = process(), process()
-    assert one.admit("203.0.113.9") is None and other.admit("203.0.113.9") is None
-    refusal = one.admit("203.0.113.9")
+    assert await one.admit("203.0.113.9") is None and await other.admit("203.0.113.9") is None
+    refusal = await one.admit("203.0.113.9")
     assert refusal is not None and refusal.per_client, "the other process's conversation counted"
     keys = [key.decode() for key in redis_server.client().keys("*")]
     assert keys and not any("203.0.113.9" in key for key in keys), keys

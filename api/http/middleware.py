@@ -12,12 +12,12 @@ from urllib.parse import urlsplit
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.docs_page import SWAGGER_UI_BASE
+from api.http.docs_page import SWAGGER_UI_BASE
 from api.logging_setup import log_fields
 from api.metrics import Metrics
 
 access_logger = logging.getLogger("api.access")
-error_logger = logging.getLogger("api.errors")
+error_logger = logging.getLogger("api.http.errors")
 
 STATIC_PREFIX = "/static/"
 DOCS_PATHS = ("/docs",)
@@ -25,7 +25,7 @@ DOCS_PATHS = ("/docs",)
 
 def _csp(frame_ancestors: str, docs: bool) -> str:
     if docs:
-        # Swagger UI is an inline script plus its assets, pinned by integrity (api/docs_page.py); the CDN
+        # Swagger UI is an inline script plus its assets, pinned by integrity (api/http/docs_page.py); the CDN
         # is allowed only for that one release's folder.
         cdn = SWAGGER_UI_BASE
         return (

@@ -5,7 +5,7 @@ project pins (5.16) that is a coroutine, so with `session_persistence: true` the
 session's room and every reply, sent to that room, reaches no one (Python only warns "coroutine ... was
 never awaited"). This subclass registers the same
 `session_request` handler with the await; everything else is Rasa's. Only `rasa run` imports this module
-(the FastAPI service has its own Socket.IO server, api/socketio_channel.py).
+(the FastAPI service has its own Socket.IO server, api/channels/socketio/server.py).
 """
 from __future__ import annotations
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBearer
 
-from api.errors import error, responses
+from api.http.errors import error, responses
 from api.metrics import CONTENT_TYPE_LATEST
-from api.routing import JsonRoute, assistant_of, client_ip, limits_of, settings_of
-from api.schemas import Health, ParseResult, Readiness
+from api.http.routing import JsonRoute, assistant_of, client_ip, limits_of, settings_of
+from api.http.schemas import Health, ParseResult, Readiness
 
 
 def build_router() -> APIRouter:
@@ -53,7 +53,7 @@ def build_router() -> APIRouter:
     return router
 
 
-def _check_admin(request: Request) -> Optional[Response]:
+async def _check_admin(request: Request) -> Optional[Response]:
     token = settings_of(request).admin_token
     if not token:
         return error(404, "Not Found")
@@ -61,13 +61,13 @@ def _check_admin(request: Request) -> Optional[Response]:
     client = client_ip(request)
     # Checked before the token is compared: once a client has used up its wrong guesses, even a right one
     # waits, so the answer to a guess never depends on whether it was right.
-    wait = failures.wait(client)
+    wait = await failures.wait(client)
     if wait is not None:
         return error(429, "Too many wrong admin tokens. Please wait and try again.", {"Retry-After": str(wait)})
     header = request.headers.get("authorization", "")
     scheme, _, supplied = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(supplied.strip().encode(), token.encode()):
-        failures.hit(client)
+        await failures.hit(client)
         return error(401, "Missing or wrong admin token.", {"WWW-Authenticate": "Bearer"})
     return None
 
@@ -80,7 +80,7 @@ class AdminRoute(JsonRoute):
         handler = super().get_route_handler()
 
         async def admin_only(request: Request) -> Response:
-            return _check_admin(request) or await handler(request)
+            return await _check_admin(request) or await handler(request)
 
         return admin_only
 
@@ -102,7 +102,7 @@ def build_admin_router(models: Dict[str, type]) -> APIRouter:
         "Touches no conversation.",
     )
     async def parse(request: Request, body: ParseRequest) -> JSONResponse:  # type: ignore[valid-type]
-        limits_of(request).check_client(client_ip(request))
+        await limits_of(request).check_client(client_ip(request))
         text: str = getattr(body, "text")  # noqa: B009 - the class is built per app, unknown to mypy
         result = await assistant_of(request).parse(text)
         # Rasa may put numpy scalars in the result: make them plain JSON numbers.

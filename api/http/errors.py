@@ -7,11 +7,11 @@ from typing import Any, Dict
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.agent_worker import ModelBusy
+from api.rasa.agent_worker import ModelBusy
 from api.assistant import ConversationNotFound, NotReady, StoreUnavailable
 from api.idempotency import BadIdempotencyKey, IdempotencyKeyReused
 from api.ratelimit import RateLimited
-from api.schemas import Error
+from api.http.schemas import Error
 
 NOT_FOUND_DETAIL = "Conversation not found: it may have expired or been deleted. Start a new one."
 NOT_READY_RETRY_SECONDS = 30

@@ -15,10 +15,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from api.conversations import rest_conversation_id
-from api.errors import responses
+from api.http.errors import responses
+from api.http.routing import AnyContentTypeJsonRoute, assistant_of, client_ip, limits_of, settings_of
+from api.http.schemas import Health, RestMessage
 from api.idempotency import split_idempotency_key
-from api.routing import AnyContentTypeJsonRoute, assistant_of, client_ip, limits_of, settings_of
-from api.schemas import Health, RestMessage
 from api.settings import REST_SENDER_PATTERN
 
 _UNGUESSABLE_SENDER = re.compile(REST_SENDER_PATTERN)
@@ -85,7 +85,7 @@ def build_router(models: Dict[str, type]) -> APIRouter:
     ) -> Response:
         rest: Any = body  # its class is built per app (the text limit is a setting), so mypy cannot see it
         limits = limits_of(request)
-        limits.check_client(client_ip(request))
+        await limits.check_client(client_ip(request))
         if rest.sender is None:
             raise _refuse_sender(MISSING_SENDER)
         if not settings_of(request).rest_open_senders and not _UNGUESSABLE_SENDER.fullmatch(rest.sender):
@@ -94,7 +94,7 @@ def build_router(models: Dict[str, type]) -> APIRouter:
         replies: List[Dict[str, Any]] = []
         if rest.message is not None:  # None: missing or blank, which Rasa answers with nothing
             conversation_id = rest_conversation_id(rest.sender)
-            limits.check_conversation(conversation_id)
+            await limits.check_conversation(conversation_id)
             replies = await assistant_of(request).send(
                 conversation_id, text=rest.message, channel="rest", metadata=metadata, create=True,
                 client=client_ip(request), idempotency_key=idempotency_key,

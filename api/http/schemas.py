@@ -171,7 +171,7 @@ def request_models(max_text_chars: int) -> Dict[str, type]:
         class Config:
             @staticmethod
             def schema_extra(schema: Dict[str, Any], model: type) -> None:
-                # Optional in Python so that a missing sender gets its own explanation (routes_rest.py),
+                # Optional in Python so that a missing sender gets its own explanation (api/channels/rest.py),
                 # but required by the contract; and a null message is accepted, as Rasa accepts it.
                 schema["required"] = ["sender"]
                 message = schema["properties"]["message"]

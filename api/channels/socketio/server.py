@@ -3,7 +3,7 @@
 client `session_request {session_id}`  -> server `session_confirm "<session id>"`
 client `user_uttered {message, session_id, metadata?}` -> server `bot_uttered` once per message:
     `{text}` | `{text, quick_replies: [{content_type: "text", title, payload}]}` | `{attachment}` | custom
-(shapes as rasa/core/channels/socketio.py's SocketIOOutput emits them: api/socketio_output.py).
+(shapes as rasa/core/channels/socketio.py's SocketIOOutput emits them: api/channels/socketio/output.py).
 
 Differences, on purpose (docs/rasa-clients.md):
 * By default the session id is always one this server issued for Socket.IO. A client that asks for an
@@ -25,14 +25,14 @@ from typing import Any, Callable, Dict, Optional, Sequence
 
 import socketio
 
-from api.agent_worker import ModelBusy
+from api.rasa.agent_worker import ModelBusy
 from api.assistant import Assistant, ConversationNotFound, NotReady
 from api.conversations import SOCKETIO, ID_BYTES, in_namespace, new_conversation_id
 from api.idempotency import BadIdempotencyKey, IdempotencyKeyReused, split_idempotency_key
 from api.ratelimit import Limits, RateLimited
-from api.routes_v1 import GREETING_PAYLOAD
-from api.socketio_limits import ClientLimitedServer, SocketIOLimits
-from api.socketio_output import markdown_text, raw_output_channel, to_socketio_messages
+from api.http.v1 import GREETING_PAYLOAD
+from api.channels.socketio.limits import ClientLimitedServer, SocketIOLimits
+from api.channels.socketio.output import markdown_text, raw_output_channel, to_socketio_messages
 from api.text_input import MAX_SENDER_CHARS, check_metadata, check_sender, clean_message
 
 USER_EVENT = "user_uttered"
@@ -83,7 +83,7 @@ def create_socketio(
     max_bytes: int,
     client_session_ids: bool = False,
 ) -> socketio.AsyncServer:
-    # Connections and events per client are limited before any handler runs (socketio_limits.py).
+    # Connections and events per client are limited before any handler runs (api/channels/socketio/limits.py).
     sio = ClientLimitedServer(
         limits=SocketIOLimits(limits.socketio_connections_per_minute, limits.socketio_open_per_client,
                               limits.socketio_events_per_minute),
@@ -106,8 +106,8 @@ def create_socketio(
                    payload: Optional[str] = None, metadata: Optional[Dict[str, Any]] = None,
                    idempotency_key: Optional[str] = None) -> None:
         try:
-            limits.check_client(ip)
-            limits.check_conversation(conversation_id)
+            await limits.check_client(ip)
+            await limits.check_conversation(conversation_id)
             replies = await assistant.send(
                 conversation_id, text=text, payload=payload, channel="socketio", metadata=metadata,
                 create=True, output=raw_output_channel, client=ip, idempotency_key=idempotency_key,

@@ -20,10 +20,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from actions.facts import Facts, load_facts
-from api.routing import settings_of
+from api.http.routing import settings_of
 from api.settings import Settings
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"  # api/static
 # Long enough to spare deployers' visitors a download per page view, short enough that a fix reaches
 # them the same day; the ETag makes revalidation after that cheap.
 STATIC_MAX_AGE = 3600

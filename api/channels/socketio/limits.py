@@ -14,7 +14,7 @@ one a task). Checked before anything else runs, with the same token buckets as t
   the rest of a flood gets nothing back.
 
 Messages (`user_uttered`) are also held to RATE_LIMIT_PER_CLIENT and RATE_LIMIT_PER_CONVERSATION, as on
-the other channels (socketio_channel.py).
+the other channels (api/channels/socketio/server.py).
 
 Relies on python-socketio's server internals (the Engine.IO connect and disconnect handlers and
 `_handle_event`, pinned in requirements.txt); tests/api/test_web_socketio_limits.py holds them.

@@ -11,7 +11,7 @@ reasons are in stores.py; this module imports Rasa, so it is only imported when 
   by Lua scripts that check the token, a short lifetime renewed while the turn runs (a killed process
   frees its conversation within LOCK_LIFETIME_SECONDS) and a bounded wait (TURN_TIMEOUT_SECONDS).
 * `KestrelInMemoryTrackerStore`: Rasa's InMemoryTrackerStore (one process, no REDIS_URL).
-* Both keep a conversation's stored history to `max_events` events (api/tracker_history.py), so a turn
+* Both keep a conversation's stored history to `max_events` events (api/rasa/tracker_history.py), so a turn
   costs the same at the 400th message as at the 20th.
 * `raise_store_error`: Rasa's Agent always wraps the tracker store in FailSafeTrackerStore, which on any
   error logs and carries on with an in-memory store (or, on reads, a *new empty conversation*). Installed
@@ -20,44 +20,77 @@ reasons are in stores.py; this module imports Rasa, so it is only imported when 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import math
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Dict, Iterable, List, Optional
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Dict, Iterable, List, Optional, Tuple
 
 import redis
-import redis.asyncio
-from redis.asyncio.retry import Retry as AsyncRetry
-from redis.backoff import NoBackoff
-from rasa.core.lock_store import LockStore
+from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, RedisTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from api.logging_setup import log_fields
-from api.stores import (
-    LOCK_LIFETIME_SECONDS,
-    LOCK_POLL_SECONDS,
-    Fence,
-    StoreErrors,
-    TurnLockLost,
-    TurnLockTimeout,
-    client_options,
-    current_fence,
-    lock_key,
-    tracker_key,
-)
-from api.tracker_history import shorten
+from api.rasa.tracker_history import shorten
+from api.settings import Settings
+from api.store.client import LoopClient, redis_client
+from api.store.errors import StoreErrors, TurnLockLost, TurnLockTimeout
+from api.store.keys import lock_key, tracker_key
 
 logger = logging.getLogger(__name__)
+
+# A turn lock lives this long unless renewed; it is renewed every third of it while the turn runs, so a
+# process killed mid-turn holds its conversation for at most this long.
+LOCK_LIFETIME_SECONDS = 10.0
+LOCK_POLL_SECONDS = 0.02
+
+
+@dataclass(frozen=True)
+class Fence:
+    """The turn lock the current task holds: the tracker store writes only while it is still ours."""
+
+    conversation_id: str
+    lock_key: str
+    token: bytes
+
+
+# Task-local: the lock's context manager runs in the task that then runs Rasa's processor, so the tracker
+# store's save (same task) sees the lock of its own turn and no other.
+current_fence: contextvars.ContextVar[Optional[Fence]] = contextvars.ContextVar("kestrel_turn_fence", default=None)
+
+
+def memory_stores(settings: Settings, event_broker: Any) -> Tuple["KestrelInMemoryTrackerStore", LockStore]:
+    """One process: Rasa's in-memory stores, the history kept bounded."""
+    tracker_store = KestrelInMemoryTrackerStore(
+        Domain.empty(), max_events=settings.max_events_per_conversation, event_broker=event_broker
+    )
+    return tracker_store, InMemoryLockStore()
+
+
+def redis_stores(settings: Settings, event_broker: Any) -> Tuple["KestrelRedisTrackerStore", LockStore]:
+    """Redis: the tracker store on a synchronous client (Rasa calls it on the agent's thread), the turn
+    lock on an asyncio one on the agent's loop."""
+    assert settings.redis_url
+    tracker_store = KestrelRedisTrackerStore(
+        Domain.empty(), redis_client(settings.redis_url), settings.retention_seconds,
+        max_events=settings.max_events_per_conversation, event_broker=event_broker,
+    )
+    # Waiting for another process's turn ends a little before the turn's own deadline
+    # (api/rasa/agent_worker.py), so a message that gets 503 is never handled later; still longer than a
+    # dead process's lock lives (LOCK_LIFETIME_SECONDS), so a crash costs a wait, not an error.
+    lock_store = RedisTurnLockStore(settings.redis_url, wait_seconds=0.75 * settings.turn_timeout_seconds)
+    return tracker_store, lock_store
 
 
 class RedisTurnLockStore(LockStore):
     """Rasa's LockStore interface; only `lock()` is used (`Agent.handle_message` wraps each turn in it).
 
     The asyncio client is made on the loop that takes the first lock: the agent's own thread
-    (api/agent_worker.py), where every turn runs. Waiting for a lock held by another process therefore
+    (api/rasa/agent_worker.py), where every turn runs. Waiting for a lock held by another process therefore
     does not stop this process from answering other conversations meanwhile.
     """
 
@@ -72,18 +105,11 @@ class RedisTurnLockStore(LockStore):
         self.wait_seconds = wait_seconds
         self.lifetime_seconds = lifetime_seconds
         self.poll_seconds = poll_seconds
-        self._client: Any = None
-        self._client_loop: Optional[asyncio.AbstractEventLoop] = None
+        # Bytes, not text: the lock's owner token is compared as written.
+        self._client = LoopClient(url, text=False)
 
     def _redis(self) -> Any:
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
-            options = client_options()
-            # redis.asyncio has its own Retry class (awaitable), with the same arguments.
-            options["retry"] = AsyncRetry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,))
-            self._client = redis.asyncio.Redis.from_url(self.url, **options)
-            self._client_loop = loop
-        return self._client
+        return self._client.get()
 
     @asynccontextmanager
     async def lock(
@@ -163,6 +189,11 @@ class KestrelInMemoryTrackerStore(InMemoryTrackerStore):
         shorten(tracker, self.max_events)
         self.store[tracker.sender_id] = self.serialise_tracker(tracker)
 
+    def saved_json(self, conversation_id: str) -> Optional[str]:
+        """The conversation as last saved, unparsed (api/idempotency.py looks for a key in it)."""
+        saved = self.store.get(conversation_id)
+        return None if saved is None else str(saved)
+
 
 class KestrelRedisTrackerStore(RedisTrackerStore):
     def __init__(
@@ -207,11 +238,14 @@ class KestrelRedisTrackerStore(RedisTrackerStore):
         if not self._fenced_set(keys=[key, fence.lock_key], args=[fence.token, serialised, expiry_ms]):
             raise TurnLockLost("the turn lock expired before the conversation was saved; nothing was written")
 
-    def erase(self, conversation_id: str) -> None:
-        self.red.delete(self.key_prefix + conversation_id)
-
     async def keys(self) -> Iterable[str]:
         return [key[len(self.key_prefix):] for key in self.red.scan_iter(self.key_prefix + "*", count=500)]
+
+    def saved_json(self, conversation_id: str) -> Optional[str]:
+        """The conversation as last saved, unparsed (api/idempotency.py looks for a key in it). A blocking
+        read on the agent's thread, as Rasa's own tracker store makes."""
+        saved = self.red.get(self.key_prefix + conversation_id)
+        return None if saved is None else str(saved)
 
 
 def _continues(stored: str, events: List[Dict[str, Any]]) -> bool:

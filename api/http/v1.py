@@ -6,13 +6,13 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api import pages
+from api.http import pages
 from api.assistant import ConversationNotFound
 from api.conversations import API, in_namespace, new_conversation_id
-from api.errors import responses
+from api.http.errors import responses
 from api.idempotency import KEY_PATTERN, MAX_KEY_CHARS, checked_key
-from api.routing import JsonRoute, assistant_of, client_ip, limits_of, settings_of
-from api.schemas import ConversationCreated, MessagesResponse
+from api.http.routing import JsonRoute, assistant_of, client_ip, limits_of, settings_of
+from api.http.schemas import ConversationCreated, MessagesResponse
 
 GREETING_PAYLOAD = "/greet"
 _MESSAGE_KEYS = ("text", "buttons", "image", "attachment", "custom")
@@ -60,7 +60,7 @@ def build_router(models: Dict[str, type]) -> APIRouter:
         "are live, or this client has started MAX_CONVERSATIONS_PER_CLIENT within RETENTION_MINUTES.",
     )
     async def create_conversation(request: Request) -> JSONResponse:
-        limits_of(request).check_client(client_ip(request))
+        await limits_of(request).check_client(client_ip(request))
         conversation_id = new_conversation_id(API)
         replies = await assistant_of(request).send(
             conversation_id, payload=GREETING_PAYLOAD, channel="api", create=True, client=client_ip(request)
@@ -90,10 +90,10 @@ def build_router(models: Dict[str, type]) -> APIRouter:
             checked_key(idempotency_key)  # a bad key is refused before anything else is looked at
         assistant = assistant_of(request)
         limits = limits_of(request)
-        limits.check_client(client_ip(request))
+        await limits.check_client(client_ip(request))
         if not in_namespace(conversation_id, API) or not await assistant.conversation_exists(conversation_id):
             raise ConversationNotFound(conversation_id)
-        limits.check_conversation(conversation_id)
+        await limits.check_conversation(conversation_id)
         message: Any = body  # its class is built per app (the text limit is a setting), so mypy cannot see it
         replies = await assistant.send(
             conversation_id, text=message.text, payload=message.payload, channel="api",

@@ -27,7 +27,7 @@ _NUMBERED = re.compile(r"\d{1,3}[.)]\s+")
 
 @lru_cache(maxsize=1)
 def _raw_channel_class() -> type:
-    # Imported here, not at module level: Rasa must not be imported before api/rasa_speedups.py runs on the
+    # Imported here, not at module level: Rasa must not be imported before api/rasa/speedups.py runs on the
     # model's thread, and this is only called there, once the model is loaded.
     from rasa.core.channels.channel import CollectingOutputChannel
 
