@@ -7,12 +7,13 @@ can be tested on its own (tests/actions/test_reading.py), and `actions/turn.py` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from actions import cues
 from actions.age import ADULT, UNDER_18, UNKNOWN, read_age, states_own_age
 from actions.catalogue import catalogue
 from actions.cues import normalise, payment_told, role_told, sharing_told, story_in_words
+from actions.parse import Parse
 from actions.plan import (
     AGE_QUESTION,
     EMAIL_SCAM,
@@ -60,48 +61,6 @@ MOVING_ON = QUESTIONS | frozenset(SITUATION_BY_INTENT) | CLEARLY_MOVING_ON
 # A retelling changes the kind of situation (to a partner's threat, fake pictures...) only when the
 # classifier is this sure; otherwise it is more detail about the same story.
 CHANGE_CONFIDENCE = 0.7
-# A situation the classifier ranked behind the intent acted on ("he'll post it and I want to die",
-# "my son has paid them") counts when it is this confident; below that it is guesswork.
-ALSO_SEEN = 0.15
-
-
-@dataclass(frozen=True)
-class Parse:
-    """The NLU result for one message."""
-
-    intent: Optional[str]
-    text: str = ""
-    ranking: Tuple[Tuple[str, float], ...] = ()
-    entities: Tuple[Tuple[str, str], ...] = ()
-
-    @classmethod
-    def from_message(cls, message: Dict[str, Any]) -> "Parse":
-        ranking = tuple(
-            (str(r.get("name")), float(r.get("confidence") or 0.0)) for r in message.get("intent_ranking") or []
-        )
-        entities = tuple(
-            (str(e.get("entity")), str(e.get("value"))) for e in message.get("entities") or [] if e.get("value")
-        )
-        return cls((message.get("intent") or {}).get("name"), message.get("text") or "", ranking, entities)
-
-    @property
-    def confidence(self) -> float:
-        return self.ranking[0][1] if self.ranking else 1.0
-
-    def entity(self, name: str) -> Optional[str]:
-        return next((value for entity, value in self.entities if entity == name), None)
-
-    def all_of(self, name: str) -> Tuple[str, ...]:
-        return tuple(value for entity, value in self.entities if entity == name)
-
-    def runner_up(self, wanted: frozenset[str]) -> Optional[str]:
-        """The best-ranked intent in `wanted` behind the one acted on, if confident enough to count."""
-        for name, confidence in self.ranking[1:]:
-            if name in wanted and confidence >= ALSO_SEEN:
-                return name
-        return None
-
-
 @dataclass(frozen=True)
 class State:
     """The conversation so far, as the slots keep it."""

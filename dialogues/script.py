@@ -1,8 +1,7 @@
 """Dialogue scripts: the YAML format, and a loader whose errors name the file, line and field.
 
-A script is a conversation someone might have with Kestrel, written as the person's turns (text they
-type, a button they press, or a raw payload) with what the assistant's reply must or must not contain.
-See docs/dialogue-scripts.md for the format; `python -m dialogues check DIR` validates files only.
+A script is a conversation with Kestrel: the person's turns (typed text, a pressed button or a payload) and
+what each reply must or must not contain (docs/dialogue-scripts.md; `python -m dialogues check DIR`).
 """
 from __future__ import annotations
 
