@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -231,6 +232,11 @@ def slots(events: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 def all_text(messages: List[Dict[str, Any]]) -> str:
     return "\n".join(m.get("text", "") for m in messages)
+
+
+def steps(messages: List[Dict[str, Any]]) -> List[int]:
+    """The plan step numbers the replies show ("Step 2 of 6" → 2)."""
+    return [int(n) for n in re.findall(r"Step (\d+) of \d+", all_text(messages))]
 
 
 # ---- Redis as the shipped configurations run it ------------------------------------------------------

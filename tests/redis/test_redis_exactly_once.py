@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import re
 import signal
 import time
 import uuid
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import httpx
 import pytest
@@ -30,6 +29,7 @@ from kestrel_redistest import (
     Service,
     all_text,
     running,
+    steps,
     tracker_events,
     turns,
 )
@@ -56,10 +56,6 @@ def pair(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
             yield Pair(proxy, a, b)
     finally:
         proxy.close()
-
-
-def steps(messages: List[Dict[str, Any]]) -> List[int]:
-    return [int(n) for n in re.findall(r"Step (\d+) of \d+", all_text(messages))]
 
 
 def post(service: Service, conversation_id: str, key: str, body: Dict[str, str], timeout: float = 60) -> httpx.Response:

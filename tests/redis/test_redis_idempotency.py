@@ -4,9 +4,8 @@ get it at once. Also the reply store's claim script on its own."""
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Iterator, List, Tuple
 
 import httpx
 import pytest
@@ -16,8 +15,8 @@ from kestrel_redistest import (
     UNDER18_PAYLOAD,
     RedisServer,
     Service,
-    all_text,
     running,
+    steps,
     tracker_events,
     turns,
 )
@@ -42,10 +41,6 @@ def pair(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
     b = Service("b", logs, redis_server.url, WORKERS="1")
     with running(a, b):
         yield a, b
-
-
-def steps(messages: List[Dict[str, Any]]) -> List[int]:
-    return [int(n) for n in re.findall(r"Step (\d+) of \d+", all_text(messages))]
 
 
 def send(service: Service, conversation_id: str, key: str, **body: str) -> httpx.Response:
