@@ -220,9 +220,7 @@ def on_crisis(dispatcher: CollectingDispatcher, reading: Reading, state: State, 
     situation = reading.situation
     if reading.question == "again":
         say(dispatcher, variant("utter_crisis_again", situation))
-        if reading.told and not state.situation.known:
-            # The blackmail first told while still in crisis: its two most important lines, now.
-            say(dispatcher, "utter_crisis_urgent")
+        _story_first_told(dispatcher, reading, state)
         return CRISIS_AGAIN, []
     return CRISIS, _safety_first(dispatcher, reading, state, variant("utter_crisis", situation), "utter_crisis_continue")
 
@@ -235,12 +233,19 @@ def _safety_first(dispatcher: CollectingDispatcher, reading: Reading, state: Sta
     """The crisis or danger reply itself, then what else the message said, kept short: a blackmail story
     not heard before gets the two most important lines; a question gets its answer."""
     say(dispatcher, first)
-    if reading.told and not state.situation.known:
-        say(dispatcher, "utter_crisis_urgent")
-    elif reading.question:
+    if not _story_first_told(dispatcher, reading, state) and reading.question:
         _answer(dispatcher, reading.question, reading.situation, Context())
     say(dispatcher, then)
     return []
+
+
+def _story_first_told(dispatcher: CollectingDispatcher, reading: Reading, state: State) -> bool:
+    """A blackmail story told for the first time alongside (or while still in) a crisis or danger: its two
+    most important lines now, kept short. Whether it said them."""
+    if reading.told and not state.situation.known:
+        say(dispatcher, "utter_crisis_urgent")
+        return True
+    return False
 
 
 def on_human(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
