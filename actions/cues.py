@@ -56,9 +56,11 @@ NOT_PAID = re.compile(
 )
 PAID = re.compile(
     r"\b(i'?ve|ive|i have|i|we|he|she|they|already|just|and|so|then|has|have|had|'s|'ve)\s+(already\s+|just\s+|then\s+|actually\s+|been\s+)?"
-    r"(paid|payed|transferred|sent (him|her|them) (the )?(money|cash|£|\$|€|\d)|sent (the )?(money|cash|£|\$|€|\d)|gave (him|her|them) (the )?(money|cash|£|\$|€|\d)"
+    r"(paid|payed|transferred|(sent|gave) (him|her|them) (the |some )?(money|cash|£|\$|€|\d|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam)|sent (the )?(money|cash|£|\$|€|\d)"
     r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
     r"|\b(sent|paid|payed|gave|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
+    r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
+    r"|\b(i|we) did (pay|send (it|the money|him|her|them))\b"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
     r"|\b(been sending|was sending|has sent|have sent|had sent|been giving|has given|have given|had given) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
     r"|\b(been paying|was paying|kept paying|keep paying|have been paying|has been paying) (him|her|them|it|this|the \w+|a \w+)\b"
@@ -82,7 +84,9 @@ NOT_SHARED = re.compile(
 )
 SHARED = re.compile(
     r"\b(has|have|'s|'ve|already|just|actually)\s+(already\s+|just\s+|actually\s+|now\s+)?(posted|shared|leaked|put (it|them) (up|online)|sent (it|them|the (pics?|video|vid|photos?)) to)\b"
-    r"|\b(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b(?! if| unless| or|\s+(£|\$|€|\d|money|cash|some money))"
+    r"|\b(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b"
+    # "sent them the money": a payment, not the pictures.
+    r"(?! if| unless| or|\s+(the |some |a |an |more |another )?(£|\$|€|\d|money|cash|bitcoin|btc|crypto|gift|vouchers?|steam|amazon|payment|transfer|quid|pounds?))"
     r"|\b(has|have|'s|'ve|they|he|she)? ?(posted|shared|leaked|sent) (the|those|these|that) (pics?|pictures?|photos?|nudes?|videos?|vid|images?|clip) to\b"
     r"|\b(everyone|people|my (mates|friends)) (has|have) (seen|got) (it|them)\b|\bgoing (round|around)\b"
     r"|\b(being|been|is being|was) (shared|posted|passed round|spread)\b|\bspread(ing)? (round|around)\b"
@@ -100,7 +104,8 @@ WHY = re.compile(
 OTHER_PERSON = re.compile(
     r"\b(my|our|a|his|her|their|this) (best |close |little |older |younger |big |eldest |youngest )?(\d{1,2}[ -]?(year|yr)s?[ -]?old )?(son|daughter|child|kid|boy|girl|teen|teenager|friend|mate|bestie|brother|sister|"
     r"cousin|nephew|niece|grandson|granddaughter|student|pupil|learner|partner|husband|wife|boyfriend|girlfriend|"
-    r"bf|gf|flatmate|colleague|young person|stepson|stepdaughter)s?('s|s')?\b|\bsomeone i know\b|\b(he|she|they|him|her|them)\b"
+    r"bf|gf|flatmate|colleague|young person|stepson|stepdaughter)s?('s|s')?\b|\bsomeone i know\b|\b(he|she|they|him|her|them|his)\b"
+    r"|\bthe (\d{1,2}[ -]?(year|yr)s?[ -]?old )?(boy|girl|child|kid|lad|teen|young person|pupil|student) (i|we)\b"
     r"|\b(my|our) \d{1,2}[ -]?(year|yr)s?[ -]?old\b"
 )
 OWN_STORY = re.compile(
@@ -252,7 +257,9 @@ def payment_told(text: str) -> Optional[bool]:
         around = text[match.start(): match.end() + 20]
         # "they want him to pay with his mum's card" is the demand, not a payment; "so they think i've paid"
         # is a pretence.
-        demanded = re.search(r"\bto (pay|send|buy|give)?\s*$|\b(think|thinks|believe|pretend\w*|fake)\b[^.?!]{0,12}$", before)
+        demanded = re.search(
+            r"\bto (pay|send|buy|give)?\s*$|\b(think|thinks|believe|pretend\w*|fake)\b[^.?!]{0,12}$|\b(if|unless|whether|wish)\s+$", before
+        )
         # "nothing's been paid": the negation may come before the words that say paid.
         if not re.search(rf"\b{NEG}\s+(\w+\s+){{0,3}}$", before + " ") and not NOT_PAID.search(before[-20:] + around) \
                 and not demanded:
