@@ -8,7 +8,9 @@
   `danger_words`).
 - helper: a situation told about someone else ("my son is being blackmailed") is a helper's message,
   whichever situation the classifier picked; and the reverse, "victim": a "helper" guess for a message
-  that says it is happening to the writer ("im being blackmailed") becomes blackmail_money.
+  that says it is happening to the writer ("im being blackmailed", "a pic of me") becomes the writer's own story.
+- a demand that also says it has been paid, or that the pictures are already out ("used my mum's card to pay
+  him", "my boss has received the photos"), is the paid or the shared story.
 
 The classifier's ranking is kept behind the forced intent, so actions can still see that a crisis
 message was also about blackmail, or that a helper's child has already paid.
@@ -28,11 +30,20 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.catalogue import catalogue
+from actions.cues import payment_told, sharing_told
 
 PHRASES_FILE = Path(__file__).resolve().parent.parent / "resources" / "intent_overrides.yml"
 # Checked in this order: a message that is both crisis and danger gets the crisis reply (it says 999).
 ALWAYS = ("crisis", "danger_now")
 SITUATIONS = catalogue().situation_intents - {"helper"}
+# Guesses that a message saying "I paid" or "they posted it" is often taken for: the demand itself, or a
+# question asked alongside ("i did pay them tho. was that wrong").
+READ_AS_UNPAID = {"blackmail_money", "blackmail_images", "ask_should_pay", "ask_new_account", "next_step"}
+READ_AS_NOT_OUT = {"blackmail_money", "blackmail_images", "partner_threat", "already_paid"}
+# The writer's own pictures, whoever else the message names.
+OWN_PICTURES = re.compile(
+    r"\b(video|vid|pics?|pictures?|photos?|images?|nudes?|recording|footage) of me\b|\bmy (own )?(pics|pictures|photos|nudes|videos?|vids?)\b"
+)
 
 Patterns = Dict[str, List[Pattern[str]]]
 Ranking = List[Dict[str, Any]]
@@ -75,12 +86,27 @@ def forced_intent(
         return "crisis"
     if (predicted == "crisis" and not crisis_words) or (predicted == "danger_now" and not danger_words):
         return next((name for name in ranked if name not in ALWAYS and name != "nlu_fallback"), "out_of_scope")
-    names_someone_else = matches(lowered, patterns.get("helper", []))
+    # "my cousin just messaged me, she got a pic of me": someone else is named, but the pictures are the writer's.
+    names_someone_else = matches(lowered, patterns.get("helper", [])) and not OWN_PICTURES.search(lowered)
     if predicted in SITUATIONS and names_someone_else:
         return "helper"
-    if predicted == "helper" and not names_someone_else and matches(lowered, patterns.get("victim", [])):
-        return "blackmail_money"
+    if predicted == "helper" and not names_someone_else:
+        if matches(lowered, patterns.get("victim", [])) or OWN_PICTURES.search(lowered):
+            return outcome_told(lowered) or "blackmail_money"
+        return None
+    outcome = outcome_told(lowered)
+    if outcome == "images_shared" and predicted in READ_AS_NOT_OUT:
+        return outcome
+    if outcome == "already_paid" and predicted in READ_AS_UNPAID:
+        return outcome
     return None
+
+
+def outcome_told(lowered: str) -> Optional[str]:
+    """The story a message tells by saying the pictures are out or that money was paid, if either."""
+    if sharing_told(lowered):
+        return "images_shared"
+    return "already_paid" if payment_told(lowered) else None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -123,5 +149,16 @@ class IntentOverrides(GraphComponent):
         if not forced or forced == predicted:
             return
         rest = [r for r in ranking if r.get("name") != forced]
-        message.set(INTENT, {"name": forced, "confidence": 1.0}, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [{"name": forced, "confidence": 1.0}] + rest, add_to_output=True)
+        confidence = 1.0 if forced in ALWAYS else _confidence_kept(forced, predicted, ranking)
+        message.set(INTENT, {"name": forced, "confidence": confidence}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [{"name": forced, "confidence": confidence}] + rest, add_to_output=True)
+
+
+def _confidence_kept(forced: str, predicted: Optional[str], ranking: Ranking) -> float:
+    """How sure the reading is after a relabelling: only the explicit phrases are certain. A crisis or danger
+    guess set aside leaves the next guess as sure as the classifier was of it; a story relabelled (someone
+    else's, paid, shared) is as sure as the guess it replaced."""
+    of = {str(r.get("name")): float(r.get("confidence") or 0.0) for r in ranking}
+    if predicted in ALWAYS:
+        return of.get(forced, 0.0)
+    return of.get(str(predicted), 0.0)

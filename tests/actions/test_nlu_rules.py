@@ -80,9 +80,42 @@ def test_someone_else_as_the_subject_makes_a_situation_a_helper_message(text):
     assert forced_intent(text, "blackmail_money", PATTERNS) == "helper"
 
 
-@pytest.mark.parametrize("text", ["he'll send it to my mum", "a girl was on video chat", "he sent it to my friends"])
+@pytest.mark.parametrize("text", ["he'll send it to my mum", "a girl was on video chat", "he says he'll send it to my friends"])
 def test_family_as_the_target_stays_the_victim(text):
     assert forced_intent(text, "blackmail_money", PATTERNS) is None
+
+
+@pytest.mark.parametrize(
+    "text, predicted, told",
+    [
+        ("he sent it to my friends", "blackmail_money", "images_shared"),
+        ("my ex sent my pics to his mates", "partner_threat", "images_shared"),
+        ("used my mums card to pay him, she's gonna kill me", "blackmail_money", "already_paid"),
+        ("i did pay them tho. was that wrong", "ask_should_pay", "already_paid"),
+        ("gave him some gift cards and now he wants more", "blackmail_images", "already_paid"),
+    ],
+)
+def test_a_demand_that_says_it_was_paid_or_posted_is_that_story(text, predicted, told):
+    assert forced_intent(text, predicted, PATTERNS) == told
+
+
+@pytest.mark.parametrize(
+    "text, predicted",
+    [
+        ("i haven't paid him anything", "blackmail_money"),
+        ("i sent them the money already but they still havent deleted it", "already_paid"),
+        ("has he posted it yet?", "ask_will_they_post"),
+        ("should i pay him", "ask_should_pay"),
+    ],
+)
+def test_no_payment_or_posting_told_keeps_the_guess(text, predicted):
+    assert forced_intent(text, predicted, PATTERNS) is None
+
+
+def test_someone_else_named_but_the_pictures_are_the_writers():
+    text = "my cousin just messaged me saying she got a pic of me from a random account"
+    assert forced_intent(text, "blackmail_money", PATTERNS) is None
+    assert forced_intent(text, "helper", PATTERNS) == "blackmail_money"
 
 
 @pytest.mark.parametrize("text", ["im being blackmailed", "someone is blackmailing me pls help"])
@@ -337,3 +370,39 @@ def test_what_they_are_planning_is_not_a_crisis():
 
 def test_a_bracketed_age_with_a_letter_is_the_persons_age():
     assert read_age("my housemate (23f) is being blackmailed", about_someone_else=True).group == "adult"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "theres only one way out now", "i cant see myself still being here by friday", "last text from me",
+        "scared of what i could do to myself", "been sat in the garage with the engine running", "gonna sort it myself for good",
+        "honestly might k!ll myself", "been reading about s*icide", "i need it all to end, forever",
+        "just wanted someone to know before i go",
+    ],
+)
+def test_indirect_and_starred_crisis_phrases(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he's trying to break in the back", "someone climbed over our garden wall", "she's in my building on the stairs",
+        "my step dad is about to hit me", "my son has gone to meet him", "im hiding in the bathroom, he's in the house",
+        "he's parked at the end of my road",
+    ],
+)
+def test_someone_near_or_about_to_hurt_is_danger(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) == "danger_now"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he tried to get into my snap", "i want the messages to stop permanently", "i blocked him for good",
+        "hes downstairs with my mum watching tv", "hiding in my room from my dad lol", "my existing pics will be shared",
+    ],
+)
+def test_near_misses_are_neither_crisis_nor_danger(text):
+    assert forced_intent(text, "blackmail_money", PATTERNS) not in ("crisis", "danger_now")
