@@ -53,10 +53,9 @@ NOT_UNDERSTOOD = "not_understood"
 
 QUESTIONS = frozenset(catalogue().questions)
 SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
-# Ready to carry on after the crisis reply: these plainly; MOVING_ON's others when the classifier is sure.
+# Ready to carry on after the crisis reply: these plainly; questions, and stories that are about the
+# blackmail, when the classifier is sure. An age told meanwhile stays with the crisis ("im 14").
 CLEARLY_MOVING_ON = frozenset({"affirm", "next_step", "thanks", "show_plan", "repeat_step", "ask_human", "greet", "goodbye"})
-# An age told after the crisis reply is kept, and stays with the crisis: "im 14" is not a step away from it.
-MOVING_ON = QUESTIONS | frozenset(SITUATION_BY_INTENT) | CLEARLY_MOVING_ON
 
 # A retelling changes the kind of situation (to a partner's threat, fake pictures...) only when the
 # classifier is this sure; otherwise it is more detail about the same story.
@@ -268,7 +267,9 @@ def interpret(parse: Parse, state: State) -> Reading:
     moving_on = (intent in CLEARLY_MOVING_ON and parse.confidence >= 0.6) or (
         intent in QUESTIONS | SITUATION_INTENTS and parse.confidence >= 0.6 and bool(cues.ABOUT_THE_BLACKMAIL.search(text))
     ) or (state.last_reply == CRISIS_AGAIN and (
-        intent in CLEARLY_MOVING_ON or (intent in MOVING_ON and parse.confidence >= 0.7)
+        intent in CLEARLY_MOVING_ON or (intent in QUESTIONS and parse.confidence >= 0.7)
+        # "his mum is on nightshift", "my brother is here now": news about the crisis, not a new story.
+        or (intent in frozenset(SITUATION_BY_INTENT) and parse.confidence >= 0.7 and bool(cues.ABOUT_THE_BLACKMAIL.search(text)))
         or (intent in QUESTIONS and parse.confidence >= 0.3 and bool(cues.ABOUT_THE_BLACKMAIL.search(text)))
     ))
     if state.last_reply in (CRISIS, CRISIS_AGAIN) and (
@@ -333,6 +334,9 @@ def interpret(parse: Parse, state: State) -> Reading:
         return reading(AGE_ANSWER)
     if intent in QUESTIONS:
         return reading(QUESTION, question=intent)
+    if intent == "affirm" and state.situation.known and platforms and len(text.split()) > 2:
+        # "snap yh. they got my login i think": a yes, and then more of the story.
+        return reading(RETOLD, told=situation.kind)
     if intent in ("next_step", "affirm"):
         return reading(NEXT)
     if intent == "repeat_step":
