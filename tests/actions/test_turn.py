@@ -231,6 +231,12 @@ async def test_will_the_police_tell_my_parents_is_honest_for_under_18s():
     assert "isn't anonymous" in texts(messages) and "may need to talk to other adults" in texts(messages)
 
 
+async def test_will_the_police_tell_his_family_names_no_ceop_for_a_helper_of_an_adult():
+    slots = {"situation": "helper", "is_helper": True, "helper_role": "friend", "age_group": "adult", "plan_step": "evidence"}
+    messages, _ = await respond("ask_police_tell_parents", "will the police tell his wife", slots=slots)
+    assert "CEOP" not in texts(messages) and "They're an adult" in texts(messages)
+
+
 async def test_questions_have_helper_wording():
     slots = {"situation": "helper", "is_helper": True, "helper_role": "parent", "age_group": "under18", "plan_step": "evidence"}
     messages, _ = await respond("ask_tell_adult", "how do i talk to my son about this", slots=slots)
