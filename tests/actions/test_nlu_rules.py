@@ -402,7 +402,9 @@ def test_someone_near_or_about_to_hurt_is_danger(text):
     [
         "he tried to get into my snap", "i want the messages to stop permanently", "i blocked him for good",
         "hes downstairs with my mum watching tv", "hiding in my room from my dad lol", "my existing pics will be shared",
+        "he knows my address but he hasn't threatened to hurt me", "told my mum, she's coming upstairs",
     ],
 )
 def test_near_misses_are_neither_crisis_nor_danger(text):
-    assert forced_intent(text, "blackmail_money", PATTERNS) not in ("crisis", "danger_now")
+    # The classifier's own danger guess is set aside too, not only the phrases.
+    assert forced_intent(text, "danger_now", PATTERNS, ranked=["danger_now", "blackmail_money"]) == "blackmail_money"
