@@ -408,3 +408,8 @@ def test_someone_near_or_about_to_hurt_is_danger(text):
 def test_near_misses_are_neither_crisis_nor_danger(text):
     # The classifier's own danger guess is set aside too, not only the phrases.
     assert forced_intent(text, "danger_now", PATTERNS, ranked=["danger_now", "blackmail_money"]) == "blackmail_money"
+
+
+def test_a_partner_coming_home_angry_keeps_the_danger_guess():
+    text = "im scared hes coming home soon and hes really angry"
+    assert forced_intent(text, "danger_now", PATTERNS, ranked=["danger_now", "partner_threat"]) is None
