@@ -15,6 +15,7 @@ when Redis cannot be reached, also marks it down until the background check is a
 from __future__ import annotations
 
 import abc
+import asyncio
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, AsyncIterator, Optional, Protocol, Tuple
 
@@ -61,12 +62,21 @@ class ConversationStore(abc.ABC):
     def live_count(self) -> int:
         """Conversations alive, for the metrics gauge: never waits (with Redis, as of the last check)."""
 
-    @abc.abstractmethod
+    _background: Optional["asyncio.Task[None]"] = None
+
     def start(self) -> None:
-        """Start the background work: the retention sweep in memory, the health check with Redis."""
+        """Start the background work (`_background_work`), unless it is already running."""
+        if self._background is None or self._background.done():
+            self._background = asyncio.ensure_future(self._background_work())
+
+    async def stop(self) -> None:
+        if self._background is not None and not self._background.done():
+            self._background.cancel()
+        self._background = None
 
     @abc.abstractmethod
-    async def stop(self) -> None: ...
+    async def _background_work(self) -> None:
+        """Runs until stopped: the retention sweep in memory, the health check with Redis."""
 
     @asynccontextmanager
     async def guard(self) -> AsyncIterator[None]:

@@ -133,7 +133,6 @@ class MemoryStore(ConversationStore):
             window_seconds=settings.retention_seconds, count_live=lambda: len(self.registry),
             storage=MemoryStorage(), secret=secret,
         )
-        self._sweeper: Optional[asyncio.Task] = None
 
     # ---- health --------------------------------------------------------------------------------------
 
@@ -153,15 +152,6 @@ class MemoryStore(ConversationStore):
         if isinstance(error, StoreErrors):
             return StoreUnavailable()
         return error if isinstance(error, Exception) else RuntimeError(str(error))
-
-    def start(self) -> None:
-        if self._sweeper is None or self._sweeper.done():
-            self._sweeper = asyncio.ensure_future(self._sweep_forever())
-
-    async def stop(self) -> None:
-        if self._sweeper is not None and not self._sweeper.done():
-            self._sweeper.cancel()
-        self._sweeper = None
 
     # ---- conversations -------------------------------------------------------------------------------
 
@@ -196,7 +186,7 @@ class MemoryStore(ConversationStore):
             logger.info("expired conversations erased", extra=log_fields(count=len(expired)))
         return len(expired)
 
-    async def _sweep_forever(self) -> None:
+    async def _background_work(self) -> None:
         while True:
             # Recomputed each pass so a changed retention takes effect; a quarter of it keeps a
             # conversation at most 25% past its expiry (and requests refuse expired ones exactly anyway).

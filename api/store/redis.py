@@ -145,7 +145,6 @@ class RedisStore(ConversationStore):
         # Unknown, so not ready, until the first ping is answered.
         self._ok = False
         self._last_count = 0
-        self._watch: Optional[asyncio.Task] = None
 
     # ---- health --------------------------------------------------------------------------------------
 
@@ -179,17 +178,8 @@ class RedisStore(ConversationStore):
     def live_count(self) -> int:
         return self._last_count
 
-    def start(self) -> None:
+    async def _background_work(self) -> None:
         # Redis key expiry does the sweeping; watch the connection instead.
-        if self._watch is None or self._watch.done():
-            self._watch = asyncio.ensure_future(self._watch_forever())
-
-    async def stop(self) -> None:
-        if self._watch is not None and not self._watch.done():
-            self._watch.cancel()
-        self._watch = None
-
-    async def _watch_forever(self) -> None:
         while True:
             ok = await self.check()
             await asyncio.sleep(CHECK_SECONDS if ok else RECHECK_DOWN_SECONDS)
