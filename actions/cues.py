@@ -116,9 +116,12 @@ OWN_STORY = re.compile(
     r"|\b(send|sent|show|showed|share|shared|post|posted|leak|leaked)(ing)? (it|them|\w+ \w+) to (all )?my\b"
     r"|^\W*(\w+ )?(man|woman|guy|girl|lad|bloke|male|female) here\b"
 )
+PICTURES = r"video|vid|pics?|pictures?|photos?|images?|nudes?|recording|footage"
+# The writer's own pictures, whoever else the message names ("my cousin says she got a pic of me").
+OWN_PICTURES = re.compile(rf"\b({PICTURES}) of me\b|\bmy (own )?(pics|pictures|photos|nudes|videos?|vids?)\b")
 # Plainly the writer's own, whoever else is named ("my son told me to use this. they have a video of me").
 PLAINLY_MINE = re.compile(
-    r"\b(video|vid|pics?|pictures?|photos?|images?|nudes?|recording|footage|deepfakes?|fakes?) of me\b|\b(blackmailing|threatening|sextorting) me\b"
+    rf"\b({PICTURES}|deepfakes?|fakes?) of me\b|\b(blackmailing|threatening|sextorting) me\b"
     r"|\bi (got|received|had|have had) (an? |one of those |these |those )?(\w+ )?e-?mails?\b"
 )
 # A friend's or partner's story: "my best mate is getting blackmailed", "threatening to send photos of her".

@@ -30,7 +30,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.catalogue import catalogue
-from actions.cues import payment_told, sharing_told
+from actions.cues import OWN_PICTURES, payment_told, sharing_told
 
 PHRASES_FILE = Path(__file__).resolve().parent.parent / "resources" / "intent_overrides.yml"
 # Checked in this order: a message that is both crisis and danger gets the crisis reply (it says 999).
@@ -40,10 +40,6 @@ SITUATIONS = catalogue().situation_intents - {"helper"}
 # question asked alongside ("i did pay them tho. was that wrong").
 READ_AS_UNPAID = {"blackmail_money", "blackmail_images", "ask_should_pay", "ask_new_account", "next_step"}
 READ_AS_NOT_OUT = {"blackmail_money", "blackmail_images", "partner_threat", "already_paid"}
-# The writer's own pictures, whoever else the message names.
-OWN_PICTURES = re.compile(
-    r"\b(video|vid|pics?|pictures?|photos?|images?|nudes?|recording|footage) of me\b|\bmy (own )?(pics|pictures|photos|nudes|videos?|vids?)\b"
-)
 
 Patterns = Dict[str, List[Pattern[str]]]
 Ranking = List[Dict[str, Any]]
@@ -87,11 +83,12 @@ def forced_intent(
     if (predicted == "crisis" and not crisis_words) or (predicted == "danger_now" and not danger_words):
         return next((name for name in ranked if name not in ALWAYS and name != "nlu_fallback"), "out_of_scope")
     # "my cousin just messaged me, she got a pic of me": someone else is named, but the pictures are the writer's.
-    names_someone_else = matches(lowered, patterns.get("helper", [])) and not OWN_PICTURES.search(lowered)
+    own_pictures = bool(OWN_PICTURES.search(lowered))
+    names_someone_else = matches(lowered, patterns.get("helper", [])) and not own_pictures
     if predicted in SITUATIONS and names_someone_else:
         return "helper"
     if predicted == "helper" and not names_someone_else:
-        if matches(lowered, patterns.get("victim", [])) or OWN_PICTURES.search(lowered):
+        if matches(lowered, patterns.get("victim", [])) or own_pictures:
             return outcome_told(lowered) or "blackmail_money"
         return None
     outcome = outcome_told(lowered)
