@@ -264,13 +264,14 @@ def interpret(parse: Parse, state: State) -> Reading:
 
     # After the crisis reply only a clear step back to the blackmail leaves it ("idk", "not tonight", "like
     # 12" are still the crisis; an age told meanwhile is kept); once repeated, any step on counts.
+    about_the_blackmail = bool(cues.ABOUT_THE_BLACKMAIL.search(text))
     moving_on = (intent in CLEARLY_MOVING_ON and parse.confidence >= 0.6) or (
-        intent in QUESTIONS | SITUATION_INTENTS and parse.confidence >= 0.6 and bool(cues.ABOUT_THE_BLACKMAIL.search(text))
+        intent in QUESTIONS | SITUATION_INTENTS and parse.confidence >= 0.6 and about_the_blackmail
     ) or (state.last_reply == CRISIS_AGAIN and (
         intent in CLEARLY_MOVING_ON or (intent in QUESTIONS and parse.confidence >= 0.7)
         # "his mum is on nightshift", "my brother is here now": news about the crisis, not a new story.
-        or (intent in frozenset(SITUATION_BY_INTENT) and parse.confidence >= 0.7 and bool(cues.ABOUT_THE_BLACKMAIL.search(text)))
-        or (intent in QUESTIONS and parse.confidence >= 0.3 and bool(cues.ABOUT_THE_BLACKMAIL.search(text)))
+        or (intent in SITUATION_BY_INTENT and parse.confidence >= 0.7 and about_the_blackmail)
+        or (intent in QUESTIONS and parse.confidence >= 0.3 and about_the_blackmail)
     ))
     if state.last_reply in (CRISIS, CRISIS_AGAIN) and (
         not moving_on or cues.STILL_IN_CRISIS.search(text)
