@@ -5,7 +5,7 @@
   `crisis_threshold` does too, even when another intent ranks higher.
 - idioms ("my mum will kill me") never become crisis or danger unless an explicit phrase says so, and
   the classifier's crisis or danger needs a word of that kind in the message (`crisis_words`,
-  `danger_words`).
+  `danger_words`); its first guess of crisis may also stand on a broader hint (`crisis_hints`).
 - helper: a situation told about someone else ("my son is being blackmailed") is a helper's message,
   whichever situation the classifier picked; and the reverse, "victim": a "helper" guess for a message
   that says it is happening to the writer ("im being blackmailed", "a pic of me") becomes the writer's own story.
@@ -80,7 +80,10 @@ def forced_intent(
     danger_words = matches(lowered, patterns.get("danger_words", [])) and not idiom
     if crisis_confidence >= crisis_threshold and crisis_words:
         return "crisis"
-    if (predicted == "crisis" and not crisis_words) or (predicted == "danger_now" and not danger_words):
+    # Hints ("i won't be here for christmas", "tell my brother i'm sorry") are too common to raise a crisis
+    # the classifier only suspects, but they let its first guess stand.
+    crisis_hinted = crisis_words or (matches(lowered, patterns.get("crisis_hints", [])) and not idiom)
+    if (predicted == "crisis" and not crisis_hinted) or (predicted == "danger_now" and not danger_words):
         return next((name for name in ranked if name not in ALWAYS and name != "nlu_fallback"), "out_of_scope")
     # "my cousin just messaged me, she got a pic of me": someone else is named, but the pictures are the writer's.
     own_pictures = bool(OWN_PICTURES.search(lowered))

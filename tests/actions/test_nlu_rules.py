@@ -50,7 +50,7 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
     "text", ["my dad would murder me if he saw it", "im dead if my mum sees this", "i could die of embarrassment",
              "I could kill whoever did this, honestly", "my parents are gonna kill us both lol",
              "his dads going to kill him when he hears", "this wait is killing me", "she's only doing it to humiliate me",
-             "honestly i want to die of shame"],
+             "honestly i want to die of shame", "When he told me I wanted to kill him, honestly."],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -413,3 +413,120 @@ def test_near_misses_are_neither_crisis_nor_danger(text):
 def test_a_partner_coming_home_angry_keeps_the_danger_guess():
     text = "im scared hes coming home soon and hes really angry"
     assert forced_intent(text, "danger_now", PATTERNS, ranked=["danger_now", "partner_threat"]) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["i dont think ill be here for christmas", "tell my little brother im sorry",
+             "this is the last time youll hear from me", "im so tired of all of it i just want it to stop"],
+)
+def test_a_hint_lets_the_classifiers_first_guess_of_crisis_stand(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "helper", "out_of_scope"]) is None
+
+
+def test_a_hint_never_raises_a_crisis_the_classifier_only_suspects():
+    ranked = ["images_shared", "crisis"]
+    assert forced_intent("the photos have gone round my year group", "images_shared", PATTERNS, 0.52, 0.3, ranked) is None
+    # Without even a hint, the classifier's first guess is set aside.
+    assert forced_intent("ok. ill think about it", "crisis", PATTERNS, 0.9, 0.3, ["crisis", "affirm"]) == "affirm"
+
+
+def test_going_to_jump_is_a_crisis_but_jumping_on_a_call_is_not():
+    assert forced_intent("im going to jump", "affirm", PATTERNS) == "crisis"
+    assert forced_intent("im going to jump on a call with my mum", "affirm", PATTERNS) is None
+
+
+def test_someone_on_the_way_to_hurt_them_is_danger_and_being_eaten_alive_at_school_is_an_idiom():
+    assert forced_intent("my bf is drunk and on his way over to batter me", "partner_threat", PATTERNS) == "danger_now"
+    ranked = ["crisis", "images_shared"]
+    assert forced_intent("school is gonna eat me alive tomorrow", "crisis", PATTERNS, 0.9, 0.3, ranked) == "images_shared"
+
+
+@pytest.mark.parametrize("text", ["Been sitting here thinking about driving into a wall tonight to be honest",
+                                  "gonna walk into the sea"])
+def test_a_crash_or_the_sea_as_a_way_to_die_is_crisis(text):
+    assert forced_intent(text, "ask_tell_adult", PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize("text", ["I don't want to ruin a 17 year old's life but this has to stop",
+                                  "Honestly part of me wants to take his phone off him for good."])
+def test_ruining_a_life_and_for_good_are_not_crisis(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "helper"]) == "helper"
+
+
+@pytest.mark.parametrize("text", ["this is it for me. bye everyone", "what happens to ur discord account when u die"])
+def test_farewells_to_everyone_and_after_death_are_crisis(text):
+    assert forced_intent(text, "ask_my_fault", PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize("text", ["idk if ill still be here tomorrow", "they'll be sorry when im gone",
+                                  "ive got everything ready, just waiting for everyone to go to bed"])
+def test_preparations_and_not_being_here_let_the_classifiers_crisis_stand(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.95, 0.3, ["crisis", "show_plan"]) is None
+
+
+def test_not_being_let_out_is_danger():
+    assert forced_intent("ex boyfriend took my phone and wont let me leave the flat", "partner_threat", PATTERNS) == "danger_now"
+
+
+@pytest.mark.parametrize("text", ["I'm 34. I've never taken a photo like that in my life.",
+                                  "The story disappears after 24 hours. Have we lost the evidence?",
+                                  "so what was the point of not paying", "Haven't paid. Not planning to."])
+def test_everyday_uses_of_life_disappearing_point_and_planning_are_not_crisis(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "helper"]) == "helper"
+
+
+@pytest.mark.parametrize("text", ["whats the point in living", "i want to disappear"])
+def test_the_same_words_about_oneself_still_let_a_crisis_through(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "helper"]) in (None, "crisis")
+
+
+def test_a_child_wishing_she_was_dead_is_crisis():
+    assert forced_intent("She's saying she wishes she was dead. I don't know if she means it.", "helper", PATTERNS) == "crisis"
+
+
+def test_saying_he_wont_hurt_them_is_not_danger():
+    text = "nah not like that hes not gonna hurt me lol just he'll go mad"
+    assert forced_intent(text, "danger_now", PATTERNS, 0.0, 0.3, ["danger_now", "ask_tell_adult"]) == "ask_tell_adult"
+
+
+@pytest.mark.parametrize("text", ["He wanted to show me the messages on his tablet. I said no. Was that right?",
+                                  "they just sent a voice note. do i listen to it",
+                                  "She keeps asking me if it's going to be everywhere forever."])
+def test_a_tablet_a_voice_note_and_pictures_forever_online_are_not_crisis(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "helper"]) == "helper"
+
+
+@pytest.mark.parametrize("text", ["keep thinking about how to make it look like an accident", "maybe if im gone theyll stop",
+                                  "standing on the top floor of the car park rn", "i said sorry to everyone today and they dont know why"])
+def test_places_and_plans_let_the_classifiers_crisis_stand(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "show_plan"]) is None
+
+
+@pytest.mark.parametrize("text, group, pictured", [
+    ("im 19 now but some of them are from when we first got together and i was 17", "adult", True),
+    ("im 18 but the video was from like 3 months ago before my birthday", "adult", True),
+])
+def test_the_age_in_the_picture_said_along_the_way(text, group, pictured):
+    statement = read_age(text)
+    assert statement.group == group and statement.pictured_under18 is pictured
+
+
+def test_a_student_described_then_aged():
+    assert read_age("he's a first-year, 19, and someone on instagram tricked him", about_someone_else=True).group == "adult"
+
+
+@pytest.mark.parametrize("text", ["my friend is being blackmailed and he just sent me a message saying goodbye",
+                                  "she doesn't know what to do and is 'done with everything'"])
+def test_a_goodbye_passed_on_and_done_with_everything_are_crisis(text):
+    assert forced_intent(text, "helper", PATTERNS) == "crisis"
+
+
+def test_a_misspelt_disappear_lets_the_classifier_speak():
+    assert forced_intent("everyone knows now. i just want to dissapear honestly", "images_shared", PATTERNS, 0.5, 0.3,
+                         ["images_shared", "crisis"]) == "crisis"
+
+
+@pytest.mark.parametrize("text", ["whats the point reporting she'll just make another one",
+                                  "He's worried his mother will take his phone away. I told him we'll cross that bridge when we come to it."])
+def test_the_point_of_reporting_and_crossing_bridges_are_not_crisis(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "helper"]) == "helper"
