@@ -66,6 +66,8 @@ _APPOSITION = re.compile(
     rf"\b(girls?|boys?|lads?|lass|students?|pupils?|son|daughter|young (person|people)|kids?|child|children|players?|members?|learners?)\b"
     rf"[^.?!,]{{0,30}},\s*{_AGE}\s*[,.)]"
 )
+# "He's a first-year, 19, and..."
+_DESCRIBED = re.compile(rf"\b(he'?s|hes|she'?s|shes|he is|she is) (a|an) [\w-]+( [\w-]+)?\s*,\s*{_AGE}\s*[,.)]")
 # "a girl of 13", "my grandson who lives with me is 14", "all are 14 or 15".
 _OF_AGE = re.compile(
     rf"\b(girl|boy|lad|lass|child|kid|son|daughter|grandson|granddaughter|nephew|niece|brother|sister|student|pupil|"
@@ -92,6 +94,8 @@ _PICTURED = re.compile(
     rf"(\b(i|he|she|they) (was|were)\s+{_NUM}\b[^.?!]{{0,30}}\b(in ((most|all|some|a few|one|two) of )?(it|them|the (pics?|pictures?|photos?|videos?|vid|clip)))"
     rf"|\bin (it|them|the (pics?|pictures?|photos?|videos?|vid|clip)),? (i|he|she|they) (was|were) (only |just )?{_NUM}\b"
     rf"|\bwhen (i|he|she|they|we) (was|were)\s+(still\s+|only\s+|just\s+|both\s+)?{_NUM}\b"
+    rf"|\bwhen\b[^.?!]{{0,40}}\b(and|while) (i|he|she|they|we) (was|were)\s+(still\s+|only\s+|just\s+)?{_NUM}\b"
+    rf"|\bbefore (my|his|her|their) (18th |eighteenth )?birthday\b"
     rf"|\b(i|he|she|they|we) (was|were)\s+(only\s+|still\s+|both\s+)?{_NUM}\s+(when|at the time)\b"
     rf"|(^|[,.;!?]\s*)(was|were)\s+{_NUM}\b[^.?!]{{0,10}}\bin (it|them|the (pics?|pictures?|photos?|videos?|vid|clip))"
     rf"|\b(i|he|she|they|we) (was|were) (both |all |still |only )?(under ?(18|eighteen|age)|minors?|kids|teens)\b"
@@ -228,7 +232,7 @@ def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional
     if about_someone_else:
         explicit = (_first_group(_OTHER, text) or _first_group(_BOTH, text) or _first_group(_APPOSITION, text)
                     or _first_group(_OF_AGE, text) or _first_group(_WHO_IS, text) or _first_group(_ALL_ARE, text)
-                    or _first_group(_BRACKETED, text) or _first_group(_YEARS_OLD, text))
+                    or _first_group(_BRACKETED, text) or _first_group(_YEARS_OLD, text) or _first_group(_DESCRIBED, text))
     else:
         explicit = _first_group(_SELF, text) or _first_group(_SELF_OF_AGE, text) or _first_group(_YEARS_OLD, text) or next(
             (group for group in (_first_group(p, text) for p in _SELF_TAGGED) if group), None

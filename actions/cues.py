@@ -28,7 +28,9 @@ STILL_IN_CRISIS = re.compile(
     r"(not|n'?t) (like )?tonight|keep thinking about it|going round in my head|(haven'?t|havent|not) (made|got) (any )?plans?|"
     r"i mean it|not deep|just my (arms|legs|wrists|thighs|skin)|(haven'?t|havent|not) done anything|all the time|"
     r"where (he|she|they) (is|are)|(not|isn'?t) at home|in (his|her|their|my) (bed)?room|"
-    r"(parents|mum|mom|dad|everyone|everybody)( is|'s|'re| are)? (all )?asleep)\b"
+    r"(parents|mum|mom|dad|everyone|everybody)( is|'s|'re| are)? (all )?asleep|"
+    # Whether to call for help now: the crisis reply says 999.
+    r"(should|do|can) (i|we) (call|ring|phone) (the police|police|999|an ambulance|ambulance))\b"
     r"|^\W*(like |about |maybe |prob |probably )?\d{1,3}\W*$"
 )
 # A step back to the blackmail after the crisis reply: what the question or story is about. (Not the police:
@@ -44,7 +46,7 @@ NEG = (
     r"don'?t|dont|do not|aint|ain'?t|refuse to|refused to|no way i'?m|not gonna|not going to)"
 )
 # A negation covers the words up to its verb, not a later clause ("i didn't pay so they sent it").
-UNTIL_VERB = r"((?!(pay|paid|so|and|but|because|cos|then|now)\b)\w+\s+){0,3}?"
+UNTIL_VERB = r"((?!(pay|paid|so|and|but|because|cos|then|now|know|knows|knew|realise|realize|realised|realized|tell|told|notice|noticed|see|saw|sure|if|whether)\b)[\w']+\s+){0,3}?"
 NOT_PAID = re.compile(
     rf"\b{NEG}\s+{UNTIL_VERB}(paid|pay|payed|sent|send|given|give|transferred|bought|buy)\b"
     r"|\b(nothing|no money|not (a|one) (penny|cent|pound|thing)|zero|nowt|none of (them|us|the \w+)|no ?one|nobody|neither( of (them|us))?)\b"
@@ -55,10 +57,12 @@ NOT_PAID = re.compile(
     r"|\b(couldn'?t|couldnt|could not|can'?t|cant|cannot) (afford|pay)\b"
 )
 PAID = re.compile(
-    r"\b(i'?ve|ive|i have|i|we|he|she|they|already|just|and|so|then|has|have|had|'s|'ve)\s+(already\s+|just\s+|then\s+|actually\s+|been\s+)?"
+    r"\b(i'?ve|ive|i have|i|we|he|she|they|already|just|and|so|then|has|have|had|'s|'ve|mate|friend|son|daughter|grandson|"
+    r"granddaughter|brother|sister|nephew|niece|cousin|husband|wife|partner|boyfriend|girlfriend|pupil|student)"
+    r"\s+(already\s+|just\s+|then\s+|actually\s+|been\s+)?"
     r"(paid|payed|transferred|(sent|gave) (him|her|them) (the |some )?(money|cash|£|\$|€|\d|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam)|sent (the )?(money|cash|£|\$|€|\d)"
     r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
-    r"|\b(sent|paid|payed|gave|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
+    r"|\b(sent|paid|payed|gave|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(like |about |around |nearly |almost |over )?(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
     r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
     r"|\b(i|we) did (pay|send (it|the money|him|her|them))\b"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
@@ -86,7 +90,7 @@ SHARED = re.compile(
     r"\b(has|have|'s|'ve|already|just|actually)\s+(already\s+|just\s+|actually\s+|now\s+)?(posted|shared|leaked|put (it|them) (up|online)|sent (it|them|the (pics?|video|vid|photos?)) to)\b"
     r"|\b(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b"
     # "sent them the money": a payment, not the pictures.
-    r"(?! if| unless| or|\s+(the |some |a |an |more |another )?(£|\$|€|\d|money|cash|bitcoin|btc|crypto|gift|vouchers?|steam|amazon|payment|transfer|quid|pounds?))"
+    r"(?! if| unless| or|\s+(the |some |a |an |more |another |like |about |around |nearly |almost |over )?(£|\$|€|\d|money|cash|bitcoin|btc|crypto|gift|vouchers?|steam|amazon|payment|transfer|quid|pounds?))"
     r"|\b(has|have|'s|'ve|they|he|she)? ?(posted|shared|leaked|sent) (the|those|these|that) (pics?|pictures?|photos?|nudes?|videos?|vid|images?|clip) to\b"
     r"|\b(everyone|people|my (mates|friends)) (has|have) (seen|got) (it|them)\b|\bgoing (round|around)\b"
     r"|\b(being|been|is being|was) (shared|posted|passed round|spread)\b|\bspread(ing)? (round|around)\b"
@@ -157,6 +161,7 @@ SERVICE_WORDS = re.compile(
 ASKS_FOR_A_LINE = re.compile(
     r"\b(number|phone|call|ring|text|contact)\b[^.?!]{0,25}\b(childline|samaritans|shout|helpline|nspcc|papyrus|someone|a person)\b"
     r"|\b(childline|samaritans|shout|nspcc|papyrus)('?s)? (number|phone)\b"
+    r"|\bwho (do|should|can|could) (i|we) (call|ring|phone|telephone|talk to|speak to|contact)\b"
 )
 # A scam email told about: "got one of those webcam emails", "an email saying they hacked my camera".
 SCAM_EMAIL_TOLD = re.compile(
@@ -165,6 +170,8 @@ SCAM_EMAIL_TOLD = re.compile(
     r"|\b(webcam|sextortion|bitcoin|hacker) e-?mails?\b"
 )
 # "bet", "say less", "sound": yes, carry on.
+# A question, by its mark or its first word: "so I just ignore it?", "what about the photos".
+ASKS = re.compile(r"\?|^\W*(what|how|why|when|where|who|which|can|could|should|will|would|do|does|did|is|are|am)\b")
 SLANG_OK = re.compile(r"^\W*(bet|say less|aight|ight|kk|sound|safe|cool|gotcha|got it|ok bet|bet bet|nice one|ta)\W*$")
 # Asking for a person or a line, as opposed to asking for help in general.
 ASKS_FOR_A_PERSON = re.compile(
@@ -291,12 +298,14 @@ IMAGE_CUE = re.compile(
 THREAT_CUE = re.compile(
     r"\b(unless|or else|if i (don'?t|dont|do not)|if (he|she|they) (don'?t|dont)|threaten\w*|blackmail\w*|show everyone|"
     r"send (it|them) to|post (it|them)|leak\w*|expose|going round|posted|shared|demand\w*|extort\w*|"
+    r"stop (\w+ ){0,2}(from )?(send|sendin|sending|post|posting|sharing|leaking)|"
     r"wants? (money|£|\$|\d)|asking (me )?for (money|£|\$|\d)|(has|have|got) (a |my )?(\w+ )?(video|pics?|photos?|nudes?) of (me|him|her)"
     r"|(has|have|got|with|holding) (all )?(my|his|her) (\w+ )?(nudes?|pics?|pictures?|photos?|videos?|vid))\b"
 )
 # Said in so many words: "someone is trying to sextort me", "im being blackmailed".
 EXTORTION_WORDS = re.compile(
-    r"\b(sextort\w*|blackmail(ing|ed|in)? (me|him|her)|extort\w* (me|him|her)|(being|getting) blackmailed|threatening me)\b"
+    r"\b(sextort\w*|blackmail(ing|ed|in)? (me|him|her)|extort\w* (me|him|her)|(being|getting) blackmailed|threatening me|"
+    r"(will|gonna|going to|threaten\w* to|(says|said|saying) (he|she|they)('?ll|'?d| will| would)) expose (me|him|her))\b"
 )
 MORE_PICTURES = re.compile(r"\b(send|do|make) (more|another|a video|a vid|more pics|more photos)\b|\bmore (pics|pictures|photos|videos|nudes)\b")
 

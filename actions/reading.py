@@ -57,6 +57,9 @@ SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
 # blackmail, when the classifier is sure. An age told meanwhile stays with the crisis ("im 14").
 CLEARLY_MOVING_ON = frozenset({"affirm", "next_step", "thanks", "show_plan", "repeat_step", "ask_human", "greet", "goodbye"})
 
+# Replies that asked what is happening: asked for the steps again, the plan for the usual case (money demanded).
+ASKED_WHAT_HAPPENED = frozenset({NEXT, OVERVIEW, REPEAT, QUESTION, AGE_ANSWER, AGE_SKIPPED, OPENING})
+
 # A retelling changes the kind of situation (to a partner's threat, fake pictures...) only when the
 # classifier is this sure; otherwise it is more detail about the same story.
 CHANGE_CONFIDENCE = 0.7
@@ -329,15 +332,20 @@ def interpret(parse: Parse, state: State) -> Reading:
     if intent in ("already_paid", "images_shared"):
         # Negated: "nothing paid so far", "no he hasn't posted it" — news for the plan, not a new story.
         return reading(RETOLD if state.situation.known else SITUATION, told=situation.kind or "money")
-    if intent in QUESTIONS and "age" in news and situation.known and len(text.split()) <= 8 \
+    if intent in QUESTIONS and "age" in news and situation.known and (len(text.split()) <= 8 or not cues.ASKS.search(text)) \
             and state.situation.age_group in (None, UNKNOWN):
-        # "fine im 14. dont tell anyone": the age asked for earlier, now given, is what changes the plan.
+        # "fine im 14. dont tell anyone", "He's fifteen, sorry, I should have said": the age asked for
+        # earlier, now given, is what changes the plan.
         return reading(AGE_ANSWER)
     if intent in QUESTIONS:
         return reading(QUESTION, question=intent)
     if intent == "affirm" and state.situation.known and platforms and len(text.split()) > 2:
         # "snap yh. they got my login i think": a yes, and then more of the story.
         return reading(RETOLD, told=situation.kind)
+    if intent in ("next_step", "show_plan", "repeat_step") and not state.situation.known \
+            and state.last_reply in ASKED_WHAT_HAPPENED:
+        situation = situation.but(kind="money")
+        return reading(SITUATION, told="money")
     if intent in ("next_step", "affirm"):
         return reading(NEXT)
     if intent == "repeat_step":
@@ -354,6 +362,9 @@ def interpret(parse: Parse, state: State) -> Reading:
     if intent == "prefer_not_say":
         # "does it matter?" after the age is known is not a refusal to give it, and before the question
         # was ever asked there is nothing to decline.
+        if "age" in news and situation.known:
+            # "He is sixteen, if that matters."
+            return reading(AGE_ANSWER)
         if state.age_asked == 0 and state.step != AGE_QUESTION:
             return reading(OPENING if not state.situation.known else NOT_UNDERSTOOD)
         return reading(AGE_SKIPPED) if situation.age_group in (None, UNKNOWN) else reading(NOT_UNDERSTOOD)
@@ -368,8 +379,13 @@ def interpret(parse: Parse, state: State) -> Reading:
         "deny": DENY, "bot_challenge": BOT, "out_of_scope": OUT_OF_SCOPE,
     }
     act = simple.get(intent, NOT_UNDERSTOOD)
-    if act in (OUT_OF_SCOPE, NOT_UNDERSTOOD) and state.situation.known and (platforms or cues.MONEY.search(text)):
-        # "snapchat. some girl called amelia", "Total is about £600": which app it was, or how much, more of the story.
+    unsure_statement = (act == NOT_UNDERSTOOD or parse.confidence < 0.5) and len(text.split()) >= 4 \
+        and not cues.ASKS.search(text)
+    if act in (OUT_OF_SCOPE, NOT_UNDERSTOOD) and state.situation.known and (
+        platforms or cues.MONEY.search(text) or unsure_statement
+    ):
+        # "snapchat. some girl called amelia", "Total is about £600", "my laptop doesn't even have a webcam":
+        # more of the story, not off topic.
         return reading(RETOLD, told=situation.kind)
     if act == OUT_OF_SCOPE and not state.situation.known and platforms:
         # "snapchat, some girl that added me": the start of a story, not off topic.

@@ -220,7 +220,11 @@ def on_crisis(dispatcher: CollectingDispatcher, reading: Reading, state: State, 
     situation = reading.situation
     if reading.question == "again":
         say(dispatcher, variant("utter_crisis_again", situation))
-        _story_first_told(dispatcher, reading, state)
+        told_now = _story_first_told(dispatcher, reading, state)
+        if state.last_reply == CRISIS_AGAIN and situation.known and not told_now and state.step in (None, AGE_QUESTION):
+            # Still in crisis a third time running: the same support again, and this time the whole plan too,
+            # so the way out of the blackmail is there for when they are ready.
+            return CRISIS_AGAIN, show_overview(dispatcher, situation.but(age_group=situation.age_group or UNKNOWN), None)
         return CRISIS_AGAIN, []
     return CRISIS, _safety_first(dispatcher, reading, state, variant("utter_crisis", situation), "utter_crisis_continue")
 

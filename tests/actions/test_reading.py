@@ -23,7 +23,7 @@ def read(intent: str, text: str, state: State = State(Situation(None, None)), **
 
 
 @pytest.mark.parametrize("text", ["I've not sent her a penny", "nothing paid so far", "i havent paid anything",
-                                  "no i didnt pay him", "not a penny"])
+                                  "no i didnt pay him", "not a penny", "I don't think he's paid anything"])
 def test_negated_payment_is_not_a_payment(text):
     assert payment_told(text.lower()) is False
     reading = read("already_paid", text)
@@ -504,7 +504,52 @@ def test_a_club_welfare_officer_tells_a_helpers_story():
     assert read("blackmail_money", text).situation.is_helper
 
 
-def test_a_helper_asking_about_the_police_during_someone_elses_crisis_stays_with_the_crisis():
-    state = State(Situation("helper", "under18", is_helper=True, role="friend"), step="overview", last_reply=CRISIS)
-    reading = read("ask_how_report", "should i call the police? his mum doesnt have my number", state, ranking=[("ask_how_report", 0.8)])
+@pytest.mark.parametrize("intent", ["ask_how_report", "ask_human"])
+@pytest.mark.parametrize("last", [CRISIS, "crisis_again"])
+def test_a_helper_asking_about_the_police_during_someone_elses_crisis_stays_with_the_crisis(intent, last):
+    state = State(Situation("helper", "under18", is_helper=True, role="friend"), step="overview", last_reply=last)
+    reading = read(intent, "should i call the police? his mum doesnt have my number", state, ranking=[(intent, 0.8)])
     assert reading.act == CRISIS
+
+
+@pytest.mark.parametrize("text", ["my mum doesnt know ive paid", "he didn't know i'd paid", "not sure if she's paid"])
+def test_who_knows_about_a_payment_or_doubt_about_it_is_not_a_denial(text):
+    assert payment_told(text.lower()) is not False
+
+
+def test_asked_for_the_steps_again_without_a_story_gets_the_plan_for_the_usual_case():
+    state = State(Situation(None, None), last_reply="next")
+    reading = read("next_step", "what do i do next", state)
+    assert reading.act == SITUATION and reading.situation.kind == "money"
+    # The first time, the person is asked what is happening.
+    assert read("next_step", "what do i do next").act != SITUATION
+
+
+def test_an_unclear_statement_in_a_known_story_is_more_of_it():
+    state = State(VICTIM_IN_PLAN, step="evidence")
+    assert read("nlu_fallback", "my laptop doesn't even have a webcam that works tbh", state).act == RETOLD
+    assert read("nlu_fallback", "So I just ignore it?", state).act != RETOLD
+
+
+@pytest.mark.parametrize("text", ["there is a guy saying he will expose me", "hw do u stop sum1 sendin ur pics"])
+def test_a_threat_to_expose_or_send_pictures_is_a_story(text):
+    assert read("ask_will_they_post", text).act == SITUATION
+
+
+def test_money_sent_and_a_friend_who_paid_are_payments():
+    assert payment_told("he already sent them like £40 from his card") is True
+    assert sharing_told("he already sent them like £40 from his card") is not True
+    assert payment_told("my mate paid some scammer 100 quid last night") is True
+
+
+def test_who_to_telephone_is_asking_for_a_line():
+    assert read("nlu_fallback", "Who do I telephone?").act == "human"
+
+
+@pytest.mark.parametrize("intent, text", [("prefer_not_say", "He is sixteen, if that matters."),
+                                          ("ask_screenshot", "He's fifteen, sorry, I should have said that at the start."),
+                                          ("ask_will_they_post", "He is 14. He is a good boy, he is very embarrassed.")])
+def test_a_helpers_late_age_is_an_answer(intent, text):
+    state = State(Situation("helper", None, is_helper=True), step="evidence", age_asked=1)
+    reading = read(intent, text, state)
+    assert reading.act == AGE_ANSWER and reading.situation.age_group == "under18"

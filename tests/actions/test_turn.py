@@ -374,3 +374,14 @@ def test_an_under_18s_scam_email_plan_has_a_trusted_adult_before_the_support_lin
 
     assert steps_for(Situation("email_scam", "under18")) == ["secure_accounts", "report_scam", "trusted_adult", "support"]
     assert steps_for(Situation("email_scam", "adult")) == ["secure_accounts", "report_scam", "support"]
+
+
+async def test_still_in_crisis_a_third_time_running_gets_the_support_and_the_whole_plan():
+    slots = {"situation": "money", "age_group": "under18", "plan_step": "age", "reply_kind": "crisis_again"}
+    messages, set_slots = await respond("ask_human", "can i just text someone", slots=slots)
+    said = texts(messages)
+    assert "Samaritans" in said and "**Your plan**" in said and "CEOP" in said
+    # The second time running, the support alone.
+    slots["reply_kind"] = "crisis"
+    messages, _ = await respond("ask_human", "can i just text someone", slots=slots)
+    assert "Samaritans" in texts(messages) and "**Your plan**" not in texts(messages)
