@@ -59,7 +59,7 @@ _SCHOOL_SELF = re.compile(
 )
 # "we're both 15": the writer's age and the person's they are helping.
 _BOTH = re.compile(
-    rf"\b(we'?re|we are|were|we)\s+(both\s+{_AGE}\b{_NOT_AN_AGE}|(?P<m>\d{{1,2}})\s+(both|all|the pair)( of us)?\b)"
+    rf"\b(we'?re|we are|were|we)\s+((both|all)\s+{_AGE}\b{_NOT_AN_AGE}|(?P<m>\d{{1,2}})\s+(both|all|the pair)( of us)?\b)"
 )
 # "a girl who comes here, 15, told me", "one of my lads, 16, said": an age between commas after a person.
 _APPOSITION = re.compile(
@@ -102,7 +102,7 @@ _PICTURED = re.compile(
     rf"|\bbefore (i|he|she|they) (turned|was|were) (18|eighteen)\b|\bturned (18|eighteen)\b[^?!]{{0,60}}\bbefore\b"
     rf"|\b(pics?|pictures?|photos?|videos?|vid|clip|nudes?)\b[^.?!]{{0,30}}\b(from when|taken when|when)\s+(i|he|she|they)\s+(was|were)\s+{_NUM}\b"
     rf"|\bunder ?(18|age)\b[^.?!]{{0,20}}\b(in (it|them|the (pics?|pictures?|photos?|videos?)))"
-    rf"|\b(from|back in|(was|were)( [a-z]+){{0,4}} in) (year|yr) ?([7-9]|1[0-2])\b"
+    rf"|\b(from|back in|was( [a-z]+){{0,4}} in|\b(we|they|you) were( [a-z]+){{0,4}} in) (year|yr) ?([7-9]|1[0-2])\b"
     rf")"
 )
 _UNDER = re.compile(

@@ -72,7 +72,7 @@ PAID = re.compile(
     r"|(^|[.!?]\s+)(paid|payed)\s+((him|her|them)\b|£|\$|€|\d+ (times|quid|pounds)|once|twice|already)"
     r"|\b(paid|payed) (someone|them|him|her|the scammer|the blackmailer)\b"
     r"|\b(sent|paid|payed|transferred) (them |him |her )?\d+ (on|via|through|by|with|using) (apple|google|paypal|cash ?app|revolut|monzo|bank|my|his|her)\b"
-    r"|\b(on|with|using|used) (my|his|her|their) (mum|mom|dad|parents?|nan|brother|sister)'?s? (card|bank|account|paypal)"
+    r"|\b(on|with|using|used) (my|his|her|their) (mum|mom|dad|parents?|nan|brother|sister)'?s? ((credit|debit|bank) )?(card|bank|account|paypal)"
 )
 # The classifier's "already paid" counts only with a verb of paying and a word for money in the message.
 PAID_VERB = re.compile(r"\b(paid|payed|transferred|bought|gave|sent|handed over|spent|used)\b")
@@ -298,14 +298,15 @@ IMAGE_CUE = re.compile(
 THREAT_CUE = re.compile(
     r"\b(unless|or else|if i (don'?t|dont|do not)|if (he|she|they) (don'?t|dont)|threaten\w*|blackmail\w*|show everyone|"
     r"send (it|them) to|post (it|them)|leak\w*|expose|going round|posted|shared|demand\w*|extort\w*|"
-    r"stop (\w+ ){0,2}(from )?(send|sendin|sending|post|posting|sharing|leaking)|"
+    r"stop (\w+ ){0,2}(from )?(send|sendin|sending|post|posting|sharing|leaking)|put (it|them) (on|up|online)|"
     r"wants? (money|£|\$|\d)|asking (me )?for (money|£|\$|\d)|(has|have|got) (a |my )?(\w+ )?(video|pics?|photos?|nudes?) of (me|him|her)"
     r"|(has|have|got|with|holding) (all )?(my|his|her) (\w+ )?(nudes?|pics?|pictures?|photos?|videos?|vid))\b"
 )
 # Said in so many words: "someone is trying to sextort me", "im being blackmailed".
 EXTORTION_WORDS = re.compile(
     r"\b(sextort\w*|blackmail(ing|ed|in)? (me|him|her)|extort\w* (me|him|her)|(being|getting) blackmailed|threatening me|"
-    r"(will|gonna|going to|threaten\w* to|(says|said|saying) (he|she|they)('?ll|'?d| will| would)) expose (me|him|her))\b"
+    r"(will|gonna|going to|threaten\w* to|(says|said|saying) (he|she|they)('?ll|'?d| will| would)) expose (me|him|her)|"
+    r"(they'?re|theyre|he'?s|hes|she'?s|shes) (gonna|going to) (send|post|leak|share) (it|them))\b"
 )
 MORE_PICTURES = re.compile(r"\b(send|do|make) (more|another|a video|a vid|more pics|more photos)\b|\bmore (pics|pictures|photos|videos|nudes)\b")
 
@@ -314,6 +315,8 @@ def story_in_words(text: str) -> Optional[str]:
     """The situation a message tells by its words alone (pictures and a threat), or None."""
     if not (IMAGE_CUE.search(text) and THREAT_CUE.search(text)) and not EXTORTION_WORDS.search(text):
         return None
+    if FAKE_CUE.search(text):
+        return "fake_images"
     if payment_told(text):
         return "already_paid"
     if sharing_told(text):

@@ -359,6 +359,9 @@ def interpret(parse: Parse, state: State) -> Reading:
             # "he wants £120 by 9": numbers about the demand, not an age.
             return reading(RETOLD, told=situation.kind)
         return reading(AGE_ANSWER) if told_age else reading(NOT_UNDERSTOOD)
+    if state.situation.known and any(n in news for n in ("paid", "not_paid", "shared", "not_shared", "pictured_under18")):
+        # "nah i aint paid" read as a plain "no" or a refusal: it is news about the story.
+        return reading(RETOLD, told=situation.kind)
     if intent == "prefer_not_say":
         # "does it matter?" after the age is known is not a refusal to give it, and before the question
         # was ever asked there is nothing to decline.
@@ -368,9 +371,6 @@ def interpret(parse: Parse, state: State) -> Reading:
         if state.age_asked == 0 and state.step != AGE_QUESTION:
             return reading(OPENING if not state.situation.known else NOT_UNDERSTOOD)
         return reading(AGE_SKIPPED) if situation.age_group in (None, UNKNOWN) else reading(NOT_UNDERSTOOD)
-    if state.situation.known and any(n in news for n in ("paid", "not_paid", "shared", "not_shared", "pictured_under18")):
-        # "nah i aint paid" read as a plain "no": it is news about the story.
-        return reading(RETOLD, told=situation.kind)
     if "age" in news and situation.known:
         # "she's 14" typed as a reply to anything: an age, whatever the classifier thought.
         return reading(AGE_ANSWER)

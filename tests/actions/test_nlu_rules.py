@@ -530,3 +530,14 @@ def test_a_misspelt_disappear_lets_the_classifier_speak():
                                   "He's worried his mother will take his phone away. I told him we'll cross that bridge when we come to it."])
 def test_the_point_of_reporting_and_crossing_bridges_are_not_crisis(text):
     assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "helper"]) == "helper"
+
+
+def test_unable_to_talk_with_him_close_by_is_danger():
+    assert forced_intent("cant talk hes in the next room", "next_step", PATTERNS) == "danger_now"
+    assert forced_intent("cant talk rn my mums calling", "next_step", PATTERNS) is None
+
+
+@pytest.mark.parametrize("text", ["no he's never hit me. hes at work rn", "he picked up hes alright for now. his dad is home",
+                                  "hes not said anything about hurting himself no. just crying and hes not eating"])
+def test_reassurance_is_neither_danger_nor_crisis(text):
+    assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "helper"]) == "helper"

@@ -553,3 +553,25 @@ def test_a_helpers_late_age_is_an_answer(intent, text):
     state = State(Situation("helper", None, is_helper=True), step="evidence", age_asked=1)
     reading = read(intent, text, state)
     assert reading.act == AGE_ANSWER and reading.situation.age_group == "under18"
+
+
+def test_nothing_paid_said_at_the_age_question_is_news_not_a_refusal():
+    state = State(Situation("money", None), step="age", age_asked=1, last_reply="situation")
+    assert read("prefer_not_say", "i havent sent her anything no money nothing", state).act == RETOLD
+
+
+@pytest.mark.parametrize("text, kind", [("HELP THEYRE GONNA SEND IT IN 5 MINS WHAT DO I DO", "money"),
+                                        ("a lad at college has made AI nudes of me and is saying he'll put them on the group chat", "fake")])
+def test_a_threat_in_any_words_is_a_story(text, kind):
+    reading = read("nlu_fallback", text)
+    assert reading.act == SITUATION and reading.situation.kind == kind
+
+
+def test_a_parents_credit_card_is_a_payment():
+    assert payment_told("i used my mums credit card to pay someone who had my pics") is True
+
+
+def test_friends_of_the_same_age_or_school_year():
+    state = State(Situation("helper", None, is_helper=True), step="age", age_asked=1)
+    assert read("tell_age", "were both in year 10", state).situation.age_group == "under18"
+    assert read("tell_age", "we're all 15", state).situation.age_group == "under18"
