@@ -21,7 +21,8 @@ DEFAULT_SETS = (
     "tests/nlu_holdout.yml", "tests/nlu_holdout_blind.yml", "tests/nlu_holdout_c.yml", "tests/nlu_holdout_fresh.yml",
     "tests/nlu_holdout_g.yml", "tests/nlu_holdout_i.yml", "tests/nlu_holdout_l.yml", "tests/nlu_holdout_o.yml",
     "tests/nlu_holdout_q.yml", "tests/nlu_holdout_s.yml", "tests/nlu_holdout_t.yml", "tests/nlu_holdout_u.yml",
-    "tests/nlu_holdout_v.yml", "tests/nlu_holdout_w.yml", "tests/nlu_holdout_x.yml",
+    "tests/nlu_holdout_v.yml", "tests/nlu_holdout_w.yml", "tests/nlu_holdout_x.yml", "tests/nlu_holdout_y.yml",
+    "tests/nlu_holdout_z.yml", "tests/nlu_holdout_ae.yml", "tests/nlu_holdout_af.yml", "tests/nlu_holdout_ai.yml",
 )
 
 

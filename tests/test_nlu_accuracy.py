@@ -1,9 +1,9 @@
 """Held-out NLU accuracy: a data or config change that makes recognition worse fails here.
 
 tests/nlu_holdout.yml was written separately from the training data; the others later, one at a time, by
-people who saw neither (each file's header says when). Every set's errors have been studied except sets W
-(nlu_holdout_w.yml) and X (nlu_holdout_x.yml), the newest, measured blind and then studied for crisis misses only. `make eval` prints the per-intent
-figures.
+people who saw neither (each file's header says when). Every set's errors have been studied except set AI
+(nlu_holdout_ai.yml), the newest, measured blind once, and sets AE and AF, studied for crisis and danger misses
+only. `make eval` prints the per-intent figures.
 """
 from __future__ import annotations
 
@@ -18,23 +18,28 @@ import yaml
 from scripts.evaluate_nlu import DEFAULT_MODEL, Prediction, accuracy, false_crisis, predict, recall
 
 FLOORS = {
-    # file: (overall accuracy, crisis recall) — about a point under the figures measured on 2026-12-03
-    # (README, Accuracy). Sets W and X are the newest: their crisis misses were studied, their other errors not.
+    # file: (overall accuracy, crisis recall) — about a point under the figures measured on 2026-12-04
+    # (README, Accuracy). Set AI is the newest and has not been studied; AE and AF only for crisis and danger.
     "tests/nlu_holdout.yml": (0.96, 1.0),
-    "tests/nlu_holdout_blind.yml": (0.94, 1.0),
-    "tests/nlu_holdout_c.yml": (0.96, 1.0),
+    "tests/nlu_holdout_blind.yml": (0.96, 1.0),
+    "tests/nlu_holdout_c.yml": (0.97, 1.0),
     "tests/nlu_holdout_fresh.yml": (0.95, 1.0),
-    "tests/nlu_holdout_g.yml": (0.96, 1.0),
-    "tests/nlu_holdout_i.yml": (0.95, 1.0),
+    "tests/nlu_holdout_g.yml": (0.97, 1.0),
+    "tests/nlu_holdout_i.yml": (0.96, 1.0),
     "tests/nlu_holdout_l.yml": (0.96, 1.0),
-    "tests/nlu_holdout_o.yml": (0.97, 1.0),
+    "tests/nlu_holdout_o.yml": (0.98, 1.0),
     "tests/nlu_holdout_q.yml": (0.96, 1.0),
     "tests/nlu_holdout_s.yml": (0.96, 1.0),
-    "tests/nlu_holdout_t.yml": (0.94, 1.0),
+    "tests/nlu_holdout_t.yml": (0.95, 1.0),
     "tests/nlu_holdout_u.yml": (0.94, 1.0),
-    "tests/nlu_holdout_v.yml": (0.94, 1.0),
-    "tests/nlu_holdout_w.yml": (0.95, 1.0),
-    "tests/nlu_holdout_x.yml": (0.93, 1.0),
+    "tests/nlu_holdout_v.yml": (0.96, 1.0),
+    "tests/nlu_holdout_w.yml": (0.96, 1.0),
+    "tests/nlu_holdout_x.yml": (0.96, 1.0),
+    "tests/nlu_holdout_y.yml": (0.96, 1.0),
+    "tests/nlu_holdout_z.yml": (0.96, 1.0),
+    "tests/nlu_holdout_ae.yml": (0.97, 0.96),
+    "tests/nlu_holdout_af.yml": (0.95, 1.0),
+    "tests/nlu_holdout_ai.yml": (0.94, 0.93),
 }
 
 
