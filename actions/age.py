@@ -31,15 +31,15 @@ _NOT_AN_AGE = (
 # The writer's own age: "i'm 15", "im fifteen", "aged 16", "we're both 17", "21m".
 _SELF = re.compile(
     rf"\b(i'?m|im|i am|i'?m only|i just turned|i turned|aged|age|we'?re both|we are both|were both|we'?re|we are)\s+"
-    rf"(only\s+|just\s+|nearly\s+|almost\s+|both\s+)?{_AGE}\b{_NOT_AN_AGE}"
+    rf"(only\s+|just\s+|still\s+|nearly\s+|almost\s+|both\s+)?{_AGE}\b{_NOT_AN_AGE}"
 )
 # Someone else's: "my son is 15", "she's fourteen", "my stepson (15)", "Year 10 girl, 14", "he turned 18".
 _OTHER = re.compile(
     rf"\b(son|daughter|child|kid|boy|girl|lad|lass|player|brother|sister|bro|sis|friend|mate|bestie|cousin|nephew|niece|grandson|"
     rf"granddaughter|stepson|stepdaughter|student|pupil|learner|girlfriend|boyfriend|gf|bf|partner|flatmate|"
     rf"dad|father|mum|mom|mother|husband|wife|grandad|grandfather|grandma|grandmother|gran|nan|uncle|aunt|auntie|colleague|"
-    rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+just turned|\s+turned|\s+has just turned)?\s+"
-    rf"(only\s+|just\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}"
+    rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+who'?s|\s+just turned|\s+turned|\s+has just turned)?\s+"
+    rf"(only\s+|just\s+|still\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}"
 )
 # The writer's own age, said in passing: "35, male", "16m", "21 f", "17 boy here", "male, 35" to start.
 _SELF_TAGGED = (

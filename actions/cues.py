@@ -74,11 +74,15 @@ PAID = re.compile(
     r"|\b(sent|paid|payed|transferred) (them |him |her )?\d+ (on|via|through|by|with|using) (apple|google|paypal|cash ?app|revolut|monzo|bank|my|his|her)\b"
     r"|\b(on|with|using|used) (my|his|her|their) (mum|mom|dad|parents?|nan|brother|sister)'?s? ((credit|debit|bank) )?(card|bank|account|paypal)"
 )
-# The classifier's "already paid" counts only with a verb of paying and a word for money in the message.
-PAID_VERB = re.compile(r"\b(paid|payed|transferred|bought|gave|sent|handed over|spent|used)\b")
-MONEY = re.compile(
+MONEY_WORDS = (
     r"£|\$|€|\b(money|cash|quid|pounds?|dollars?|euros?|gift ?cards?|vouchers?|bitcoin|crypto|btc|steam cards?|"
     r"paypal|venmo|revolut|monzo|apple ?pay|google ?pay|cash ?app|bank transfer|\d+ ?(k|grand|quid|pounds|dollars|euros))\b"
+)
+MONEY = re.compile(MONEY_WORDS)
+# The classifier's "already paid" counts only with a verb of paying close before a word for money, in one
+# sentence: "I sent photos. Now he wants £2,000" and "i sent one back and now its demanding £££" are threats.
+PAID_VERB = re.compile(
+    rf"\b(paid|payed|transferred|bought|gave|sent|handed over|spent|used)\b(?![^.?!]{{0,25}}\b(demand|want|ask)\w*)[^.?!]{{0,25}}?({MONEY_WORDS})"
 )
 # "they'll send it to my mum unless...": a threat, not something already shared.
 THREAT_ONLY = re.compile(r"\b(will|'ll|ll|gonna|going to|threaten\w*|unless|if i don'?t|if i dont|or else|or (he|she|they)|says? (he|she|they))\b")
@@ -158,6 +162,20 @@ SERVICE_WORDS = re.compile(
     r"\b(report remove|stop ?ncii|take it down|take ?down|taken down|remov\w*|iwf|service|site|which one|for me|for (him|her|them)|"
     r"revenge porn|helpline|childline|ncmec|hash\w*|fingerprint)\b"
 )
+# In a helper's conversation, a crisis told in the first person is the writer's own ("I've failed him. I
+# don't even want to be here"), unless someone else is its subject ("she said she wants to die").
+WRITER_IN_CRISIS = re.compile(
+    r"\b(i|i'?m|im|i am|i'?ve|ive|i'?d|id|i'?ll|ill)\b[^.?!]{0,30}\b(die|dead|be here|live|alive|exist|end it|kill|hurt|harm|"
+    r"cut|cope|failure|worthless|useless|burden|anything (stupid|tonight|silly))\b|\bmy ?self\b|\bmy (own )?life\b"
+)
+SOMEONE_ELSE_IN_CRISIS = re.compile(
+    r"\b(he|she|they|hes|shes|he'?s|she'?s|they'?re|him|her|them)\b (said|says|told|wants?|wanted|keeps|is|was|has|had|tried|"
+    r"talks|talked|talking|feels|felt|doesn'?t|does not|won'?t|wont|can'?t|cant|might|could|would|will|'ll|'d)\b"
+    r"|\b(himself|herself|themselves|themself)\b"
+)
+# A take-down service asked about by name: the age group it is for.
+SERVICE_NAMED_UNDER18 = re.compile(r"\b(report ?remove|take it down|iwf|ncmec)\b")
+SERVICE_NAMED_ADULT = re.compile(r"\b(stop ?ncii|revenge porn helpline)\b")
 ASKS_FOR_A_LINE = re.compile(
     r"\b(number|phone|call|ring|text|contact)\b[^.?!]{0,25}\b(childline|samaritans|shout|helpline|nspcc|papyrus|someone|a person)\b"
     r"|\b(childline|samaritans|shout|nspcc|papyrus)('?s)? (number|phone)\b"
@@ -194,7 +212,7 @@ BANK_WORDS = re.compile(
     r"\b(bank|refund\w*|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|account|gift ?cards?|"
     r"steam|apple|google play|vouchers?|crypto|bitcoin|reverse|cancel\w*|dispute|fraud|"
     r"(money|cash|it|that|them) back|get (it|that|them|the money|my money|my cash) back)\b"
-    r"|\b(money|cash)\b[^.?!]{0,25}\b(gone|lost|again)\b|[£$€]\s?\d+[^.?!]{0,25}\b(gone|lost|again|back)\b"
+    r"|\b(money|cash)\b[^.?!]{0,25}\b(gone|lost|again|stopped|traced|frozen|recovered|returned)\b|[£$€]\s?\d+[^.?!]{0,25}\b(gone|lost|again|back)\b"
 )
 MONEY_ASKED = re.compile(r"\b(pay|paying|paid|fee|fine|money|charge|cost|costs|£|\$)|£|\$|\b\d+\b")
 # Outside the UK: 999 and 101 are UK numbers. Northern Ireland is in the UK.
@@ -231,6 +249,7 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"|\bi (coach|teach|run (a|the|our) (youth|football|sports|rugby|scout|girls'?|boys'?) ?(club|group|team|centre))\b"
         r"|\bone of (my|our|the) ([\w-]+ )?(lads|players|girls|boys|members|squad|team|young people|kids)\b"
         r"|\b(welfare|safeguarding|child protection) (officer|lead|manager|coordinator)\b"
+        r"|\bi work (at|in|for|on (the )?reception (at|in)|in the (school )?office (at|of)) (a|the|our|my) (\w+ ){0,2}(school|academy|college)\b"
         # ("a girl in my year" is how pupils speak of each other: only staff speak of a boy in their form.)
         r"|\b(student|pupil|child|young person) in (my|our) (year|class|form|school|tutor group|group)\b"
         r"|\b(boy|girl|kid) in (my|our) (form|tutor group)\b"

@@ -145,7 +145,7 @@ def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]
     if told == PAID and paid is False:
         told = None
     pressed = text.startswith("/")
-    if paid is None and told == PAID and (pressed or (cues.PAID_VERB.search(text) and cues.MONEY.search(text))):
+    if paid is None and told == PAID and (pressed or cues.PAID_VERB.search(text)):
         paid = True
     situation = _fold(situation, news, "has_paid", paid, "paid")
     if paid is False and situation.kind == PAID:

@@ -12,9 +12,12 @@ from typing import Callable, Dict, List, Optional, Tuple
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.age import UNKNOWN
+from actions import cues
+from actions.age import ADULT, UNDER_18, UNKNOWN
 from actions.contacts import service_lines
-from actions.plan import AGE_QUESTION, EMAIL_SCAM, SUMMARY, Situation, next_step, steps_for
+from actions.plan import (
+    AGE_QUESTION, EMAIL_SCAM, OTHER_HELPER, PARENT, SUMMARY, TEACHER, Situation, next_step, steps_for,
+)
 from actions.reading import (
     AGE_ANSWER, AGE_SKIPPED, AGE_WHY, BOT, CRISIS, CRISIS_AGAIN, DANGER, DENY, GOODBYE, GREET, HUMAN, NEXT, NOT_UNDERSTOOD,
     OPENING, OUT_OF_SCOPE, OVERVIEW as OVERVIEW_ACT, QUESTION, REPEAT, RETOLD, SITUATION, THANKS, Reading, State,
@@ -32,6 +35,7 @@ SAFETY_REPLIES = (CRISIS, CRISIS_AGAIN, DANGER)
 class Context:
     platform: Optional[str] = None
     channel: Optional[str] = None
+    text: str = ""  # the message, lowercased
 
 
 def now() -> dt.datetime:
@@ -66,10 +70,20 @@ def _answer(dispatcher: CollectingDispatcher, question: str, situation: Situatio
         values = platform_values(context.platform)
         name = variant("utter_answer_ask_how_report_platform" if context.platform else "utter_answer_ask_how_report", situation)
         say(dispatcher, name, None, **values)
+    elif question == "ask_which_service" and situation.age_group is None and not situation.pictured_under18 \
+            and (named := _service_age(context.text)):
+        # "is Report Remove for me?" before any age is told: about that service and who it is for.
+        say(dispatcher, variant(f"utter_answer_{question}", situation.but(age_group=named)))
     elif question == "ask_should_pay" and situation.has_paid:
         say(dispatcher, variant("utter_answer_ask_should_pay_helper_paid" if situation.is_helper else "utter_answer_ask_should_pay_paid", situation))
     else:
         say(dispatcher, variant(f"utter_answer_{question}", situation))
+
+
+def _service_age(text: str) -> Optional[str]:
+    """The age group of the one take-down service a question names, or None (none, or both, named)."""
+    under18, adult = bool(cues.SERVICE_NAMED_UNDER18.search(text)), bool(cues.SERVICE_NAMED_ADULT.search(text))
+    return None if under18 == adult else (UNDER_18 if under18 else ADULT)
 
 
 def _urgent(dispatcher: CollectingDispatcher, reading: Reading) -> None:
@@ -216,17 +230,27 @@ def on_overview(dispatcher: CollectingDispatcher, reading: Reading, state: State
     return OVERVIEW_ACT, show_overview(dispatcher, reading.situation, step)
 
 
+def _in_crisis(situation: Situation, text: str) -> Situation:
+    """Whose crisis the reply speaks to: a helper who says they themselves can't go on is answered as
+    the one in crisis (a parent or teacher as an adult), not asked to look after someone else."""
+    if not situation.is_helper or not cues.WRITER_IN_CRISIS.search(text) or cues.SOMEONE_ELSE_IN_CRISIS.search(text):
+        return situation
+    grown_up = situation.audience in (PARENT, TEACHER, OTHER_HELPER)
+    return situation.but(is_helper=False, role=None, age_group=ADULT if grown_up else None, pictured_under18=False)
+
+
 def on_crisis(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
     situation = reading.situation
+    speaking_to = _in_crisis(situation, context.text)
     if reading.question == "again":
-        say(dispatcher, variant("utter_crisis_again", situation))
+        say(dispatcher, variant("utter_crisis_again", speaking_to))
         told_now = _story_first_told(dispatcher, reading, state)
         if state.last_reply == CRISIS_AGAIN and situation.known and not told_now and state.step in (None, AGE_QUESTION):
             # Still in crisis a third time running: the same support again, and this time the whole plan too,
             # so the way out of the blackmail is there for when they are ready.
             return CRISIS_AGAIN, show_overview(dispatcher, situation.but(age_group=situation.age_group or UNKNOWN), None)
         return CRISIS_AGAIN, []
-    return CRISIS, _safety_first(dispatcher, reading, state, variant("utter_crisis", situation), "utter_crisis_continue")
+    return CRISIS, _safety_first(dispatcher, reading, state, variant("utter_crisis", speaking_to), "utter_crisis_continue")
 
 
 def on_danger(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:

@@ -78,7 +78,10 @@ class ActionRespond(Action):
         reading = interpret(Parse.from_message(tracker.latest_message), state)
         known_apps = tracker.get_slot("platform")
         apps = apps_named(known_apps, reading.platforms)
-        context = Context(platform=apps, channel=tracker.get_latest_input_channel())
+        context = Context(
+            platform=apps, channel=tracker.get_latest_input_channel(),
+            text=(tracker.latest_message.get("text") or "").lower(),
+        )
         kind, events = reply(dispatcher, reading, state, context)
         learnt = situation_events(state.situation, reading.situation)
         if apps != known_apps:

@@ -13,6 +13,7 @@ PATTERNS = load_patterns()
         "i want to kill myself", "kms", "I’m going to end it all tonight", "ive been cutting again",
         "i dont want to be here anymore", "thinking of taking all my pills", "suicidal", "im gonna unalive",
         "everyone would be better off without me", "KILL MYSELF", "my life is over if this gets out",
+        "Honestly I've failed him. I don't even want to be here anymore.", "she doesnt really want to be alive",
     ],
 )
 def test_explicit_crisis_phrases_always_force_crisis(text):
@@ -50,7 +51,8 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
     "text", ["my dad would murder me if he saw it", "im dead if my mum sees this", "i could die of embarrassment",
              "I could kill whoever did this, honestly", "my parents are gonna kill us both lol",
              "his dads going to kill him when he hears", "this wait is killing me", "she's only doing it to humiliate me",
-             "honestly i want to die of shame", "When he told me I wanted to kill him, honestly."],
+             "honestly i want to die of shame", "When he told me I wanted to kill him, honestly.",
+             "Ok. Thanks. I feel a bit less like my life's over."],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -135,7 +137,7 @@ def test_helper_never_overrides_a_question():
     "text, group",
     [("15", "under18"), ("im 17", "under18"), ("fifteen", "under18"), ("under 18", "under18"), ("u18", "under18"),
      ("19", "adult"), ("im 23", "adult"), ("over 18", "adult"), ("18+", "adult"), ("rather not say", None),
-     ("he wants £200", None), ("200 quid", None)],
+     ("he wants £200", None), ("200 quid", None), ("i was 17 when i took it im still 17", "under18")],
 )
 def test_age_parser(text, group):
     assert age_group_from_text(text) == group
@@ -148,6 +150,9 @@ def test_a_number_word_in_a_longer_answer_is_a_count_not_an_age():
 
 def test_we_are_both_gives_the_age_of_the_person_helped():
     assert read_age("were both 14", answering=True, about_someone_else=True).group == "under18"
+    # The writer's own age said first is not the helped person's.
+    text = "hi im 16 and my brother whos 13 just told me someone is blackmailing him"
+    assert read_age(text, about_someone_else=True).group == "under18"
 
 
 def test_when_we_were_is_the_age_in_the_picture_only():
@@ -428,6 +433,9 @@ def test_a_hint_never_raises_a_crisis_the_classifier_only_suspects():
     assert forced_intent("the photos have gone round my year group", "images_shared", PATTERNS, 0.52, 0.3, ranked) is None
     # Without even a hint, the classifier's first guess is set aside.
     assert forced_intent("ok. ill think about it", "crisis", PATTERNS, 0.9, 0.3, ["crisis", "affirm"]) == "affirm"
+    # A helper asking what the young person should hear from them is not a farewell.
+    text = "I'll log it with our safeguarding lead. Anything else she should hear from me tonight?"
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "ask_tell_adult"]) == "ask_tell_adult"
 
 
 def test_going_to_jump_is_a_crisis_but_jumping_on_a_call_is_not():

@@ -37,7 +37,9 @@ def test_told_payments_are_payments(text):
 
 
 @pytest.mark.parametrize("text", ["they sent it to my cousin", "19. sent them like a month ago",
-                                  "does the fact they actually sent it make it worse", "he wants £200 by tonight"])
+                                  "does the fact they actually sent it make it worse", "he wants £200 by tonight",
+                                  "she sent a pic first then i sent one back and now its demanding £££",
+                                  "I sent photos. Now a man says he'll send them to my wife unless I pay £2,000."])
 def test_pictures_sent_or_money_demanded_are_not_payments(text):
     assert payment_told(text.lower()) is not True
     assert not read("already_paid", text).situation.has_paid
@@ -238,7 +240,8 @@ def test_fake_pictures_need_words_that_say_so():
                                   "College lecturer: a 17 year old student says a man has a video of him",
                                   "Some pupils have come to me worried that a picture of a Year 8 girl is being passed round",
                                   "A question from a maths teacher: a boy says someone has a photo of him",
-                                  "I'm an assistant head and a pupil has told me he is being blackmailed"])
+                                  "I'm an assistant head and a pupil has told me he is being blackmailed",
+                                  "I work on reception at a secondary school. A mum phoned, her son is being blackmailed"])
 def test_staff_and_coaches_are_teachers(text):
     assert role_told(text.lower()) == "teacher"
     assert read("blackmail_money", text).situation.is_helper

@@ -89,6 +89,38 @@ async def test_helper_of_an_adult_gets_adult_services_and_their_choice():
     assert "Childline" not in said[1] and "CEOP" not in said[1]
 
 
+async def test_school_staff_helping_a_student_of_18_are_not_sent_to_ceop_or_childline():
+    said = await converse(ACTION, [("helper", "Head of sixth form here. A Year 13 student, she's 18, is being blackmailed"),
+                                   ("next_step", "next"), ("ask_tell_adult", "She's asked me not to tell her parents. Do I have to?")])
+    assert "safeguarding lead" in said[1] and "their choice" in said[1] and "their choice" in said[2]
+    assert not any("CEOP" in text or "Childline" in text for text in said)
+
+
+async def test_a_helper_who_says_they_cannot_go_on_is_answered_as_the_one_in_crisis():
+    said = await converse(ACTION, [("helper", "My son is 15 and someone is blackmailing him on Instagram"),
+                                   ("crisis", "I've failed him. I don't even want to be here anymore.")])
+    assert "You matter" in said[1] and "116 123" in said[1] and "stay with them" not in said[1]
+
+
+async def test_a_helper_passing_on_the_young_persons_words_gets_the_helpers_crisis_reply():
+    said = await converse(ACTION, [("helper", "My son is 15 and someone is blackmailing him on Instagram"),
+                                   ("crisis", "he just told me he doesn't want to be here any more")])
+    assert "stay with them" in said[1]
+
+
+@pytest.mark.parametrize("text, named, not_named", [("is report remove for me", "Report Remove", "StopNCII"),
+                                                     ("should I use StopNCII?", "StopNCII", "Report Remove")])
+async def test_a_service_asked_about_by_name_before_any_age_is_about_that_service(text, named, not_named):
+    said = await converse(ACTION, [("blackmail_money", "someone has my pics and wants £100"), ("ask_which_service", text)])
+    assert named in said[1] and not_named not in said[1]
+
+
+async def test_a_scam_email_question_about_telling_someone_does_not_send_an_adult_to_childline():
+    said = await converse(ACTION, [("email_scam", "email says they hacked my webcam and want bitcoin"),
+                                   ("ask_tell_adult", "should I tell IT at work")])
+    assert "Childline" not in said[1] and "IT team" in said[1]
+
+
 async def test_shared_first_reply_names_the_take_down_route():
     messages, _ = await respond("images_shared", "im 15 and theyve posted it on insta")
     assert "Report Remove" in texts(messages) and "Report each post" in texts(messages)
