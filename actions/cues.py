@@ -30,7 +30,10 @@ STILL_IN_CRISIS = re.compile(
     r"where (he|she|they) (is|are)|(not|isn'?t) at home|in (his|her|their|my) (bed)?room|"
     r"(parents|mum|mom|dad|everyone|everybody)( is|'s|'re| are)? (all )?asleep|"
     # Whether to call for help now: the crisis reply says 999.
-    r"(should|do|can) (i|we) (call|ring|phone) (the police|police|999|an ambulance|ambulance))\b"
+    r"(should|do|can) (i|we) (call|ring|phone) (the police|police|999|an ambulance|ambulance)|"
+    # Help called and on its way: the crisis is still going on.
+    r"(rung|rang|called|phoned|calling|ringing) (999|911|112|an ambulance|the ambulance|the police)|"
+    r"(sending|sent) (someone|an ambulance|police|officers)|(ambulance|police) (is|are|'s|'re) (coming|on (their|its) way))\b"
     r"|^\W*(like |about |maybe |prob |probably )?\d{1,3}\W*$"
 )
 # A step back to the blackmail after the crisis reply: what the question or story is about. (Not the police:

@@ -14,6 +14,11 @@ PATTERNS = load_patterns()
         "i dont want to be here anymore", "thinking of taking all my pills", "suicidal", "im gonna unalive",
         "everyone would be better off without me", "KILL MYSELF", "my life is over if this gets out",
         "Honestly I've failed him. I don't even want to be here anymore.", "she doesnt really want to be alive",
+        "if i die will they still send it to my family", "my family wont have to deal with the shame if im dead",
+        "im not scared of dying im scared of people seeing those pics", "wont be anyones problem much longer",
+        "my mate put a goodbye post on his story", "I teach a boy who told me he'll 'just end it' if the video goes out",
+        "theres nothing left for me once this is out", "i dont think i can keep living with this hanging over me",
+        "tonight is the last night i deal with this",
     ],
 )
 def test_explicit_crisis_phrases_always_force_crisis(text):
@@ -52,7 +57,8 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
              "I could kill whoever did this, honestly", "my parents are gonna kill us both lol",
              "his dads going to kill him when he hears", "this wait is killing me", "she's only doing it to humiliate me",
              "honestly i want to die of shame", "When he told me I wanted to kill him, honestly.",
-             "Ok. Thanks. I feel a bit less like my life's over."],
+             "Ok. Thanks. I feel a bit less like my life's over.", "its social suicide if anyone believes the pics are real",
+             "Is there any point negotiating a lower amount?", "today is the last day of term and he wants it by then"],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -422,7 +428,8 @@ def test_a_partner_coming_home_angry_keeps_the_danger_guess():
 
 @pytest.mark.parametrize(
     "text", ["i dont think ill be here for christmas", "tell my little brother im sorry",
-             "this is the last time youll hear from me", "im so tired of all of it i just want it to stop"],
+             "this is the last time youll hear from me", "im so tired of all of it i just want it to stop",
+             "my family will be ok. mum has my brother"],
 )
 def test_a_hint_lets_the_classifiers_first_guess_of_crisis_stand(text):
     assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "helper", "out_of_scope"]) is None

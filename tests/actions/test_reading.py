@@ -209,6 +209,12 @@ def test_danger_words_straight_after_the_crisis_reply_stay_with_the_crisis():
     assert read("danger_now", "hes at his house, im 20 mins away", state).act == CRISIS
 
 
+@pytest.mark.parametrize("text", ["Ok I've rung 999. They're sending someone round.", "ambulance is on its way now"])
+def test_help_on_its_way_is_still_the_crisis(text):
+    state = State(Situation("helper", None, is_helper=True), last_reply=CRISIS)
+    assert read("affirm", text, state, ranking=[("affirm", 0.9)]).act == CRISIS
+
+
 @pytest.mark.parametrize("text, country", [("im in the us and he wants $500", "us"), ("We're in Cork", "ireland"),
                                           ("I live in Northern Ireland", None), ("im british but living in spain", "other")])
 def test_outside_the_uk(text, country):
