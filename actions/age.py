@@ -93,7 +93,7 @@ _WILL_BE = re.compile(rf"\b(i'?ll|ill|i will|he'?ll|she'?ll) be\s+{_NUM}\b")
 _PICTURED = re.compile(
     rf"(\b(i|he|she|they) (was|were)\s+{_NUM}\b[^.?!]{{0,30}}\b(in ((most|all|some|a few|one|two) of )?(it|them|the (pics?|pictures?|photos?|videos?|vid|clip)))"
     rf"|\bin (it|them|the (pics?|pictures?|photos?|videos?|vid|clip)),? (i|he|she|they) (was|were) (only |just )?{_NUM}\b"
-    rf"|\bwhen (i|he|she|they|we) (was|were)\s+(still\s+|only\s+|just\s+|both\s+)?{_NUM}\b"
+    rf"|\bwhen (i|he|she|they|we) (was|were)\s+(still\s+|only\s+|just\s+|both\s+|like\s+|about\s+|around\s+)?{_NUM}\b"
     rf"|\bwhen\b[^.?!]{{0,40}}\b(and|while) (i|he|she|they|we) (was|were)\s+(still\s+|only\s+|just\s+)?{_NUM}\b"
     rf"|\bbefore (my|his|her|their) (18th |eighteenth )?birthday\b"
     rf"|\b(i|he|she|they|we) (was|were)\s+(only\s+|still\s+|both\s+)?{_NUM}\s+(when|at the time)\b"

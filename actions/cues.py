@@ -65,7 +65,7 @@ PAID = re.compile(
     r"\s+(already\s+|just\s+|then\s+|actually\s+|been\s+)?"
     r"(paid|payed|transferred|(sent|gave) (him|her|them) (the |some )?(money|cash|£|\$|€|\d|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam)|sent (the )?(money|cash|£|\$|€|\d)"
     r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
-    r"|\b(sent|paid|payed|gave|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(like |about |around |nearly |almost |over )?(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
+    r"|\b(sent|paid|payed|gave|given|handed|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(like |about |around |nearly |almost |over )?(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
     r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
     r"|\b(i|we) did (pay|send (it|the money|him|her|them))\b"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
@@ -90,7 +90,9 @@ PAID_VERB = re.compile(
 # "they'll send it to my mum unless...": a threat, not something already shared.
 THREAT_ONLY = re.compile(r"\b(will|'ll|ll|gonna|going to|threaten\w*|unless|if i don'?t|if i dont|or else|or (he|she|they)|says? (he|she|they))\b")
 NOT_SHARED = re.compile(
+    # ("I'd prefer not to share my age" keeps something back; it says nothing about the pictures.)
     rf"\b{NEG}\s+{UNTIL_VERB}(posted|post|shared|share|sent|send|leaked|leak|put)\b"
+    r"(?! (my|your|our|his|her|their) (age|name|details|info\w*|location|number|school)| (that|this|any details|personal))"
     r"|\bnot (posted|shared|sent|out|leaked)( (it|them|anything))?( yet)?\b|\bnothing'?s? (been )?(posted|shared|out)\b"
 )
 SHARED = re.compile(
@@ -124,6 +126,7 @@ OWN_STORY = re.compile(
     r"my (?!(friend|mate|bestie|son|daughter|brother|bro|sister|sis|cousin|kid|child|boyfriend|girlfriend|partner|student|pupil)s?'?s? )"
     r"(\w+ )?(nudes|pics|pictures|photos|video|vid|nude|snaps))\b|\bi (accepted|met|added|sent)\b"
     r"|\b(i'?m|im|i am) being\b|\bi (sent|paid|payed|was recorded)\b"
+    r"|\b(pics?|pictures?|photos?|nudes?|videos?|vids?|snaps?) (off|from|outta|out of) me\b|\bgot me to (send|take|do|film)\b"
     r"|\b(send|sent|show|showed|share|shared|post|posted|leak|leaked)(ing)? (it|them|\w+ \w+) to (all )?my\b"
     r"|^\W*(\w+ )?(man|woman|guy|girl|lad|bloke|male|female) here\b"
 )

@@ -198,10 +198,9 @@ def on_next(dispatcher: CollectingDispatcher, reading: Reading, state: State, co
         return NEXT, _after_news(dispatcher, situation, state)
     if state.step in (None, AGE_QUESTION):
         if state.step == AGE_QUESTION:
-            # Moving on without answering is fine: the plan shows options for every age.
-            say(dispatcher, "utter_age_skipped")
-            situation = situation.but(age_group=situation.age_group or UNKNOWN)
-            return NEXT, [SlotSet("age_group", situation.age_group)] + show_overview(dispatcher, situation, None)
+            # Moving on without answering is fine, and not a refusal: the plan names no service for one age
+            # only, and each line says how to get the right one, so an age told later still counts.
+            return NEXT, show_overview(dispatcher, situation, None)
         return NEXT, _after_news(dispatcher, situation, state)
     if state.step == SUMMARY:
         say(dispatcher, "utter_plan_finished")

@@ -58,7 +58,9 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
              "his dads going to kill him when he hears", "this wait is killing me", "she's only doing it to humiliate me",
              "honestly i want to die of shame", "When he told me I wanted to kill him, honestly.",
              "Ok. Thanks. I feel a bit less like my life's over.", "its social suicide if anyone believes the pics are real",
-             "Is there any point negotiating a lower amount?", "today is the last day of term and he wants it by then"],
+             "Is there any point negotiating a lower amount?", "today is the last day of term and he wants it by then",
+             "is there any point going to the police, they've got better things to do",
+             "if i tell my mum she will take my phone off me forever lol"],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -159,6 +161,11 @@ def test_we_are_both_gives_the_age_of_the_person_helped():
     # The writer's own age said first is not the helped person's.
     text = "hi im 16 and my brother whos 13 just told me someone is blackmailing him"
     assert read_age(text, about_someone_else=True).group == "under18"
+
+
+def test_an_age_in_the_picture_said_roughly():
+    statement = read_age("there's a photo of me from when i was like 16 that an old boyfriend had")
+    assert statement.pictured_under18 and statement.group is None
 
 
 def test_when_we_were_is_the_age_in_the_picture_only():

@@ -121,6 +121,13 @@ async def test_a_scam_email_question_about_telling_someone_does_not_send_an_adul
     assert "Childline" not in said[1] and "IT team" in said[1]
 
 
+async def test_moving_on_from_the_age_question_is_not_a_refusal():
+    said = await converse(ACTION, [("blackmail_money", "someone has my pics and wants £150"), ("next_step", "what do i do first"),
+                                   ("tell_age", "im 16")])
+    assert "Save the evidence" in said[1] and "StopNCII" not in said[1] and "Report Remove" not in said[1]
+    assert "Report Remove" in said[2] and "CEOP" in said[2] and "StopNCII" not in said[2]
+
+
 async def test_shared_first_reply_names_the_take_down_route():
     messages, _ = await respond("images_shared", "im 15 and theyve posted it on insta")
     assert "Report Remove" in texts(messages) and "Report each post" in texts(messages)
