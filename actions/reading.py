@@ -7,26 +7,15 @@ can be tested on its own (tests/actions/test_reading.py), and `actions/turn.py` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from actions import cues
-from actions.age import ADULT, UNDER_18, UNKNOWN, read_age, states_own_age
+from actions.age import ADULT, UNDER_18, UNKNOWN, read_age
 from actions.catalogue import catalogue
-from actions.cues import normalise, payment_told, role_told, sharing_told, story_in_words
+from actions.cues import normalise, story_in_words
 from actions.parse import Parse
-from actions.plan import (
-    AGE_QUESTION,
-    EMAIL_SCAM,
-    FRIEND,
-    HELPER,
-    OTHER_HELPER,
-    PAID,
-    PARENT,
-    SHARED,
-    SITUATION_BY_INTENT,
-    TEACHER,
-    Situation,
-)
+from actions.plan import AGE_QUESTION, HELPER, SITUATION_BY_INTENT, Situation
+from actions.telling import SITUATION_INTENTS, checked, learn, situation_kind, told_situation
 
 # What the assistant will do with the message.
 CRISIS = "crisis"
@@ -52,7 +41,6 @@ OUT_OF_SCOPE = "out_of_scope"
 NOT_UNDERSTOOD = "not_understood"
 
 QUESTIONS = frozenset(catalogue().questions)
-SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
 # Ready to carry on after the crisis reply: these plainly; questions, and stories that are about the
 # blackmail, when the classifier is sure. An age told meanwhile stays with the crisis ("im 14").
 CLEARLY_MOVING_ON = frozenset({"affirm", "next_step", "thanks", "show_plan", "repeat_step", "ask_human", "greet", "goodbye"})
@@ -85,158 +73,6 @@ class Reading:
     platforms: Tuple[str, ...] = ()  # apps named in this message
 
 
-def _learn(state: State, parse: Parse, text: str) -> Tuple[Situation, List[str]]:
-    """Fold what this message says into what we knew: helpers stay helpers, payments stay paid
-    unless the person says otherwise, an age told in passing counts."""
-    known = state.situation
-    news: List[str] = []
-    situation = known
-    intent = parse.intent or ""
-    if intent not in SITUATION_BY_INTENT and not known.known:
-        # "...what do I do?" after a whole story: the story is what tells who is speaking.
-        intent = parse.runner_up(SITUATION_INTENTS | {"helper"}) or story_in_words(text) or intent
-        if intent == "helper" and not role_told(text):
-            # A second guess of "helper" with nobody named ("now they say they'll show everyone") is the
-            # writer's own story.
-            intent = "blackmail_money"
-    role = role_told(text)
-    # A teacher's or grandparent's story often reads like the victim's own ("someone is threatening to
-    # send a photo of her"): who is telling it decides, unless the message is about "me".
-    own_story = bool(cues.OWN_STORY.search(text))
-    if intent == "helper":
-        # The classifier's "helper" for "guy says he hacked my snap and has my pics" is the writer's own story.
-        tells_for_someone = not own_story or (role in (TEACHER, PARENT) and not cues.PLAINLY_MINE.search(text))
-    elif intent in SITUATION_BY_INTENT:
-        tells_for_someone = not own_story and (
-            role in (TEACHER, PARENT, OTHER_HELPER) or (role == FRIEND and bool(cues.THIRD_PERSON_STORY.search(text)))
-        )
-    else:
-        tells_for_someone = False
-    if tells_for_someone and not known.known:
-        situation = situation.but(is_helper=True, kind=situation.kind or HELPER)
-        news.append("helper")
-    if situation.is_helper and role and situation.role in (None, OTHER_HELPER, FRIEND) and role != situation.role \
-            and not (role == OTHER_HELPER and situation.role):
-        situation = situation.but(role=role)
-    answering = state.step == AGE_QUESTION or situation.age_group in (None, UNKNOWN)
-    age = read_age(text, answering=answering, about_someone_else=situation.is_helper)
-    button_age = parse.entity("age_group")
-    group = button_age or age.group
-    if group and situation.age_group in (UNDER_18, ADULT) and not button_age \
-            and state.step != AGE_QUESTION and len(text.split()) > 8 and (situation.is_helper or not states_own_age(text)):
-        # "her boyfriend is 19" in a parent's later message is someone else's age, and "they say the girl
-        # in the video was underage" is not the writer's: neither corrects the age already told.
-        group = None
-    if group and group != situation.age_group:
-        situation = situation.but(age_group=group)
-        news.append("age")
-    if age.pictured_under18 and not situation.pictured_under18:
-        situation = situation.but(pictured_under18=True)
-        news.append("pictured_under18")
-    country = next((key for key, pattern in cues.COUNTRIES if pattern.search(text)), None)
-    if country and country != situation.country:
-        situation = situation.but(country=country)
-        news.append("country")
-    if cues.OUTING.search(text) and not situation.fears_outing:
-        situation = situation.but(fears_outing=True)
-        news.append("outing")
-    paid = payment_told(text)
-    told = SITUATION_BY_INTENT.get(intent)
-    if told == PAID and paid is False:
-        told = None
-    pressed = text.startswith("/")
-    if paid is None and told == PAID and (pressed or cues.PAID_VERB.search(text)):
-        paid = True
-    situation = _fold(situation, news, "has_paid", paid, "paid")
-    if paid is False and situation.kind == PAID:
-        situation = situation.but(kind="money")
-    real_contact = bool(cues.REAL_CONTACT.search(text)) or (
-        any("mail" not in p.lower() for p in parse.all_of("platform")) and bool(cues.IMAGE_CUE.search(text))
-    )
-    if situation.kind == EMAIL_SCAM and (told == SHARED or real_contact):
-        # Money sent, or a real person with real pictures: more than a scam email.
-        situation = situation.but(kind=PAID if situation.has_paid else "money")
-    shared = sharing_told(text)
-    if told == SHARED and shared is False:
-        told = None
-    if shared is None and told == SHARED and not cues.THREAT_ONLY.search(text):
-        shared = True
-    return _fold(situation, news, "is_shared", shared, "shared"), news
-
-
-def _fold(situation: Situation, news: List[str], field: str, said: Optional[bool], name: str) -> Situation:
-    """Record what a message said about paying or sharing: "paid" / "not_paid" news, and the flag set or,
-    when the person says otherwise, cleared."""
-    if said is None:
-        return situation
-    changed = getattr(situation, field) != said
-    if changed or not said:
-        # "not paid" is worth a word each time; "paid" only when it is new.
-        news.append(name if said else f"not_{name}")
-    return situation.but(**{field: said}) if changed else situation
-
-
-def _situation_kind(known: Situation, told: str) -> str:
-    """The situation slot after this telling: a real threat is never replaced by the scam email, and a
-    helper's story keeps the helper's plan."""
-    if known.kind in (None, HELPER):
-        return told
-    if known.kind == EMAIL_SCAM and told in ("money", "images", "fake", "partner"):
-        # The scam email stays a scam email until someone real is in the story (see _learn).
-        return known.kind
-    if told in (EMAIL_SCAM, HELPER, PAID, SHARED):
-        return known.kind or told
-    return told
-
-
-def _told_situation(parse: Parse, news: List[str], situation: Situation) -> Optional[str]:
-    """The situation intent this message tells, with negations taken out ("I haven't paid a penny"), and
-    a payment only where the message speaks of money."""
-    intent = parse.intent or ""
-    if intent == "already_paid" and ("not_paid" in news or not situation.has_paid):
-        return "blackmail_money"
-    if intent == "images_shared" and "not_shared" in news:
-        return "blackmail_money"
-    if intent in SITUATION_BY_INTENT:
-        return intent
-    return None
-
-
-def _checked(parse: Parse, text: str) -> Parse:
-    """The parse with guesses the words don't bear out replaced: only an offer to delete the pictures for
-    money is the recovery scam, only a message about money asks about the bank, only pictures said to be
-    unreal are fakes (each then the classifier's next guess), and a scam email has no one real in it."""
-    intent = parse.intent
-    if text.startswith("/"):
-        # A button press says exactly what it means.
-        return parse
-    if cues.SLANG_OK.match(text):
-        return Parse("affirm", parse.text, (("affirm", 1.0),), parse.entities)
-    if intent == "ask_human" and not cues.ASKS_FOR_A_PERSON.search(text):
-        # "need help with smth" is an opening, not a request for a helpline.
-        return Parse("opening", parse.text, (("opening", parse.confidence),) + parse.ranking[1:], parse.entities)
-    if (intent == "ask_recovery_scam" and not (cues.RECOVERY_SERVICE.search(text) and cues.MONEY_ASKED.search(text))) or (
-        # "no i didnt pay, i dont have a bank card" is news, not a question for the bank.
-        intent == "ask_bank" and (not cues.BANK_WORDS.search(text) or (payment_told(text) is False and "?" not in text))
-    ) or (intent == "fake_images" and not cues.FAKE_CUE.search(text)) or (
-        intent == "ask_which_service" and not cues.SERVICE_WORDS.search(text)
-    ):
-        rest = tuple(r for r in parse.ranking[1:] if r[0] not in ("crisis", "danger_now"))
-        intent = next((name for name, _ in rest if name != "nlu_fallback"), "nlu_fallback")
-        # The next guess is checked in its turn ("fake pictures", then "scam email", then a real threat).
-        return _checked(Parse(intent, parse.text, rest, parse.entities), text)
-    own_scam_email = intent == "helper" and bool(cues.OWN_STORY.search(text))  # "my grandson said to use this... a video of me"
-    if (intent in ("already_paid", "blackmail_money") or own_scam_email) and cues.SCAM_EMAIL_TOLD.search(text) \
-            and not cues.REAL_CONTACT.search(text):
-        # "got one of those webcam emails and paid": the scam email, paid; its plan gains the bank step.
-        return Parse("email_scam", parse.text, (("email_scam", parse.confidence),) + parse.ranking[1:], parse.entities)
-    if intent == "email_scam" and (cues.REAL_CONTACT.search(text) or not cues.EMAIL_CUE.search(text)) and "email" not in text:
-        # A video call with someone met online is a real person with a real recording, not a mass email.
-        told = "already_paid" if payment_told(text) else "blackmail_money"
-        return Parse(told, parse.text, ((told, parse.confidence),) + parse.ranking[1:], parse.entities)
-    return parse
-
-
 def _story_alongside(parse: Parse, text: str) -> Optional[str]:
     """The situation a crisis message (or one straight after the crisis reply) also tells, if any."""
     told = parse.intent if parse.intent in SITUATION_INTENTS else None
@@ -245,9 +81,9 @@ def _story_alongside(parse: Parse, text: str) -> Optional[str]:
 
 def interpret(parse: Parse, state: State) -> Reading:
     text = normalise(parse.text)
-    parse = _checked(parse, text)
+    parse = checked(parse, text)
     intent = parse.intent or "nlu_fallback"
-    situation, news = _learn(state, parse, text)
+    situation, news = learn(state.situation, state.step, parse, text)
     platforms = parse.all_of("platform")
 
     def reading(act: str, **kwargs: Any) -> Reading:
@@ -298,7 +134,7 @@ def interpret(parse: Parse, state: State) -> Reading:
             situation = situation.but(age_group=UNKNOWN)
             return reading(AGE_SKIPPED)
 
-    told_intent = _told_situation(parse, news, situation)
+    told_intent = told_situation(parse, news, situation)
     if told_intent is None and intent in QUESTIONS and not state.situation.known:
         # "he says he'll post my pics if i dont pay, what do i do": a question and a story at once.
         told_intent = parse.runner_up(SITUATION_INTENTS)
@@ -324,7 +160,7 @@ def interpret(parse: Parse, state: State) -> Reading:
         ):
             # "im dead if my mum sees this" read as a partner's threat: too unsure to change the story.
             told = state.situation.kind or told
-        situation = situation.but(kind=_situation_kind(situation, told))
+        situation = situation.but(kind=situation_kind(situation, told))
         if state.situation.known:
             return reading(RETOLD, told=told, question=question)
         return reading(SITUATION, told=told, question=question)
@@ -354,10 +190,16 @@ def interpret(parse: Parse, state: State) -> Reading:
         return reading(OVERVIEW)
     if intent == "tell_age":
         # An age said again ("she's 14" after "a year 9 pupil") is still an answer: the plan for that age.
-        told_age = "age" in news or situation.age_group in (UNDER_18, ADULT) and situation.known
+        said_again = situation.age_group in (UNDER_18, ADULT) and situation.known \
+            and read_age(text, answering=True, about_someone_else=situation.is_helper).group is not None
+        told_age = "age" in news or said_again
         if not told_age and situation.known and cues.MONEY.search(text):
             # "he wants £120 by 9": numbers about the demand, not an age.
             return reading(RETOLD, told=situation.kind)
+        asked = parse.runner_up(QUESTIONS) if "?" in text else None
+        if not told_age and asked:
+            # "Is it 101 then?": a number, and a question about it.
+            return reading(QUESTION, question=asked)
         return reading(AGE_ANSWER) if told_age else reading(NOT_UNDERSTOOD)
     if state.situation.known and any(n in news for n in ("paid", "not_paid", "shared", "not_shared", "pictured_under18")):
         # "nah i aint paid" read as a plain "no" or a refusal: it is news about the story.

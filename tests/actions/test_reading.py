@@ -6,8 +6,9 @@ import pytest
 from actions.plan import Situation
 from actions.reading import (
     AGE_ANSWER, AGE_SKIPPED, AGE_WHY, CRISIS, NEXT, NOT_UNDERSTOOD, OPENING, QUESTION, RETOLD, SITUATION,
-    Parse, State, interpret, payment_told, role_told, sharing_told,
+    Parse, State, interpret,
 )
+from actions.cues import payment_told, role_told, sharing_told
 
 VICTIM_IN_PLAN = Situation("money", "under18")
 ASKED_AGE = State(Situation("money", None), step="age", age_asked=1)
@@ -31,7 +32,8 @@ def test_negated_payment_is_not_a_payment(text):
 
 
 @pytest.mark.parametrize("text", ["i already sent him 80 on paypal", "ive paid them £50", "he's paid them twice, £80 and £120",
-                                  "i bought £300 of apple gift cards", "my friend has paid someone with his dad's card"])
+                                  "i bought £300 of apple gift cards", "my friend has paid someone with his dad's card",
+                                  "I've given them £60 already"])
 def test_told_payments_are_payments(text):
     assert payment_told(text.lower()) is True
 
@@ -53,6 +55,8 @@ def test_saying_you_have_not_paid_undoes_an_earlier_guess():
 
 def test_a_threat_to_post_is_not_a_sharing():
     assert sharing_told("no he hasnt posted it yet") is False
+    # Keeping one's age back says nothing about the pictures.
+    assert sharing_told("i'd prefer not to share my age") is None
     reading = read("images_shared", "they said they'll send it to my mum and my football team")
     assert not reading.situation.is_shared
 
@@ -584,3 +588,17 @@ def test_friends_of_the_same_age_or_school_year():
     state = State(Situation("helper", None, is_helper=True), step="age", age_asked=1)
     assert read("tell_age", "were both in year 10", state).situation.age_group == "under18"
     assert read("tell_age", "we're all 15", state).situation.age_group == "under18"
+
+
+def test_pictures_got_off_the_writer_are_the_writers_own_story():
+    text = "someone got pics off me on snap, pretending to be a girl from another school"
+    reading = read("helper", text, ranking=[("helper", 0.68), ("images_shared", 0.1)])
+    assert not reading.situation.is_helper
+
+
+def test_a_number_in_a_question_after_the_age_is_known_is_the_question():
+    state = State(Situation("money", "adult"), step="police")
+    reading = read("tell_age", "Is it 101 then?", state, ranking=[("tell_age", 0.6), ("ask_how_report", 0.3)])
+    assert reading.act == QUESTION and reading.question == "ask_how_report"
+    assert read("tell_age", "Is it 101 then?", state, ranking=[("tell_age", 0.75)]).act == NOT_UNDERSTOOD
+    assert read("tell_age", "she's 14", State(Situation("helper", "under18", is_helper=True), step="police")).act == AGE_ANSWER
