@@ -238,8 +238,10 @@ OUTING = re.compile(
 )
 FAMILY_TARGETED = (
     r"\b(my|our) (elderly |old )?(dad|father|mum|mom|mother|grandad|grandfather|grandma|grandmother|gran|nan|uncle|aunt|auntie)"
-    r"( \(\d+\))?( is \d+ and)? (is being|has been|was|got|'s been|'s being|had been) "
+    r"( \(\d+\))?( is \d+ and)? ((is being|has been|was|got|'s been|'s being|had been) "
     r"(blackmailed|threatened|scammed|sextorted|targeted|contacted|tricked|conned)\b"
+    # "My dad (61) got one of those emails saying they've filmed him".
+    r"|(has |'s )?(got|received|had|opened) (one of those|an?|this|these|some) (\w+ ){0,2}e-?mails?\b)"
 )
 ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
     (TEACHER, re.compile(

@@ -167,10 +167,10 @@ def checked(parse: Parse, text: str) -> Parse:
         intent = next((name for name, _ in rest if name != "nlu_fallback"), "nlu_fallback")
         # The next guess is checked in its turn ("fake pictures", then "scam email", then a real threat).
         return checked(Parse(intent, parse.text, rest, parse.entities), text)
-    own_scam_email = intent == "helper" and bool(cues.OWN_STORY.search(text))  # "my grandson said to use this... a video of me"
-    if (intent in ("already_paid", "blackmail_money") or own_scam_email) and cues.SCAM_EMAIL_TOLD.search(text) \
+    if intent in ("already_paid", "blackmail_money", "images_shared", "helper") and cues.SCAM_EMAIL_TOLD.search(text) \
             and not cues.REAL_CONTACT.search(text):
-        # "got one of those webcam emails and paid": the scam email, paid; its plan gains the bank step.
+        # "got one of those webcam emails and paid": the scam email, paid; its plan gains the bank step. A
+        # helper's ("my dad got one of those emails") is the scam email too, told for someone else.
         return Parse("email_scam", parse.text, (("email_scam", parse.confidence),) + parse.ranking[1:], parse.entities)
     if intent == "email_scam" and (cues.REAL_CONTACT.search(text) or not cues.EMAIL_CUE.search(text)) and "email" not in text:
         # A video call with someone met online is a real person with a real recording, not a mass email.

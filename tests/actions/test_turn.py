@@ -128,6 +128,21 @@ async def test_moving_on_from_the_age_question_is_not_a_refusal():
     assert "Report Remove" in said[2] and "CEOP" in said[2] and "StopNCII" not in said[2]
 
 
+async def test_a_relatives_scam_email_gets_the_scam_plan_in_a_helpers_words():
+    text = "My dad (61) got one of those emails saying they've filmed him through his webcam. He's paid £700 in bitcoin"
+    messages, slots = await respond("helper", text)
+    said = texts(messages)
+    assert slots["situation"] == "email_scam" and slots["is_helper"] is True
+    assert "Report Fraud" in said and "bank" in said and "frighten people into paying" in said
+    assert "scare you" not in said and "Childline" not in said
+
+
+async def test_a_scam_email_paid_for_and_read_as_pictures_shared_is_the_scam_email():
+    text = "I paid. I got one of those emails saying they'd recorded me on my webcam and bought £300 of bitcoin and sent it."
+    messages, slots = await respond("images_shared", text)
+    assert slots["situation"] == "email_scam" and slots["has_paid"] is True and "Report Fraud" in texts(messages)
+
+
 async def test_shared_first_reply_names_the_take_down_route():
     messages, _ = await respond("images_shared", "im 15 and theyve posted it on insta")
     assert "Report Remove" in texts(messages) and "Report each post" in texts(messages)
