@@ -37,9 +37,9 @@ def variant(prefix: str, situation: Situation) -> str:
     """Most specific response for this person: audience+age, audience, helper+age, helper, age, plain.
     An adult whose pictures were taken under 18 gets the under-18 picture routes ("pictured")."""
     age = age_key(situation)
-    # Not told yet (neither answered nor declined): where a line has an "untold" wording, it names no
-    # service for one age only and asks for the age instead; once declined, every age's options show.
-    ages = ["untold", age] if situation.age_group is None else [age]
+    # Not told (not yet, or declined): where a line has an "untold" wording, it names no service for one
+    # age only and says how to get the right one instead.
+    ages = ["untold", age] if situation.age_group in (None, UNKNOWN) else [age]
     candidates: List[str] = []
     if situation.kind == "email_scam":
         candidates.append(f"{prefix}_scam")

@@ -143,6 +143,14 @@ async def test_a_scam_email_paid_for_and_read_as_pictures_shared_is_the_scam_ema
     assert slots["situation"] == "email_scam" and slots["has_paid"] is True and "Report Fraud" in texts(messages)
 
 
+async def test_declining_the_age_gives_a_plan_that_names_no_service_for_one_age_only():
+    said = await converse(ACTION, [("blackmail_money", "someone has my pics and wants £150"),
+                                   ("prefer_not_say", "rather not say"), ("next_step", "next"), ("tell_age", "fine im 15")])
+    assert "you don't have to say" in said[1] and "Tell me your age" in said[1]
+    assert not any(name in said[1] for name in ("CEOP", "Report Remove", "StopNCII", "Childline"))
+    assert "CEOP" in said[3] and "Report Remove" in said[3] and "StopNCII" not in said[3]
+
+
 async def test_shared_first_reply_names_the_take_down_route():
     messages, _ = await respond("images_shared", "im 15 and theyve posted it on insta")
     assert "Report Remove" in texts(messages) and "Report each post" in texts(messages)
