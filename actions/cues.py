@@ -127,6 +127,7 @@ OWN_STORY = re.compile(
     r"(\w+ )?(nudes|pics|pictures|photos|video|vid|nude|snaps))\b|\bi (accepted|met|added|sent)\b"
     r"|\b(i'?m|im|i am) being\b|\bi (sent|paid|payed|was recorded)\b"
     r"|\b(pics?|pictures?|photos?|nudes?|videos?|vids?|snaps?) (off|from|outta|out of) me\b|\bgot me to (send|take|do|film)\b"
+    r"|\b(happening|happened) to me\b"
     r"|\b(send|sent|show|showed|share|shared|post|posted|leak|leaked)(ing)? (it|them|\w+ \w+) to (all )?my\b"
     r"|^\W*(\w+ )?(man|woman|guy|girl|lad|bloke|male|female) here\b"
 )
@@ -178,6 +179,13 @@ SOMEONE_ELSE_IN_CRISIS = re.compile(
     r"\b(he|she|they|hes|shes|he'?s|she'?s|they'?re|him|her|them)\b (said|says|told|wants?|wanted|keeps|is|was|has|had|tried|"
     r"talks|talked|talking|feels|felt|doesn'?t|does not|won'?t|wont|can'?t|cant|might|could|would|will|'ll|'d)\b"
     r"|\b(himself|herself|themselves|themself)\b"
+)
+# A helper who turns out to be the one it is happening to: "ok fine its me, there is no mate".
+ITS_ME = re.compile(
+    r"(^|[.,!?]\s*|\b(ok|okay|fine|alright|honestly|tbh|ngl|actually|look|yeah|yh|ye|so|but)\W+)(it'?s|its|it is|it was) "
+    r"(actually |really |just |literally )?me\b(?! again| (he|she|they|who)\b)"
+    r"|\b(there is|there'?s|theres) no (mate|friend|m8)\b|\b(the|my) (mate|friend|m8) (is|was) (actually |really )?me\b"
+    r"|\bi (lied|was lying)\b[^.?!]{0,30}\b(me|my own|myself)\b|\bnot (my|a) (mate|friend)\W+(it'?s|its|it is) me\b"
 )
 # A take-down service asked about by name: the age group it is for.
 SERVICE_NAMED_UNDER18 = re.compile(r"\b(report ?remove|take it down|iwf|ncmec)\b")
@@ -272,11 +280,12 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"(son|daughter|child|kid|boy|girl|lad|lass|teen|teenager|stepson|stepdaughter|grandson|granddaughter)\b"
         r"|^\W*(son|daughter|stepson|stepdaughter)\b"
         r"|\b(i'?m|i am) (a|his|her|their) (parent|mum|mom|dad|father|mother|carer|guardian|nan|gran|grandma|grandad|"
-        r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b|\b(foster|adopted) (son|daughter|child|kid|placement)\b"
+        r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b(?! (best |close )?(friend|mate|bestie|bro|m8|pal))|\b(foster|adopted) (son|daughter|child|kid|placement)\b"
     )),
     (OTHER_HELPER, re.compile(
         r"\b(support worker|social worker|key worker|care worker|care home|youth worker|mentor|counsellor|"
-        r"advocate)\b|\b(asking|writing|here) (about|for|on behalf of) (a|an|my|our|someone)\b|\bon behalf of\b"
+        r"advocate)\b|\b(asking|writing|here) (about|for|on behalf of) (a|an|our|someone|my(?! (best |close )?(friend|mate|bestie|bro|m8|pal)))\b"
+        r"|\bon behalf of\b(?! my (best |close )?(friend|mate|bestie|bro|m8|pal))"
         # A grown-up child for a parent: "my father is 75 and has been targeted".
         r"|" + FAMILY_TARGETED
     )),
@@ -333,7 +342,8 @@ THREAT_CUE = re.compile(
 EXTORTION_WORDS = re.compile(
     r"\b(sextort\w*|blackmail(ing|ed|in)? (me|him|her)|extort\w* (me|him|her)|(being|getting) blackmailed|threatening me|"
     r"(will|gonna|going to|threaten\w* to|(says|said|saying) (he|she|they)('?ll|'?d| will| would)) expose (me|him|her)|"
-    r"(they'?re|theyre|he'?s|hes|she'?s|shes) (gonna|going to) (send|post|leak|share) (it|them))\b"
+    r"(they'?re|theyre|he'?s|hes|she'?s|shes) (gonna|going to) (send|post|leak|share) (it|them)|"
+    r"(insta|ig|snap|snapchat|instagram|tiktok|discord|whatsapp|facebook|fb|online|webcam|nudes?|pics?|photo|video) blackmail)\b"
 )
 MORE_PICTURES = re.compile(r"\b(send|do|make) (more|another|a video|a vid|more pics|more photos)\b|\bmore (pics|pictures|photos|videos|nudes)\b")
 

@@ -123,6 +123,10 @@ def interpret(parse: Parse, state: State) -> Reading:
             situation = situation.but(kind=told)
         return reading(CRISIS, told=told, question="again")
 
+    if "own_story" in news:
+        # The helper was asking for themselves: the urgent advice in their own words, then their plan.
+        return reading(SITUATION, told=situation.kind)
+
     if state.step == AGE_QUESTION and intent not in SITUATION_BY_INTENT:
         if "age" in news or intent == "tell_age" and situation.age_group:
             return reading(AGE_ANSWER)

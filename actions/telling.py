@@ -57,6 +57,10 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
     if tells_for_someone and not known.known:
         situation = situation.but(is_helper=True, kind=situation.kind or HELPER)
         news.append("helper")
+    if known.is_helper and cues.ITS_ME.search(text):
+        # "ok its me, there is no mate": the same story, now the writer's own.
+        situation = situation.but(is_helper=False, role=None, kind=known.kind if known.kind not in (None, HELPER) else "money")
+        news.append("own_story")
     if situation.is_helper and role and situation.role in (None, OTHER_HELPER, FRIEND) and role != situation.role \
             and not (role == OTHER_HELPER and situation.role):
         situation = situation.but(role=role)

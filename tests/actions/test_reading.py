@@ -602,3 +602,29 @@ def test_a_number_in_a_question_after_the_age_is_known_is_the_question():
     assert reading.act == QUESTION and reading.question == "ask_how_report"
     assert read("tell_age", "Is it 101 then?", state, ranking=[("tell_age", 0.75)]).act == NOT_UNDERSTOOD
     assert read("tell_age", "she's 14", State(Situation("helper", "under18", is_helper=True), step="police")).act == AGE_ANSWER
+
+
+@pytest.mark.parametrize("text", ["ok fine its me, there is no mate", "honestly it's me not my friend", "the friend is me"])
+def test_a_helper_who_says_it_is_them_gets_their_own_plan(text):
+    state = State(Situation("helper", "under18", is_helper=True, role="friend"), step="evidence")
+    reading = read("affirm", text, state)
+    assert reading.act == SITUATION and not reading.situation.is_helper and reading.situation.kind == "money"
+    assert reading.situation.age_group == "under18"
+
+
+def test_its_me_again_keeps_the_helper():
+    state = State(Situation("helper", "under18", is_helper=True, role="parent"), step="evidence")
+    assert read("greet", "hi its me again", state).situation.is_helper
+
+
+@pytest.mark.parametrize("text, role", [("hi im asking for my friend, hes 15 and someone is threatening him", "friend"),
+                                        ("writing on behalf of my mate, someone has his pics", "friend")])
+def test_asking_for_a_friend_is_a_friend(text, role):
+    assert role_told(text) == role
+
+
+@pytest.mark.parametrize("intent, text", [("show_plan", "insta blackmail. what do i do. fast pls"),
+                                          ("helper", "its happening to me. the sextortion thing they warned us about")])
+def test_the_word_itself_tells_the_writers_own_story(intent, text):
+    reading = read(intent, text, ranking=[(intent, 0.4)])
+    assert reading.act == SITUATION and not reading.situation.is_helper
