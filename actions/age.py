@@ -87,8 +87,12 @@ _BRACKETED = re.compile(rf"\(\s*{_AGE}\s*(m|f)?\s*[,)/ ]")
 # "15 years old", "15yo", "15 y/o", "a 14 year old", "my 15yr old son".
 # "together 6 years" is a duration, not an age: "years" counts only with "old".
 _YEARS_OLD = re.compile(rf"\b{_AGE}\s*-?\s*((years?|yrs?)\s*-?\s*old|yo|y/o|y\.o\.?)(?!\w)")
-# "I'll be 16 in June": a year younger now.
-_WILL_BE = re.compile(rf"\b(i'?ll|ill|i will|he'?ll|she'?ll) be\s+{_NUM}\b")
+# "I'll be 16 in June", "i turn 15 next month", "nearly 16": a year younger now.
+_WILL_BE = re.compile(
+    rf"\b(i'?ll|ill|i will|he'?ll|she'?ll) be\s+{_NUM}\b"
+    rf"|\b(i|he|she) (turns?|'?ll turn|will turn|am turning|'?m turning|is turning|'?s turning)\s+{_NUM}\b(?!\s*(ago|years ago))"
+    rf"|^\W*(nearly|almost|not quite|about to (be|turn))\s+{_NUM}\b"
+)
 # The age in the picture: "I was 16 in the pic", "when I was 15", "they're from when I was 17".
 _PICTURED = re.compile(
     rf"(\b(i|he|she|they) (was|were)\s+{_NUM}\b[^.?!]{{0,30}}\b(in ((most|all|some|a few|one|two) of )?(it|them|the (pics?|pictures?|photos?|videos?|vid|clip)))"
@@ -250,7 +254,7 @@ def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional
         return explicit
     will_be = _WILL_BE.search(text)
     if will_be:
-        return group_for_years(_years(will_be.group(2)) - 1)
+        return group_for_years(_years(next(g for g in reversed(will_be.groups()) if g and re.fullmatch(_NUM, g))) - 1)
     if about_someone_else and _SCHOOL_YEAR.search(text):
         return UNDER_18
     if about_someone_else and _THEY_ARE_ADULT.search(text):

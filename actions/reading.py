@@ -186,6 +186,10 @@ def interpret(parse: Parse, state: State) -> Reading:
             and state.last_reply in ASKED_WHAT_HAPPENED:
         situation = situation.but(kind="money")
         return reading(SITUATION, told="money")
+    if intent in ("next_step", "affirm", "show_plan", "repeat_step") and "age" in news and situation.known \
+            and state.situation.age_group in (None, UNKNOWN):
+        # "ok fine im 15. does that change stuff": the age asked for is what changes the plan.
+        return reading(AGE_ANSWER)
     if intent in ("next_step", "affirm"):
         return reading(NEXT)
     if intent == "repeat_step":

@@ -60,7 +60,8 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
              "Ok. Thanks. I feel a bit less like my life's over.", "its social suicide if anyone believes the pics are real",
              "Is there any point negotiating a lower amount?", "today is the last day of term and he wants it by then",
              "is there any point going to the police, they've got better things to do",
-             "if i tell my mum she will take my phone off me forever lol"],
+             "if i tell my mum she will take my phone off me forever lol", "My wife's going to go through the roof when she hears.",
+             "so my mates have seen it. my life is over at school lmao"],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -145,7 +146,8 @@ def test_helper_never_overrides_a_question():
     "text, group",
     [("15", "under18"), ("im 17", "under18"), ("fifteen", "under18"), ("under 18", "under18"), ("u18", "under18"),
      ("19", "adult"), ("im 23", "adult"), ("over 18", "adult"), ("18+", "adult"), ("rather not say", None),
-     ("he wants £200", None), ("200 quid", None), ("i was 17 when i took it im still 17", "under18")],
+     ("he wants £200", None), ("200 quid", None), ("i was 17 when i took it im still 17", "under18"),
+     ("i turn 15 next month", "under18"), ("nearly 16", "under18"), ("i turn 18 in may", "under18")],
 )
 def test_age_parser(text, group):
     assert age_group_from_text(text) == group

@@ -628,3 +628,8 @@ def test_asking_for_a_friend_is_a_friend(text, role):
 def test_the_word_itself_tells_the_writers_own_story(intent, text):
     reading = read(intent, text, ranking=[(intent, 0.4)])
     assert reading.act == SITUATION and not reading.situation.is_helper
+
+
+def test_an_age_said_with_an_ok_is_the_answer():
+    state = State(Situation("money", "unknown"), step="overview", age_asked=1)
+    assert read("affirm", "ok fine im 15. does that change stuff", state).act == AGE_ANSWER
