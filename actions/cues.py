@@ -120,6 +120,8 @@ OTHER_PERSON = re.compile(
     r"bf|gf|flatmate|colleague|young person|stepson|stepdaughter)s?('s|s')?\b|\bsomeone i know\b|\b(he|she|they|him|her|them|his)\b"
     r"|\bthe (\d{1,2}[ -]?(year|yr)s?[ -]?old )?(boy|girl|child|kid|lad|teen|young person|pupil|student) (i|we)\b"
     r"|\b(my|our) \d{1,2}[ -]?(year|yr)s?[ -]?old\b"
+    # Staff about several young people: "boys in Year 9 are being targeted", "three sextortion cases".
+    r"|\b(boys|girls|pupils|students|young people|lads|teenagers|learners)\b|\b(cases|case) (of|among|in)\b"
 )
 OWN_STORY = re.compile(
     r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|hacked my|if i (don'?t|dont|do not)|and i did|"

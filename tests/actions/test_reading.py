@@ -633,3 +633,10 @@ def test_the_word_itself_tells_the_writers_own_story(intent, text):
 def test_an_age_said_with_an_ok_is_the_answer():
     state = State(Situation("money", "unknown"), step="overview", age_asked=1)
     assert read("affirm", "ok fine im 15. does that change stuff", state).act == AGE_ANSWER
+
+
+def test_staff_telling_of_several_pupils_is_a_helpers_story():
+    text = "Headteacher here. Boys in Year 9 are being targeted by a sextortion account on Instagram"
+    reading = read("helper", text, ranking=[("helper", 0.99)])
+    assert reading.act == SITUATION and reading.situation.is_helper and reading.situation.role == "teacher"
+    assert reading.situation.age_group == "under18"
