@@ -178,8 +178,12 @@ WRITER_IN_CRISIS = re.compile(
     r"cut|cope|failure|worthless|useless|burden|anything (stupid|tonight|silly))\b|\bmy ?self\b|\bmy (own )?life\b"
 )
 SOMEONE_ELSE_IN_CRISIS = re.compile(
-    r"\b(he|she|they|hes|shes|he'?s|she'?s|they'?re|him|her|them)\b (said|says|told|wants?|wanted|keeps|is|was|has|had|tried|"
-    r"talks|talked|talking|feels|felt|doesn'?t|does not|won'?t|wont|can'?t|cant|might|could|would|will|'ll|'d)\b"
+    r"\b(he|she|they|hes|shes|he'?s|she'?s|they'?re|him|her|them|mate|friend|son|daughter|brother|sister|boyfriend|girlfriend|"
+    r"partner|husband|wife|pupil|student)\b (just |has |had |then |now |also )?(said|says|told|wants?|wanted|keeps|is|was|has|had|tried|"
+    r"talks|talked|talking|feels|felt|doesn'?t|does not|won'?t|wont|can'?t|cant|might|could|would|will|'ll|'d|"
+    r"sent|texted|messaged|wrote|posted|put|rang|called|snapped)\b"
+    # Their words quoted: "a text saying 'i'm done'".
+    r"|\b(text|message|note|voice note|snap|post|story|dm|email)s? (saying|that said|that says|to say)\b"
     r"|\b(himself|herself|themselves|themself)\b"
 )
 # A helper who turns out to be the one it is happening to: "ok fine its me, there is no mate".
@@ -227,7 +231,8 @@ PARTNER_CUE = re.compile(
 BANK_WORDS = re.compile(
     r"\b(bank|refund\w*|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|account|gift ?cards?|"
     r"steam|apple|google play|vouchers?|crypto|bitcoin|reverse|cancel\w*|dispute|fraud|"
-    r"(money|cash|it|that|them) back|get (it|that|them|the money|my money|my cash) back)\b"
+    r"(money|cash|it|that|them) back(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?))|"
+    r"get (it|that|them|the money|my money|my cash) back(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?)))\b"
     r"|\b(money|cash)\b[^.?!]{0,25}\b(gone|lost|again|stopped|traced|frozen|recovered|returned)\b|[£$€]\s?\d+[^.?!]{0,25}\b(gone|lost|again|back)\b"
 )
 MONEY_ASKED = re.compile(r"\b(pay|paying|paid|fee|fine|money|charge|cost|costs|£|\$)|£|\$|\b\d+\b")

@@ -205,6 +205,10 @@ def interpret(parse: Parse, state: State) -> Reading:
             # "he wants £120 by 9": numbers about the demand, not an age.
             return reading(RETOLD, told=situation.kind)
         asked = parse.runner_up(QUESTIONS) if "?" in text else None
+        if asked:
+            # The second guess is checked against the words like any other ("can i text 999?" is no bank question).
+            asked = checked(Parse(asked, parse.text, ((asked, 1.0),), parse.entities), text).intent
+            asked = asked if asked in QUESTIONS else None
         if not told_age and asked:
             # "Is it 101 then?": a number, and a question about it.
             return reading(QUESTION, question=asked)

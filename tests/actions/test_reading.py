@@ -601,6 +601,7 @@ def test_a_number_in_a_question_after_the_age_is_known_is_the_question():
     reading = read("tell_age", "Is it 101 then?", state, ranking=[("tell_age", 0.6), ("ask_how_report", 0.3)])
     assert reading.act == QUESTION and reading.question == "ask_how_report"
     assert read("tell_age", "Is it 101 then?", state, ranking=[("tell_age", 0.75)]).act == NOT_UNDERSTOOD
+    assert read("tell_age", "ok. can i text 999?", state, ranking=[("tell_age", 0.43), ("ask_bank", 0.25)]).question != "ask_bank"
     assert read("tell_age", "she's 14", State(Situation("helper", "under18", is_helper=True), step="police")).act == AGE_ANSWER
 
 

@@ -102,9 +102,10 @@ async def test_a_helper_who_says_they_cannot_go_on_is_answered_as_the_one_in_cri
     assert "You matter" in said[1] and "116 123" in said[1] and "stay with them" not in said[1]
 
 
-async def test_a_helper_passing_on_the_young_persons_words_gets_the_helpers_crisis_reply():
-    said = await converse(ACTION, [("helper", "My son is 15 and someone is blackmailing him on Instagram"),
-                                   ("crisis", "he just told me he doesn't want to be here any more")])
+@pytest.mark.parametrize("text", ["he just told me he doesn't want to be here any more",
+                                  "he just sent me a text saying 'i'm done, going to end it tonight'"])
+async def test_a_helper_passing_on_the_young_persons_words_gets_the_helpers_crisis_reply(text):
+    said = await converse(ACTION, [("helper", "My son is 15 and someone is blackmailing him on Instagram"), ("crisis", text)])
     assert "stay with them" in said[1]
 
 
