@@ -64,7 +64,7 @@ _BOTH = re.compile(
 # "a girl who comes here, 15, told me", "one of my lads, 16, said": an age between commas after a person.
 _APPOSITION = re.compile(
     rf"\b(girls?|boys?|lads?|lass|students?|pupils?|son|daughter|young (person|people)|kids?|child|children|players?|members?|learners?)\b"
-    rf"[^.?!,]{{0,30}},\s*{_AGE}\s*[,.)]"
+    rf"[^.?!,]{{0,30}},\s*(aged\s+)?{_AGE}\s*[,.)]"
 )
 # "He's a first-year, 19, and..."
 _DESCRIBED = re.compile(rf"\b(he'?s|hes|she'?s|shes|he is|she is) (a|an) [\w-]+( [\w-]+)?\s*,\s*{_AGE}\s*[,.)]")
@@ -128,7 +128,10 @@ _THEY_ARE_UNDER = re.compile(
 _SCHOOL_YEAR = re.compile(r"\b(year|yr) ?([7-9]|1[0-2])s?\b")
 _SCHOOL_YEAR_ANSWER = re.compile(r"\b((year|yr|y) ?([5-9]|1[0-2])|s ?[1-6]|p ?[5-7])\b")
 _NOT_CHILD = re.compile(r"\b(not|no longer) (a )?(kid|child|minor|teen(ager)?)\b")
-_OVER = re.compile(r"\b(over|above)\s*(18|eighteen)\b|\b18\s*\+|\b(i'?m|im|i am) (an )?(adult|grown ?up)\b|\bat uni(versity)?\b")
+_OVER = re.compile(
+    r"\b(over|above)\s*(18|eighteen)\b|\b18\s*\+|\b(i'?m|im|i am) (an )?(adult|grown ?up)\b|\bat uni(versity)?\b"
+    r"|\b(i'?m|im|i am) a grown (man|woman|adult)\b"
+)
 # An answer to the question: a number first ("23. No I haven't paid", "16 ye", "21m").
 _BARE = re.compile(
     rf"^[^\w£$€]*((yeah|yes|ye|yh|ok|okay|k|fine|alright|sure|well|lol|erm|umm?|ugh|oh|right)[,.! ]+){{0,2}}(i'?m |im |i am )?"

@@ -67,7 +67,7 @@ PAID = re.compile(
     r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
     r"|\b(sent|paid|payed|gave|given|handed|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(like |about |around |nearly |almost |over )?(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
     r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
-    r"|\b(i|we) did (pay|send (it|the money|him|her|them))\b"
+    r"|\b(i|we|he|she|they) did (pay|send (it|the money|him|her|them) (\w+ )?(money|cash|£|\$|€|\d))|\b(i|we) did (pay|send (it|the money))\b"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
     r"|\b(been sending|was sending|has sent|have sent|had sent|been giving|has given|have given|had given) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
     r"|\b(been paying|was paying|kept paying|keep paying|have been paying|has been paying) (him|her|them|it|this|the \w+|a \w+)\b"
@@ -193,6 +193,8 @@ ITS_ME = re.compile(
     r"|\b(there is|there'?s|theres) no (mate|friend|m8)\b|\b(the|my) (mate|friend|m8) (is|was) (actually |really )?me\b"
     r"|\bi (lied|was lying)\b[^.?!]{0,30}\b(me|my own|myself)\b|\bnot (my|a) (mate|friend)\W+(it'?s|its|it is) me\b"
 )
+# Account security in any words: "should i turn on 2 factor" is no age, whatever the number.
+ACCOUNT_SECURITY = re.compile(r"\b(2fa|mfa|(2|two)[- ]?(factor|step)|passwords?|passcodes?|log ?ins?|authenticator)\b")
 # A take-down service asked about by name: the age group it is for.
 SERVICE_NAMED_UNDER18 = re.compile(r"\b(report ?remove|take it down|iwf|ncmec)\b")
 SERVICE_NAMED_ADULT = re.compile(r"\b(stop ?ncii|revenge porn helpline)\b")
@@ -231,8 +233,8 @@ PARTNER_CUE = re.compile(
 BANK_WORDS = re.compile(
     r"\b(bank|refund\w*|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|account|gift ?cards?|"
     r"steam|apple|google play|vouchers?|crypto|bitcoin|reverse|cancel\w*|dispute|fraud|"
-    r"(money|cash|it|that|them) back(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?))|"
-    r"get (it|that|them|the money|my money|my cash) back(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?)))\b"
+    r"(money|cash|it|that) back(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?))|"
+    r"get (it|that|the money|my money|my cash) back(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?)))\b"
     r"|\b(money|cash)\b[^.?!]{0,25}\b(gone|lost|again|stopped|traced|frozen|recovered|returned)\b|[£$€]\s?\d+[^.?!]{0,25}\b(gone|lost|again|back)\b"
 )
 MONEY_ASKED = re.compile(r"\b(pay|paying|paid|fee|fine|money|charge|cost|costs|£|\$)|£|\$|\b\d+\b")
@@ -293,6 +295,7 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"\b(support worker|social worker|key worker|care worker|care home|youth worker|mentor|counsellor|"
         r"advocate)\b|\b(asking|writing|here) (about|for|on behalf of) (a|an|our|someone|my(?! (best |close )?(friend|mate|bestie|bro|m8|pal)))\b"
         r"|\bon behalf of\b(?! my (best |close )?(friend|mate|bestie|bro|m8|pal))"
+        r"|\b(a|my|our) (colleague|co-?worker|neighbour|neighbor|relative) (has )?(just )?(confided in me|told me|came to me)\b"
         # A grown-up child for a parent: "my father is 75 and has been targeted".
         r"|" + FAMILY_TARGETED
     )),
@@ -350,7 +353,9 @@ EXTORTION_WORDS = re.compile(
     r"\b(sextort\w*|blackmail(ing|ed|in)? (me|him|her)|extort\w* (me|him|her)|(being|getting) blackmailed|threatening me|"
     r"(will|gonna|going to|threaten\w* to|(says|said|saying) (he|she|they)('?ll|'?d| will| would)) expose (me|him|her)|"
     r"(they'?re|theyre|he'?s|hes|she'?s|shes) (gonna|going to) (send|post|leak|share) (it|them)|"
-    r"(insta|ig|snap|snapchat|instagram|tiktok|discord|whatsapp|facebook|fb|online|webcam|nudes?|pics?|photo|video) blackmail)\b"
+    r"(insta|ig|snap|snapchat|instagram|tiktok|discord|whatsapp|facebook|fb|online|webcam|nudes?|pics?|photo|video) blackmail|"
+    r"(someone|somebody|some (guy|girl|man|woman|account|person|lad)|a (guy|girl|man|woman|stranger))('?s| has| have)? (got|gotten|has) "
+    r"(my|me) (pics?|pictures?|photos?|nudes?|videos?|vids?))\b"
 )
 MORE_PICTURES = re.compile(r"\b(send|do|make) (more|another|a video|a vid|more pics|more photos)\b|\bmore (pics|pictures|photos|videos|nudes)\b")
 

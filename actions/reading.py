@@ -144,7 +144,7 @@ def interpret(parse: Parse, state: State) -> Reading:
         told_intent = parse.runner_up(SITUATION_INTENTS)
         if told_intent == "already_paid" and "not_paid" in news:
             told_intent = "blackmail_money"
-    if told_intent is None and not state.situation.known and intent not in ("tell_age", "prefer_not_say"):
+    if told_intent is None and not state.situation.known and intent != "prefer_not_say":
         # Whatever the classifier made of it, pictures and a threat in one message are a story.
         told_intent = story_in_words(text)
     if told_intent is not None:

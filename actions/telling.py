@@ -156,6 +156,8 @@ def checked(parse: Parse, text: str) -> Parse:
     if text.startswith("/"):
         # A button press says exactly what it means.
         return parse
+    if intent == "tell_age" and cues.ACCOUNT_SECURITY.search(text):
+        return Parse("ask_passwords", parse.text, (("ask_passwords", parse.confidence),) + parse.ranking[1:], parse.entities)
     if cues.SLANG_OK.match(text):
         return Parse("affirm", parse.text, (("affirm", 1.0),), parse.entities)
     if intent == "ask_human" and not cues.ASKS_FOR_A_PERSON.search(text):

@@ -19,6 +19,12 @@ PATTERNS = load_patterns()
         "my mate put a goodbye post on his story", "I teach a boy who told me he'll 'just end it' if the video goes out",
         "theres nothing left for me once this is out", "i dont think i can keep living with this hanging over me",
         "tonight is the last night i deal with this",
+        "i dont see myself getting to my birthday next month", "i'm not safe with myself right now",
+        "my son has been giving his things away and searched how long drowning takes",
+        "it'd be easier for my parents if i wasnt their kid anymore. like if i just wasnt",
+        "nothing matters anymore i already made up my mind", "how do i make it look like an accident",
+        "this is the last thing im ever gonna type probably", "i guess im done. like actually done",
+        "she said it'll all be over by Friday anyway, one way or another",
     ],
 )
 def test_explicit_crisis_phrases_always_force_crisis(text):
@@ -61,7 +67,10 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
              "Is there any point negotiating a lower amount?", "today is the last day of term and he wants it by then",
              "is there any point going to the police, they've got better things to do",
              "if i tell my mum she will take my phone off me forever lol", "My wife's going to go through the roof when she hears.",
-             "so my mates have seen it. my life is over at school lmao"],
+             "so my mates have seen it. my life is over at school lmao", "im dying to see the new marvel film whens it out",
+             "How do I get him to open up? Every time I go near his room he shuts the door.",
+             "I've been so careful about this stuff my whole life.", "They want £500 more by the end of today.",
+             "The call ended and now I've got a screen recording of myself sent to me"],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -85,7 +94,8 @@ def test_danger_phrases():
 
 @pytest.mark.parametrize(
     "text",
-    ["my son is being blackmailed", "my 14 year old has paid them", "one of my students told me", "found this on my daughter's phone"],
+    ["my son is being blackmailed", "my 14 year old has paid them", "one of my students told me", "found this on my daughter's phone",
+     "My niece lives with me. Someone is demanding money for photos she sent", "A colleague confided in me that a man has her photos"],
 )
 def test_someone_else_as_the_subject_makes_a_situation_a_helper_message(text):
     assert forced_intent(text, "blackmail_money", PATTERNS) == "helper"
@@ -520,7 +530,7 @@ def test_a_tablet_a_voice_note_and_pictures_forever_online_are_not_crisis(text):
     assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "helper"]) == "helper"
 
 
-@pytest.mark.parametrize("text", ["keep thinking about how to make it look like an accident", "maybe if im gone theyll stop",
+@pytest.mark.parametrize("text", ["it has to look like an accident for my mum", "maybe if im gone theyll stop",
                                   "standing on the top floor of the car park rn", "i said sorry to everyone today and they dont know why"])
 def test_places_and_plans_let_the_classifiers_crisis_stand(text):
     assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "show_plan"]) is None

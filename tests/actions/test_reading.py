@@ -641,3 +641,23 @@ def test_staff_telling_of_several_pupils_is_a_helpers_story():
     reading = read("helper", text, ranking=[("helper", 0.99)])
     assert reading.act == SITUATION and reading.situation.is_helper and reading.situation.role == "teacher"
     assert reading.situation.age_group == "under18"
+
+
+def test_two_factor_is_a_password_question_not_an_age():
+    reading = read("tell_age", "should i turn on 2 factor", State(Situation("money", "under18"), step="evidence"))
+    assert reading.act == QUESTION and reading.question == "ask_passwords"
+
+
+@pytest.mark.parametrize("intent, text, helper", [
+    ("already_paid", "A colleague confided in me today. She's 28, a guy she met on an app has her photos and she paid £60", True),
+    ("helper", "My niece lives with me. She's fifteen. Someone on TikTok is demanding money for photos she sent", True),
+    ("tell_age", "im 14 and someones got my pics", False),
+])
+def test_stories_told_in_passing(intent, text, helper):
+    reading = read(intent, text, ranking=[(intent, 0.6)])
+    assert reading.act == SITUATION and reading.situation.is_helper == helper
+
+
+def test_a_helpers_story_with_a_payment_said_with_did():
+    assert payment_told("she did send him money, £150 on revolut") is True
+    assert payment_told("can i get them back") is None
