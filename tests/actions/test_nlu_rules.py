@@ -25,6 +25,7 @@ PATTERNS = load_patterns()
         "nothing matters anymore i already made up my mind", "how do i make it look like an accident",
         "this is the last thing im ever gonna type probably", "i guess im done. like actually done",
         "she said it'll all be over by Friday anyway, one way or another",
+        "He just grabbed his car keys and said he was going for a drive and wasn't coming back.",
     ],
 )
 def test_explicit_crisis_phrases_always_force_crisis(text):
