@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
+from typing import Optional, Tuple
 
 UNDER_18 = "under18"
 ADULT = "adult"
@@ -38,7 +38,7 @@ _OTHER = re.compile(
     rf"\b(son|daughter|child|kid|boy|girl|lad|lass|player|brother|sister|bro|sis|friend|mate|bestie|cousin|nephew|niece|grandson|"
     rf"granddaughter|stepson|stepdaughter|student|pupil|learner|girlfriend|boyfriend|gf|bf|partner|flatmate|"
     rf"dad|father|mum|mom|mother|husband|wife|grandad|grandfather|grandma|grandmother|gran|nan|uncle|aunt|auntie|colleague|"
-    rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+who'?s|\s+just turned|\s+turned|\s+has just turned)?\s+"
+    rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+who'?s|\s+just turned|\s+turned|\s+has just turned|\s+have|\s+has)?\s+"
     rf"(only\s+|just\s+|still\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}"
 )
 # The writer's own age, said in passing: "35, male", "16m", "21 f", "17 boy here", "male, 35" to start.
@@ -196,16 +196,29 @@ def group_for_years(years: int) -> Optional[str]:
     return UNDER_18 if years < 18 else ADULT
 
 
-def _first_group(pattern: re.Pattern[str], text: str) -> Optional[str]:
-    """The first age the pattern finds: the person a message is about is usually named first ("she's 17,
-    her boyfriend is 19")."""
+def _first_found(pattern: re.Pattern[str], text: str) -> Optional[Tuple[int, str]]:
+    """Where the first age the pattern finds starts, and its group."""
     for match in pattern.finditer(text):
         said = match.groupdict()
         years = _years(said.get("n") or said["m"]) - (1 if re.search(r"\b(nearly|almost)\b", match.group(0)) else 0)
         group = group_for_years(years)
         if group:
-            return group
+            return match.start(), group
     return None
+
+
+def _first_group(pattern: re.Pattern[str], text: str) -> Optional[str]:
+    """The first age the pattern finds: the person a message is about is usually named first ("she's 17,
+    her boyfriend is 19")."""
+    found = _first_found(pattern, text)
+    return found[1] if found else None
+
+
+def _earliest_group(patterns: Tuple[re.Pattern[str], ...], text: str) -> Optional[str]:
+    """The age said first in the message, whichever way it is said ("A 17-year-old student... her ex, who
+    is 19": the student's)."""
+    found = [f for f in (_first_found(p, text) for p in patterns) if f]
+    return min(found)[1] if found else None
 
 
 def read_age(text: Optional[str], answering: bool = False, about_someone_else: bool = False) -> AgeStatement:
@@ -237,9 +250,9 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
 
 def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional[str]:
     if about_someone_else:
-        explicit = (_first_group(_OTHER, text) or _first_group(_BOTH, text) or _first_group(_APPOSITION, text)
-                    or _first_group(_OF_AGE, text) or _first_group(_WHO_IS, text) or _first_group(_ALL_ARE, text)
-                    or _first_group(_BRACKETED, text) or _first_group(_YEARS_OLD, text) or _first_group(_DESCRIBED, text))
+        explicit = _earliest_group(
+            (_OTHER, _BOTH, _APPOSITION, _OF_AGE, _WHO_IS, _ALL_ARE, _BRACKETED, _YEARS_OLD, _DESCRIBED), text
+        )
     else:
         explicit = _first_group(_SELF, text) or _first_group(_SELF_OF_AGE, text) or _first_group(_YEARS_OLD, text) or next(
             (group for group in (_first_group(p, text) for p in _SELF_TAGGED) if group), None

@@ -33,7 +33,8 @@ STILL_IN_CRISIS = re.compile(
     r"(should|do|can) (i|we) (call|ring|phone) (the police|police|999|an ambulance|ambulance)|"
     # Help called and on its way: the crisis is still going on.
     r"(rung|rang|called|phoned|calling|ringing) (999|911|112|an ambulance|the ambulance|the police)|"
-    r"(sending|sent) (someone|an ambulance|police|officers)|(ambulance|police) (is|are|'s|'re) (coming|on (their|its) way))\b"
+    r"(sending|sent) (someone|an ambulance|police|officers)|(ambulance|police) (is|are|'s|'re) (coming|on (their|its) way)|"
+    r"^\W*((ok|okay|yes|yeah|yh|right)\W+)?(i'?m |im )?(calling|ringing|phoning)( (them|now|999|an ambulance|the ambulance))?\W*$)\b"
     r"|^\W*(like |about |maybe |prob |probably )?\d{1,3}\W*$"
 )
 # A step back to the blackmail after the crisis reply: what the question or story is about. (Not the police:
@@ -126,10 +127,10 @@ OTHER_PERSON = re.compile(
 OWN_STORY = re.compile(
     r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|hacked my|if i (don'?t|dont|do not)|and i did|"
     r"my (?!(friend|mate|bestie|son|daughter|brother|bro|sister|sis|cousin|kid|child|boyfriend|girlfriend|partner|student|pupil)s?'?s? )"
-    r"(\w+ )?(nudes|pics|pictures|photos|video|vid|nude|snaps))\b|\bi (accepted|met|added|sent)\b"
+    r"(\w+ )?(nudes|pics|pictures|photos|video|vid|nude|snaps|pic|picture|photo))\b|\bi (accepted|met|added|sent)\b"
     r"|\b(i'?m|im|i am) being\b|\bi (sent|paid|payed|was recorded)\b"
     r"|\b(pics?|pictures?|photos?|nudes?|videos?|vids?|snaps?) (off|from|outta|out of) me\b|\bgot me to (send|take|do|film)\b"
-    r"|\b(happening|happened) to me\b"
+    r"|\b(happening|happened) to me\b|\b(i'?m|im|i am) the one (being|who'?s being|who is being|getting)\b"
     r"|\b(send|sent|show|showed|share|shared|post|posted|leak|leaked)(ing)? (it|them|\w+ \w+) to (all )?my\b"
     r"|^\W*(\w+ )?(man|woman|guy|girl|lad|bloke|male|female) here\b"
 )
@@ -139,6 +140,7 @@ OWN_PICTURES = re.compile(rf"\b({PICTURES}) of me\b|\bmy (own )?(pics|pictures|p
 # Plainly the writer's own, whoever else is named ("my son told me to use this. they have a video of me").
 PLAINLY_MINE = re.compile(
     rf"\b({PICTURES}|deepfakes?|fakes?) of me\b|\b(blackmailing|threatening|sextorting) me\b"
+    r"|\b(i'?m|im|i am) the one (being|who'?s being|who is being|getting)\b"
     r"|\bi (got|received|had|have had) (an? |one of those |these |those )?(\w+ )?e-?mails?\b"
 )
 # A friend's or partner's story: "my best mate is getting blackmailed", "threatening to send photos of her".

@@ -155,9 +155,15 @@ def interpret(parse: Parse, state: State) -> Reading:
             # The victim doesn't become a helper because one message read that way.
             told = state.situation.kind or "money"
         if told == HELPER and not cues.OTHER_PERSON.search(text) and not state.situation.known and not text.startswith("/"):
-            # "hey, this is awkward to say" is not yet anyone's story (a button press is), nor a helper's.
-            situation = state.situation
-            return reading(OPENING)
+            # "hey, this is awkward to say" is not yet anyone's story (a button press is), nor a helper's;
+            # "I've been sextorted on Instagram", with nobody else in it, is the writer's own.
+            own = story_in_words(text)
+            if not own:
+                situation = state.situation
+                return reading(OPENING)
+            told = SITUATION_BY_INTENT[own]
+            situation = situation.but(kind=told, is_helper=False, role=None, age_group=read_age(text).group)
+            return reading(SITUATION, told=told)
         question = parse.intent if parse.intent in QUESTIONS else None
         if state.situation.known and told != state.situation.kind and (
             parse.confidence < CHANGE_CONFIDENCE or (told == "partner" and not cues.PARTNER_CUE.search(text))

@@ -71,7 +71,8 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
              "so my mates have seen it. my life is over at school lmao", "im dying to see the new marvel film whens it out",
              "How do I get him to open up? Every time I go near his room he shuts the door.",
              "I've been so careful about this stuff my whole life.", "They want £500 more by the end of today.",
-             "The call ended and now I've got a screen recording of myself sent to me"],
+             "The call ended and now I've got a screen recording of myself sent to me", "she hasnt noticed yet. shes gonna skin me alive honestly",
+             "my dads going to go through the roof when he sees it"],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -174,6 +175,10 @@ def test_we_are_both_gives_the_age_of_the_person_helped():
     # The writer's own age said first is not the helped person's.
     text = "hi im 16 and my brother whos 13 just told me someone is blackmailing him"
     assert read_age(text, about_someone_else=True).group == "under18"
+    # The age said first is the person's the message is about, whichever way it is said.
+    text = "a 17-year-old student has told us her ex-boyfriend, who is 19, has shared a photo of her"
+    assert read_age(text, about_someone_else=True).group == "under18"
+    assert read_age("my son have 14 years. a man on instagram have photo of him", about_someone_else=True).group == "under18"
 
 
 def test_an_age_in_the_picture_said_roughly():

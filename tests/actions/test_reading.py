@@ -213,7 +213,7 @@ def test_danger_words_straight_after_the_crisis_reply_stay_with_the_crisis():
     assert read("danger_now", "hes at his house, im 20 mins away", state).act == CRISIS
 
 
-@pytest.mark.parametrize("text", ["Ok I've rung 999. They're sending someone round.", "ambulance is on its way now"])
+@pytest.mark.parametrize("text", ["Ok I've rung 999. They're sending someone round.", "ambulance is on its way now", "ok calling"])
 def test_help_on_its_way_is_still_the_crisis(text):
     state = State(Situation("helper", None, is_helper=True), last_reply=CRISIS)
     assert read("affirm", text, state, ranking=[("affirm", 0.9)]).act == CRISIS
@@ -661,3 +661,18 @@ def test_stories_told_in_passing(intent, text, helper):
 def test_a_helpers_story_with_a_payment_said_with_did():
     assert payment_told("she did send him money, £150 on revolut") is True
     assert payment_told("can i get them back") is None
+
+
+@pytest.mark.parametrize("text, group", [
+    ("Morning. I'm 45 and feel ridiculous saying this. I've been sextorted on Instagram. Someone with a fake profile.", "adult"),
+    ("ok is it for me, im sixteen and someone is threatening to post my pic", "under18"),
+])
+def test_a_helper_guess_with_nobody_else_in_it_is_the_writers_own_story(text, group):
+    reading = read("helper", text, ranking=[("helper", 0.5)])
+    assert reading.act == SITUATION and not reading.situation.is_helper and reading.situation.age_group == group
+
+
+def test_a_teacher_who_is_the_one_being_blackmailed_is_the_victim():
+    text = "I'm a secondary school teacher and I'm the one being blackmailed, not a student. I'm 34."
+    reading = read("helper", text, ranking=[("helper", 0.9)])
+    assert not reading.situation.is_helper and reading.situation.age_group == "adult"
