@@ -26,6 +26,9 @@ PATTERNS = load_patterns()
         "this is the last thing im ever gonna type probably", "i guess im done. like actually done",
         "she said it'll all be over by Friday anyway, one way or another",
         "He just grabbed his car keys and said he was going for a drive and wasn't coming back.",
+        "A pupil told me he's \"sorted a way out\" and won't need to worry about it after this weekend",
+        "he said pay or he sends it and tbh i think ill just end things instead", "i just want everything to go dark",
+        "honestly if the vid gets out im gonna off myself",
     ],
 )
 def test_explicit_crisis_phrases_always_force_crisis(text):
@@ -202,7 +205,9 @@ def test_farewells_and_slang_for_suicide_are_crisis(text):
 
 
 @pytest.mark.parametrize("text", ["he just kicked in the door", "they've locked me in my room", "a man is waiting outside my house",
-                                  "she's here. she's trying the door handle"])
+                                  "she's here. she's trying the door handle",
+                                  "my daughters ex is outside shouting and says he'll kill her",
+                                  "he's driving to mine now and said i'll regret it"])
 def test_more_danger_phrases(text):
     assert forced_intent(text, "blackmail_money", PATTERNS) == "danger_now"
 
