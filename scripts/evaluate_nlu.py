@@ -23,7 +23,8 @@ DEFAULT_SETS = (
     "tests/nlu_holdout_q.yml", "tests/nlu_holdout_s.yml", "tests/nlu_holdout_t.yml", "tests/nlu_holdout_u.yml",
     "tests/nlu_holdout_v.yml", "tests/nlu_holdout_w.yml", "tests/nlu_holdout_x.yml", "tests/nlu_holdout_y.yml",
     "tests/nlu_holdout_z.yml", "tests/nlu_holdout_ae.yml", "tests/nlu_holdout_af.yml", "tests/nlu_holdout_ai.yml",
-    "tests/nlu_holdout_ap.yml", "tests/nlu_holdout_aq.yml",
+    "tests/nlu_holdout_ap.yml", "tests/nlu_holdout_aq.yml", "tests/nlu_holdout_at.yml", "tests/nlu_holdout_aw.yml",
+    "tests/nlu_holdout_az.yml",
 )
 
 

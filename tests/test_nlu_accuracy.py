@@ -1,9 +1,9 @@
 """Held-out NLU accuracy: a data or config change that makes recognition worse fails here.
 
 tests/nlu_holdout.yml was written separately from the training data; the others later, one at a time, by
-people who saw neither (each file's header says when). Every set's errors have been studied except sets AE,
-AF, AI, AP and AQ, studied for crisis and danger misses only, each after its one blind measurement.
-`make eval` prints the per-intent figures.
+people who saw neither (each file's header says when). Every set's errors have been studied except those of
+sets AE to AW (studied for crisis and danger misses only, each after its one blind measurement; AT fully) and
+AZ, the newest, measured blind once and not studied. `make eval` prints the per-intent figures.
 """
 from __future__ import annotations
 
@@ -19,29 +19,32 @@ from scripts.evaluate_nlu import DEFAULT_MODEL, Prediction, accuracy, false_cris
 
 FLOORS = {
     # file: (overall accuracy, crisis recall) — about a point under the figures measured on 2026-12-04
-    # (README, Accuracy). Sets AE, AF, AI, AP and AQ were studied only for crisis and danger misses.
+    # (README, Accuracy). Sets AE to AW were studied for crisis and danger misses; AZ, the newest, not at all.
     "tests/nlu_holdout.yml": (0.96, 1.0),
-    "tests/nlu_holdout_blind.yml": (0.96, 1.0),
+    "tests/nlu_holdout_blind.yml": (0.95, 1.0),
     "tests/nlu_holdout_c.yml": (0.97, 1.0),
     "tests/nlu_holdout_fresh.yml": (0.95, 1.0),
     "tests/nlu_holdout_g.yml": (0.97, 1.0),
     "tests/nlu_holdout_i.yml": (0.96, 1.0),
     "tests/nlu_holdout_l.yml": (0.96, 1.0),
-    "tests/nlu_holdout_o.yml": (0.98, 1.0),
-    "tests/nlu_holdout_q.yml": (0.96, 1.0),
+    "tests/nlu_holdout_o.yml": (0.97, 1.0),
+    "tests/nlu_holdout_q.yml": (0.97, 1.0),
     "tests/nlu_holdout_s.yml": (0.96, 1.0),
     "tests/nlu_holdout_t.yml": (0.95, 1.0),
-    "tests/nlu_holdout_u.yml": (0.94, 1.0),
-    "tests/nlu_holdout_v.yml": (0.96, 1.0),
+    "tests/nlu_holdout_u.yml": (0.95, 1.0),
+    "tests/nlu_holdout_v.yml": (0.95, 1.0),
     "tests/nlu_holdout_w.yml": (0.96, 1.0),
-    "tests/nlu_holdout_x.yml": (0.96, 1.0),
+    "tests/nlu_holdout_x.yml": (0.97, 1.0),
     "tests/nlu_holdout_y.yml": (0.96, 1.0),
     "tests/nlu_holdout_z.yml": (0.96, 1.0),
     "tests/nlu_holdout_ae.yml": (0.97, 0.96),
-    "tests/nlu_holdout_af.yml": (0.95, 1.0),
+    "tests/nlu_holdout_af.yml": (0.96, 1.0),
     "tests/nlu_holdout_ai.yml": (0.96, 1.0),
     "tests/nlu_holdout_ap.yml": (0.96, 1.0),
-    "tests/nlu_holdout_aq.yml": (0.95, 1.0),
+    "tests/nlu_holdout_aq.yml": (0.96, 1.0),
+    "tests/nlu_holdout_at.yml": (0.95, 1.0),
+    "tests/nlu_holdout_aw.yml": (0.95, 1.0),
+    "tests/nlu_holdout_az.yml": (0.94, 0.82),
 }
 
 
