@@ -15,6 +15,15 @@ def normalise(text: str) -> str:
     return text.lower().replace("\u2019", "'").replace("\u2018", "'").strip()
 
 
+# Help called and on its way, after the crisis or the danger reply: what is happening is still going on.
+HELP_ON_ITS_WAY_WORDS = (
+    r"(rung|rang|called|phoned|calling|ringing|phoning) (999|911|112|an ambulance|the ambulance|the police|them)|"
+    r"(sending|sent) (someone|an ambulance|police|officers)|"
+    r"(ambulance|police|they|officers)( is| are|'s|'re) (coming|here|on (their|its|the) way)|"
+    r"(he|she|they)( is|'s| are|'re) (calling|ringing|phoning) (them|999|the police)|"
+    r"^\W*((ok|okay|yes|yeah|yh|right)\W+)?(i'?m |im )?(calling|ringing|phoning)( (them|now|999|an ambulance|the ambulance))?\W*$"
+)
+HELP_ON_ITS_WAY = re.compile(rf"\b({HELP_ON_ITS_WAY_WORDS})\b")
 # Straight after the crisis reply, words that are still about the crisis ("I haven't taken any, I don't
 # know", "he stopped replying", "I've thought about it"), whatever else the message seems to ask.
 STILL_IN_CRISIS = re.compile(
@@ -31,10 +40,7 @@ STILL_IN_CRISIS = re.compile(
     r"(parents|mum|mom|dad|everyone|everybody)( is|'s|'re| are)? (all )?asleep|"
     # Whether to call for help now: the crisis reply says 999.
     r"(should|do|can) (i|we) (call|ring|phone) (the police|police|999|an ambulance|ambulance)|"
-    # Help called and on its way: the crisis is still going on.
-    r"(rung|rang|called|phoned|calling|ringing) (999|911|112|an ambulance|the ambulance|the police)|"
-    r"(sending|sent) (someone|an ambulance|police|officers)|(ambulance|police) (is|are|'s|'re) (coming|on (their|its) way)|"
-    r"^\W*((ok|okay|yes|yeah|yh|right)\W+)?(i'?m |im )?(calling|ringing|phoning)( (them|now|999|an ambulance|the ambulance))?\W*$)\b"
+    + HELP_ON_ITS_WAY_WORDS + r")\b"
     r"|^\W*(like |about |maybe |prob |probably )?\d{1,3}\W*$"
 )
 # A step back to the blackmail after the crisis reply: what the question or story is about. (Not the police:

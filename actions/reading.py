@@ -127,6 +127,10 @@ def interpret(parse: Parse, state: State) -> Reading:
         # The helper was asking for themselves: the urgent advice in their own words, then their plan.
         return reading(SITUATION, told=situation.kind)
 
+    if state.last_reply == DANGER and cues.HELP_ON_ITS_WAY.search(text):
+        # "police are on the way", "she's calling them now": still the emergency, told in a line.
+        return reading(DANGER, question="again")
+
     if state.step == AGE_QUESTION and intent not in SITUATION_BY_INTENT:
         if "age" in news or intent == "tell_age" and situation.age_group:
             return reading(AGE_ANSWER)

@@ -253,6 +253,9 @@ def on_crisis(dispatcher: CollectingDispatcher, reading: Reading, state: State, 
 
 
 def on_danger(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
+    if reading.question == "again":
+        say(dispatcher, "utter_danger_again")
+        return DANGER, []
     return DANGER, _safety_first(dispatcher, reading, state, "utter_danger", "utter_danger_continue")
 
 

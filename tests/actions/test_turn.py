@@ -152,6 +152,12 @@ async def test_declining_the_age_gives_a_plan_that_names_no_service_for_one_age_
     assert "CEOP" in said[3] and "Report Remove" in said[3] and "StopNCII" not in said[3]
 
 
+@pytest.mark.parametrize("text", ["she's calling them now", "police are on the way. I'm driving over", "ok calling"])
+async def test_help_on_its_way_after_the_danger_reply_stays_with_the_emergency(text):
+    said = await converse(ACTION, [("danger_now", "my ex is outside my flat banging on the door"), ("goodbye", text)])
+    assert "Until they arrive" in said[1] and "999" in said[1] and "Take care" not in said[1]
+
+
 async def test_shared_first_reply_names_the_take_down_route():
     messages, _ = await respond("images_shared", "im 15 and theyve posted it on insta")
     assert "Report Remove" in texts(messages) and "Report each post" in texts(messages)
