@@ -13,7 +13,6 @@ The window's start is its oldest entry, so the strategy's reset time is when the
 """
 from __future__ import annotations
 
-import math
 import time
 from array import array
 from bisect import bisect_left
@@ -82,13 +81,17 @@ class MemoryWindowStorage(Storage, MovingWindowSupport):
             self._keys.popitem(last=False)  # the key closest to idle forgets its count
         return True
 
-    async def get_moving_window(self, key: str, limit: int, expiry: int) -> Tuple[int, int]:
-        """(start of the window: its oldest entry, rounded up so a reset is never early; entries in it)."""
+    # limits 2.4 declares whole seconds, but its strategy only adds the expiry to the start: a fraction
+    # keeps Retry-After from being a second early or late.
+    async def get_moving_window(  # type: ignore[override]
+        self, key: str, limit: int, expiry: int
+    ) -> Tuple[float, int]:
+        """(start of the window: its oldest entry; entries in it)."""
         now = self._clock()
         entries = self._in_window(key, now)
         if entries is None:
-            return int(now), 0
-        return math.ceil(entries.times[0]), len(entries.times)
+            return now, 0
+        return entries.times[0], len(entries.times)
 
     async def clear(self, key: str) -> int:
         return 1 if self._keys.pop(key, None) is not None else 0
