@@ -109,6 +109,18 @@ async def test_beyond_max_keys_the_key_closest_to_idle_forgets_its_count():
     assert await limiter.hit("c") == 59
 
 
+async def test_a_cleared_key_starts_again_and_fixed_windows_are_not_kept_here():
+    from api.store.memory_window import MemoryWindowStorage
+
+    storage = MemoryWindowStorage(clock=Clock())
+    assert await storage.acquire_entry("k", 1, 60) and not await storage.acquire_entry("k", 1, 60)
+    assert await storage.clear("k") == 1 and await storage.acquire_entry("k", 1, 60)
+    await storage.acquire_entry("other", 1, 60)
+    assert await storage.reset() == 2 and len(storage) == 0 and await storage.check()
+    with pytest.raises(NotImplementedError):
+        await storage.incr("k", 60)
+
+
 async def test_per_client_limit_returns_429_with_retry_after(app_factory):
     async with client_for(app_factory(rate_limit_per_client=3)) as c:
         for _ in range(3):
