@@ -9,7 +9,7 @@ conversations already under way carry on:
   RETENTION_MINUTES, through the ways in where the address is the person's own (the web API, REST,
   Socket.IO; a messaging platform's webhook comes from the platform's servers, for everyone). Counted by
   `limits`' moving window, in the conversation store's window storage when it is shared (Redis), so every
-  process sees the same count.
+  process sees the same count, else in this process's memory (api/store/memory_window.py).
 
 Client addresses are never stored: the window's key is an HMAC of the address with CHANNEL_ID_SECRET
 (the same for every process), or, when that is unset, a key made fresh in each process (each then counts
@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional, Union
 
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+
+from api.store.memory_window import MemoryWindowStorage
 
 # While the deployment is full, ask to come back after this long: conversations end all the time.
 FULL_RETRY_SECONDS = 60
@@ -55,7 +56,7 @@ class ConversationCaps:
         self.count_live = count_live
         self._item = RateLimitItemPerSecond(per_client, max(1, math.ceil(window_seconds)))
         # Held here: the limiter keeps only a weak reference to its storage.
-        self._storage = storage if storage is not None else MemoryStorage()
+        self._storage = storage if storage is not None else MemoryWindowStorage()
         self._window = MovingWindowRateLimiter(self._storage)
         self._key = secret or secrets.token_bytes(32)
 

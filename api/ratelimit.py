@@ -1,16 +1,17 @@
 """Rate limits per key (client address, conversation id), in this process or shared through Redis.
 
-In memory (one process): a token bucket holds up to `per_minute` tokens and refills continuously at
-`per_minute / 60` a second, so a burst of `per_minute` is allowed and then one request every
-60/per_minute seconds.
+Either way the limit is `limits`' moving window: at most `per_minute` requests in any 60 seconds per key,
+and a request over it is told to retry once the oldest of those 60 seconds' requests leaves the window
+(Retry-After, in whole seconds, never early). In memory the window is kept by this process
+(api/store/memory_window.py), so each process grants its own allowance.
 
-With a shared conversation store (Redis, `SharedRateLimiter`): `limits`' moving window of `per_minute`
-in any 60 seconds, counted in the store's window storage, so every worker and replica draws on one
-allowance instead of each granting its own. Keys are HMACs (with CHANNEL_ID_SECRET), so no client address
-or conversation id is written to Redis. A limit is checked before each request is handled, so a Redis
-call here is bounded tightly (LIMIT_TIMEOUT_SECONDS) and, once Redis fails, this process counts on its
-own for a while (LOCAL_FALLBACK_SECONDS) instead of asking again: a hung Redis costs a request one short
-wait, and the request then meets the conversation store's own 503.
+With a shared conversation store (Redis, `SharedRateLimiter`) the window is kept in the store's window
+storage (api/store/redis_window.py), so every worker and replica draws on one allowance instead of each
+granting its own. Keys are HMACs (with CHANNEL_ID_SECRET), so no client address or conversation id is
+written to Redis. A limit is checked before each request is handled, so a Redis call here is bounded
+tightly (LIMIT_TIMEOUT_SECONDS) and, once Redis fails, this process counts on its own for a while
+(LOCAL_FALLBACK_SECONDS) instead of asking again: a hung Redis costs a request one short wait, and the
+request then meets the conversation store's own 503.
 """
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ import logging
 import math
 import secrets
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from limits import RateLimitItemPerMinute
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from api.logging_setup import log_fields
+from api.store.memory_window import MemoryWindowStorage
 
 logger = logging.getLogger(__name__)
 
@@ -35,70 +36,45 @@ logger = logging.getLogger(__name__)
 LIMIT_TIMEOUT_SECONDS = 0.25
 LOCAL_FALLBACK_SECONDS = 5.0
 
-# Above this many tracked keys, full (idle) buckets are dropped so memory stays bounded.
-_PRUNE_ABOVE = 10_000
 
+class WindowRateLimiter:
+    """`per_minute` hits in any 60 seconds per key, counted in a `limits` moving-window storage whose
+    entries are stamped by `clock`."""
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-
-
-class RateLimiter:
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
+    def __init__(self, per_minute: int, storage: Any, namespace: str,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._item = RateLimitItemPerMinute(per_minute)
+        # Held here: the limiter keeps only a weak reference to its storage.
+        self._storage = storage
+        self._window = MovingWindowRateLimiter(storage)
+        self._namespace = namespace
         self._clock = clock
-        self._buckets: Dict[str, _Bucket] = {}
 
-    def hit(self, key: str) -> Optional[int]:
-        """Take one token for `key`. None if allowed, else the whole seconds to wait (for Retry-After)."""
-        now = self._clock()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) >= _PRUNE_ABOVE:
-                self._prune(now)
-            bucket = self._buckets[key] = _Bucket(self.capacity, now)
-        else:
-            bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
-            bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return None
-        return max(1, math.ceil((1.0 - bucket.tokens) / self.rate))
-
-    def wait(self, key: str) -> Optional[int]:
-        """Like `hit` without taking a token: None if a hit would be allowed now, else the seconds to wait."""
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            return None
-        tokens = min(self.capacity, bucket.tokens + (self._clock() - bucket.updated) * self.rate)
-        return None if tokens >= 1.0 else max(1, math.ceil((1.0 - tokens) / self.rate))
-
-    def forget(self, key: str) -> None:
-        self._buckets.pop(key, None)
-
-    def _prune(self, now: float) -> None:
-        full = [k for k, b in self._buckets.items() if b.tokens + (now - b.updated) * self.rate >= self.capacity]
-        for key in full:
-            del self._buckets[key]
-
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-
-class LocalRateLimiter:
-    """A `RateLimiter` behind the awaitable interface the routes use."""
-
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.buckets = RateLimiter(per_minute, clock)
+    async def _retry_after(self, key: str) -> int:
+        reset_at, _ = await self._window.get_window_stats(self._item, self._namespace, key)
+        return max(1, math.ceil(reset_at - self._clock()))
 
     async def hit(self, key: str) -> Optional[int]:
-        return self.buckets.hit(key)
+        """Count one hit for `key`. None if allowed, else the whole seconds to wait (for Retry-After)."""
+        if await self._window.hit(self._item, self._namespace, key):
+            return None
+        return await self._retry_after(key)
 
     async def wait(self, key: str) -> Optional[int]:
-        return self.buckets.wait(key)
+        """Like `hit` without counting: None if a hit would be allowed now, else the seconds to wait."""
+        if await self._window.test(self._item, self._namespace, key):
+            return None
+        return await self._retry_after(key)
+
+
+class LocalRateLimiter(WindowRateLimiter):
+    """Counted in this process's memory; idle keys are dropped as they leave the window."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(per_minute, MemoryWindowStorage(clock=clock), "kestrel-rate", clock)
+
+    def __len__(self) -> int:
+        return len(self._storage)
 
 
 class SharedRateLimiter:
@@ -106,14 +82,11 @@ class SharedRateLimiter:
     module's docstring)."""
 
     def __init__(self, per_minute: int, storage: Any, namespace: str, secret: Optional[bytes] = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._item = RateLimitItemPerMinute(per_minute)
-        # Held here: the limiter keeps only a weak reference to its storage.
-        self._storage = storage
-        self._window = MovingWindowRateLimiter(self._storage)
-        self._namespace = f"kestrel-rate-{namespace}"
+                 clock: Callable[[], float] = time.time) -> None:
+        # Entries in Redis are stamped with the wall clock, whatever clock the local count uses.
+        self._window = WindowRateLimiter(per_minute, storage, f"kestrel-rate-{namespace}")
         self._key = secret or secrets.token_bytes(32)
-        self._local = RateLimiter(per_minute, clock)
+        self._local = LocalRateLimiter(per_minute, clock)
         self._clock = clock
         self._local_until = 0.0
 
@@ -128,35 +101,21 @@ class SharedRateLimiter:
         logger.warning("rate limits counted in this process for now",
                        extra=log_fields(error_type=type(error).__name__, seconds=LOCAL_FALLBACK_SECONDS))
 
-    async def _retry_after(self, hashed: str) -> int:
-        reset_at, _ = await self._window.get_window_stats(self._item, self._namespace, hashed)
-        return max(1, math.ceil(reset_at - time.time()))
-
-    async def _hit(self, hashed: str) -> Optional[int]:
-        if await self._window.hit(self._item, self._namespace, hashed):
-            return None
-        return await self._retry_after(hashed)
-
-    async def _wait(self, hashed: str) -> Optional[int]:
-        if await self._window.test(self._item, self._namespace, hashed):
-            return None
-        return await self._retry_after(hashed)
-
     async def hit(self, key: str) -> Optional[int]:
         if self._shared():
             try:
-                return await asyncio.wait_for(self._hit(self._hashed(key)), LIMIT_TIMEOUT_SECONDS)
+                return await asyncio.wait_for(self._window.hit(self._hashed(key)), LIMIT_TIMEOUT_SECONDS)
             except Exception as e:  # noqa: BLE001 - any Redis failure: count here instead
                 self._failed(e)
-        return self._local.hit(key)
+        return await self._local.hit(key)
 
     async def wait(self, key: str) -> Optional[int]:
         if self._shared():
             try:
-                return await asyncio.wait_for(self._wait(self._hashed(key)), LIMIT_TIMEOUT_SECONDS)
+                return await asyncio.wait_for(self._window.wait(self._hashed(key)), LIMIT_TIMEOUT_SECONDS)
             except Exception as e:  # noqa: BLE001
                 self._failed(e)
-        return self._local.wait(key)
+        return await self._local.wait(key)
 
 
 class RateLimited(Exception):
@@ -170,12 +129,12 @@ class Limits:
     """The limits the service applies: per client IP, per conversation, wrong admin tokens per client, and
     Socket.IO connections and events per client (api/channels/socketio/limits.py uses those)."""
 
-    def __init__(self, per_client: int, per_conversation: int, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, per_client: int, per_conversation: int, clock: Callable[[], float] = time.time,
                  admin_failures_per_minute: int = 10, socketio_connections_per_minute: int = 30,
                  socketio_open_per_client: int = 20, socketio_events_per_minute: int = 120,
                  window: Any = None, secret: Optional[bytes] = None) -> None:
         """`window`: the conversation store's shared window storage (`ConversationStore.rate_window()`), or
-        None for this process's own token buckets."""
+        None for this process's own windows."""
         self.shared = window is not None
         self.client: Union[SharedRateLimiter, LocalRateLimiter]
         self.conversation: Union[SharedRateLimiter, LocalRateLimiter]

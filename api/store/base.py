@@ -135,7 +135,7 @@ class ConversationStore(abc.ABC):
     @abc.abstractmethod
     def rate_window(self) -> Any:
         """A `limits` async moving-window storage shared by every process, or None: each process then
-        keeps its own token buckets (api/ratelimit.py)."""
+        keeps its own windows in memory (api/ratelimit.py)."""
 
     # ---- Rasa ----------------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from cachetools import TTLCache
-from limits.aio.storage import MemoryStorage
 
 from api.conversation_caps import ConversationCaps
 from api.idempotency import MemoryReplies
@@ -20,6 +19,7 @@ from api.logging_setup import log_fields
 from api.settings import Settings
 from api.store.base import ConversationStore
 from api.store.errors import StoreErrors, StoreUnavailable
+from api.store.memory_window import MemoryWindowStorage
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class MemoryStore(ConversationStore):
         self.caps = ConversationCaps(
             overall=settings.max_conversations, per_client=settings.max_conversations_per_client,
             window_seconds=settings.retention_seconds, count_live=lambda: len(self.registry),
-            storage=MemoryStorage(), secret=secret,
+            storage=MemoryWindowStorage(), secret=secret,
         )
 
     # ---- health --------------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ class MemoryStore(ConversationStore):
         return MemoryValues(ttl_seconds)
 
     def rate_window(self) -> Any:
-        return None  # each process keeps its own token buckets
+        return None  # each process keeps its own windows (api/store/memory_window.py)
 
     # ---- Rasa ----------------------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 limits 2.4's own async Redis storage needs a second Redis library (coredis); this is the same storage on
 the client the rest of the service uses, running the library's own Lua scripts, so the windows, keys and
-counts are exactly those of limits' synchronous RedisStorage.
+counts are exactly those of limits' synchronous RedisStorage. One difference: the window's start is its
+oldest entry, so the strategy's reset time is when the next slot frees (limits 2.4 gives the newest, a
+reset up to a whole window late), as in this process's memory (memory_window.py).
 """
 from __future__ import annotations
 
@@ -26,12 +28,17 @@ class RedisWindowStorage(Storage, MovingWindowSupport):
         script = self._red.script(RedisInteractor.SCRIPT_ACQUIRE_MOVING_WINDOW)
         return bool(await script(keys=[key], args=[time.time(), limit, expiry, amount]))
 
-    async def get_moving_window(self, key: str, limit: int, expiry: int) -> Tuple[int, int]:
+    # limits 2.4 declares whole seconds, but its strategy only adds the expiry to the start: a fraction
+    # keeps Retry-After from being a second early or late.
+    async def get_moving_window(  # type: ignore[override]
+        self, key: str, limit: int, expiry: int
+    ) -> Tuple[float, int]:
+        """(start of the window: its oldest entry; entries in it)."""
         timestamp = time.time()
-        window = await self._red.script(RedisInteractor.SCRIPT_MOVING_WINDOW)(
-            keys=[key], args=[int(timestamp - expiry), limit]
-        )
-        return (int(window[0]), int(window[1])) if window else (int(timestamp), 0)
+        # Newest first, as the acquire script pushes them; it keeps no more than `limit`.
+        entries = [float(entry) for entry in await self._red.get().lrange(key, 0, limit)]
+        window = [entry for entry in entries if entry >= timestamp - expiry]
+        return (min(window), len(window)) if window else (timestamp, 0)
 
     async def incr(self, key: str, expiry: int, elastic_expiry: bool = False, amount: int = 1) -> int:
         script = self._red.script(RedisInteractor.SCRIPT_INCR_EXPIRE)

@@ -44,16 +44,16 @@ async def refused(url: str, transport: str = "websocket") -> str:
     return str(handshake.json()["message"])
 
 
-def test_open_connections_and_the_rate_of_new_ones_are_counted_per_client():
+async def test_open_connections_and_the_rate_of_new_ones_are_counted_per_client():
     limits = SocketIOLimits(connections_per_minute=3, open_per_client=2, events_per_minute=60)
-    assert limits.connect("a", "10.0.0.1") is None and limits.connect("b", "10.0.0.1") is None
-    assert "at most 2 at once" in (limits.connect("c", "10.0.0.1") or "")
-    assert limits.connect("d", "10.0.0.2") is None, "another client is counted apart"
+    assert await limits.connect("a", "10.0.0.1") is None and await limits.connect("b", "10.0.0.1") is None
+    assert "at most 2 at once" in (await limits.connect("c", "10.0.0.1") or "")
+    assert await limits.connect("d", "10.0.0.2") is None, "another client is counted apart"
     limits.disconnect("a")
     assert limits.open_connections("10.0.0.1") == 1
-    assert limits.connect("e", "10.0.0.1") is None, "a closed connection frees its place"
+    assert await limits.connect("e", "10.0.0.1") is None, "a closed connection frees its place"
     limits.disconnect("e")
-    assert "new connections" in (limits.connect("f", "10.0.0.1") or ""), "but not the rate of new ones"
+    assert "new connections" in (await limits.connect("f", "10.0.0.1") or ""), "but not the rate of new ones"
 
 
 @pytest.mark.parametrize("transport", ["websocket", "polling"])

@@ -6,6 +6,8 @@ import time
 
 import pytest
 from kestrel_redistest import RedisServer, free_port
+from limits import RateLimitItemPerMinute
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from api.ratelimit import LIMIT_TIMEOUT_SECONDS, Limits, RateLimited
 from api.store.client import LoopClient
@@ -46,3 +48,18 @@ async def test_an_unreachable_redis_falls_back_to_this_process_at_once():
         pass
     else:
         raise AssertionError("the local count did not hold")
+
+
+async def test_retry_after_is_when_the_oldest_request_in_the_window_leaves_it(redis_server: RedisServer):
+    item = RateLimitItemPerMinute(3)
+    storage = RedisWindowStorage(LoopClient(redis_server.url))
+    window = MovingWindowRateLimiter(storage)
+    now = time.time()
+    # Three requests 50, 30 and 10 seconds ago, stored as the acquire script stores them (newest first).
+    redis_server.client().lpush(item.key_for("test", "k"), now - 50, now - 30, now - 10)
+    assert not await window.test(item, "test", "k") and not await window.hit(item, "test", "k")
+    reset_at, remaining = await window.get_window_stats(item, "test", "k")
+    assert remaining == 0
+    assert 9 < reset_at - time.time() <= 10, "the request 50 s ago leaves the window in 10 s"
+    redis_server.client().lpush(item.key_for("test", "old"), now - 61, now - 5)
+    assert (await window.get_window_stats(item, "test", "old"))[1] == 2, "61 s ago is out of the window"

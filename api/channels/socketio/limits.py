@@ -3,8 +3,8 @@
 A Socket.IO client holds a connection open and sends events over it, so neither the per-client request
 limit nor the body-size limit of the HTTP routes sees most of what it does. Without these, one client could
 open connections until the server ran out of sockets, or send events as fast as the network allows (each
-one a task). Checked before anything else runs, with the same token buckets as the HTTP limits
-(api/ratelimit.py), by client address:
+one a task). Checked before anything else runs, with the same moving windows as the HTTP limits
+(api/ratelimit.py: at most so many in any 60 seconds), kept in this process, by client address:
 
 * new connections per minute (RATE_LIMIT_SOCKETIO_CONNECTIONS) and connections open at once
   (MAX_SOCKETIO_CONNECTIONS_PER_CLIENT): a connection over either is refused at the Engine.IO handshake
@@ -26,7 +26,7 @@ from typing import Any, Dict, Optional, Set
 
 import socketio
 
-from api.ratelimit import RateLimiter
+from api.ratelimit import LocalRateLimiter
 
 ERROR_EVENT = "kestrel_error"
 
@@ -39,18 +39,19 @@ def client_of(environ: Dict[str, Any]) -> str:
 
 class SocketIOLimits:
     def __init__(self, connections_per_minute: int, open_per_client: int, events_per_minute: int) -> None:
-        self.connections = RateLimiter(connections_per_minute)
-        self.events = RateLimiter(events_per_minute)
+        self.connections = LocalRateLimiter(connections_per_minute)
+        self.events = LocalRateLimiter(events_per_minute)
         self.open_per_client = open_per_client
         self._open: Counter[str] = Counter()
         self._client: Dict[str, str] = {}
         self._told: Set[str] = set()
 
-    def connect(self, eio_sid: str, client: str) -> Optional[str]:
+    async def connect(self, eio_sid: str, client: str) -> Optional[str]:
         """Register a new connection, or the reason it is refused."""
         if self._open[client] >= self.open_per_client:
             return f"Too many connections from this address: at most {self.open_per_client} at once."
-        wait = self.connections.hit(client)
+        # The in-memory window never suspends, so no other connection is counted between check and add.
+        wait = await self.connections.hit(client)
         if wait is not None:
             return f"Too many new connections from this address. Please wait {wait} seconds."
         self._open[client] += 1
@@ -65,9 +66,9 @@ class SocketIOLimits:
             if self._open[client] <= 0:
                 del self._open[client]
 
-    def event(self, eio_sid: str) -> Optional[int]:
+    async def event(self, eio_sid: str) -> Optional[int]:
         """None if this connection's client may send another event now, else the seconds to wait."""
-        wait = self.events.hit(self._client.get(eio_sid, "unknown"))
+        wait = await self.events.hit(self._client.get(eio_sid, "unknown"))
         if wait is None:
             self._told.discard(eio_sid)
         return wait
@@ -91,7 +92,7 @@ class ClientLimitedServer(socketio.AsyncServer):
         self.client_limits = limits
 
     async def _handle_eio_connect(self, eio_sid: str, environ: Dict[str, Any]) -> Any:
-        refusal = self.client_limits.connect(eio_sid, client_of(environ))
+        refusal = await self.client_limits.connect(eio_sid, client_of(environ))
         if refusal is not None:
             return {"message": refusal}  # Engine.IO answers 401 with it as the body and keeps no state
         return await super()._handle_eio_connect(eio_sid, environ)
@@ -103,7 +104,7 @@ class ClientLimitedServer(socketio.AsyncServer):
             self.client_limits.disconnect(eio_sid)
 
     async def _handle_event(self, eio_sid: str, namespace: Optional[str], id: Any, data: Any) -> None:
-        wait = self.client_limits.event(eio_sid)
+        wait = await self.client_limits.event(eio_sid)
         if wait is None:
             await super()._handle_event(eio_sid, namespace, id, data)
             return
