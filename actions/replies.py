@@ -35,7 +35,7 @@ SAFETY_REPLIES = (CRISIS, CRISIS_AGAIN, DANGER)
 class Context:
     platform: Optional[str] = None
     channel: Optional[str] = None
-    text: str = ""  # the message, lowercased
+    text: str = ""  # the message, normalised as the reading step reads it
 
 
 def now() -> dt.datetime:

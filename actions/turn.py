@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.cues import normalise
 from actions.facts import facts
 from actions.plan import Situation
 from actions.reading import Parse, State, interpret
@@ -80,7 +81,7 @@ class ActionRespond(Action):
         apps = apps_named(known_apps, reading.platforms)
         context = Context(
             platform=apps, channel=tracker.get_latest_input_channel(),
-            text=(tracker.latest_message.get("text") or "").lower(),
+            text=normalise(tracker.latest_message.get("text") or ""),
         )
         kind, events = reply(dispatcher, reading, state, context)
         learnt = situation_events(state.situation, reading.situation)

@@ -96,9 +96,10 @@ async def test_school_staff_helping_a_student_of_18_are_not_sent_to_ceop_or_chil
     assert not any("CEOP" in text or "Childline" in text for text in said)
 
 
-async def test_a_helper_who_says_they_cannot_go_on_is_answered_as_the_one_in_crisis():
-    said = await converse(ACTION, [("helper", "My son is 15 and someone is blackmailing him on Instagram"),
-                                   ("crisis", "I've failed him. I don't even want to be here anymore.")])
+@pytest.mark.parametrize("text", ["I've failed him. I don't even want to be here anymore.",
+                                  "I\u2019ve failed him. I don\u2019t even want to be here anymore."])
+async def test_a_helper_who_says_they_cannot_go_on_is_answered_as_the_one_in_crisis(text):
+    said = await converse(ACTION, [("helper", "My son is 15 and someone is blackmailing him on Instagram"), ("crisis", text)])
     assert "You matter" in said[1] and "116 123" in said[1] and "stay with them" not in said[1]
 
 
