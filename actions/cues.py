@@ -238,11 +238,13 @@ PARTNER_CUE = re.compile(
 )
 # A question about the bank names a bank, a way of paying, or getting money back: "is it worth paying £50?" is
 # whether to pay, not the bank.
+# Pictures got back off someone's phone are not money back.
+NOT_OFF_A_DEVICE = r"(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?))"
 BANK_WORDS = re.compile(
     r"\b(bank|refund\w*|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|account|gift ?cards?|"
     r"steam|apple|google play|vouchers?|crypto|bitcoin|reverse|cancel\w*|dispute|fraud|"
-    r"(money|cash|it|that) back(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?))|"
-    r"get (it|that|the money|my money|my cash) back(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?)))\b"
+    r"(money|cash|it|that) back" + NOT_OFF_A_DEVICE + r"|"
+    r"get (it|that|the money|my money|my cash) back" + NOT_OFF_A_DEVICE + r")\b"
     r"|\b(money|cash)\b[^.?!]{0,25}\b(gone|lost|again|stopped|traced|frozen|recovered|returned)\b|[£$€]\s?\d+[^.?!]{0,25}\b(gone|lost|again|back)\b"
 )
 MONEY_ASKED = re.compile(r"\b(pay|paying|paid|fee|fine|money|charge|cost|costs|£|\$)|£|\$|\b\d+\b")
@@ -268,6 +270,8 @@ FAMILY_TARGETED = (
     # "My dad (61) got one of those emails saying they've filmed him".
     r"|(has |'s )?(got|received|had|opened) (one of those|an?|this|these|some) (\w+ ){0,2}e-?mails?\b)"
 )
+# "on behalf of my mate": a friend's words, not a parent's or an adult helper's.
+A_FRIEND = r"(best |close )?(friend|mate|bestie|bro|m8|pal)"
 ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
     (TEACHER, re.compile(
         r"\b(i'?m|i am|as|i work as|from) (a|an|the|his|her|their|deputy|the deputy) (\w+ ){0,2}(teacher|dsl|safeguarding lead|head of year|"
@@ -297,12 +301,12 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"(son|daughter|child|kid|boy|girl|lad|lass|teen|teenager|stepson|stepdaughter|grandson|granddaughter)\b"
         r"|^\W*(son|daughter|stepson|stepdaughter)\b"
         r"|\b(i'?m|i am) (a|his|her|their) (parent|mum|mom|dad|father|mother|carer|guardian|nan|gran|grandma|grandad|"
-        r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b(?! (best |close )?(friend|mate|bestie|bro|m8|pal))|\b(foster|adopted) (son|daughter|child|kid|placement)\b"
+        r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b(?! " + A_FRIEND + r")|\b(foster|adopted) (son|daughter|child|kid|placement)\b"
     )),
     (OTHER_HELPER, re.compile(
         r"\b(support worker|social worker|key worker|care worker|care home|youth worker|mentor|counsellor|"
-        r"advocate)\b|\b(asking|writing|here) (about|for|on behalf of) (a|an|our|someone|my(?! (best |close )?(friend|mate|bestie|bro|m8|pal)))\b"
-        r"|\bon behalf of\b(?! my (best |close )?(friend|mate|bestie|bro|m8|pal))"
+        r"advocate)\b|\b(asking|writing|here) (about|for|on behalf of) (a|an|our|someone|my(?! " + A_FRIEND + r"))\b"
+        r"|\bon behalf of\b(?! my " + A_FRIEND + r")"
         r"|\b(a|my|our) (colleague|co-?worker|neighbour|neighbor|relative) (has )?(just )?(confided in me|told me|came to me)\b"
         # A grown-up child for a parent: "my father is 75 and has been targeted".
         r"|" + FAMILY_TARGETED
