@@ -129,6 +129,8 @@ OTHER_PERSON = re.compile(
     r"|\b(my|our) \d{1,2}[ -]?(year|yr)s?[ -]?old\b"
     # Staff about several young people: "boys in Year 9 are being targeted", "three sextortion cases".
     r"|\b(boys|girls|pupils|students|young people|lads|teenagers|learners)\b|\b(cases|case) (of|among|in)\b"
+    # A pupil, a disclosure: words staff use about someone else ("pupil is sixteen, has sent £60").
+    r"|(?<!i am a )(?<!i'm a )(?<!im a )\b(pupil|learner|young person)\b|\b(disclosure|disclosed)\b"
 )
 OWN_STORY = re.compile(
     r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|hacked my|if i (don'?t|dont|do not)|and i did|"
@@ -140,6 +142,9 @@ OWN_STORY = re.compile(
     r"|\b(send|sent|show|showed|share|shared|post|posted|leak|leaked)(ing)? (it|them|\w+ \w+) to (all )?my\b"
     r"|^\W*(\w+ )?(man|woman|guy|girl|lad|bloke|male|female) here\b"
 )
+# A quotation: from an opening quote after a space to a closing one before a space or a stop ("he's"
+# inside stays in).
+QUOTED = re.compile(r"(?:^|(?<=[\s:(]))[\"'][^\"]+?[\"'](?=[\s.,!?;:)]|$)")
 PICTURES = r"video|vid|pics?|pictures?|photos?|images?|nudes?|recording|footage"
 # The writer's own pictures, whoever else the message names ("my cousin says she got a pic of me").
 OWN_PICTURES = re.compile(rf"\b({PICTURES}) of me\b|\bmy (own )?(pics|pictures|photos|nudes|videos?|vids?)\b")
@@ -358,7 +363,9 @@ THREAT_CUE = re.compile(
     r"send (it|them) to|post (it|them)|leak\w*|expose|going round|posted|shared|demand\w*|extort\w*|"
     r"stop (\w+ ){0,2}(from )?(send|sendin|sending|post|posting|sharing|leaking)|put (it|them) (on|up|online)|"
     r"wants? (money|£|\$|\d)|asking (me )?for (money|£|\$|\d)|(has|have|got) (a |my )?(\w+ )?(video|pics?|photos?|nudes?) of (me|him|her)"
-    r"|(has|have|got|with|holding) (all )?(my|his|her) (\w+ )?(nudes?|pics?|pictures?|photos?|videos?|vid))\b"
+    r"|(has|have|got|with|holding) (all )?(my|his|her) (\w+ )?(nudes?|pics?|pictures?|photos?|videos?|vid)"
+    # "sum1 sayin theyll post my pic"
+    r"|((he|she|they|someone|somebody|sum1|it)'?ll|(?<!\bi )will|gonna|going to|wanna|want to|wants to) (post|share|send|leak|spread|upload|expose) (my|his|her|our|the|them|those|these))\b"
 )
 # Said in so many words: "someone is trying to sextort me", "im being blackmailed".
 EXTORTION_WORDS = re.compile(

@@ -14,7 +14,7 @@ from actions.age import ADULT, UNDER_18, UNKNOWN, read_age
 from actions.catalogue import catalogue
 from actions.cues import normalise, story_in_words
 from actions.parse import Parse
-from actions.plan import AGE_QUESTION, HELPER, SITUATION_BY_INTENT, Situation
+from actions.plan import AGE_QUESTION, HELPER, PAID, PARENT, SITUATION_BY_INTENT, TEACHER, Situation
 from actions.telling import SITUATION_INTENTS, checked, learn, situation_kind, told_situation
 
 # What the assistant will do with the message.
@@ -44,9 +44,6 @@ QUESTIONS = frozenset(catalogue().questions)
 # Ready to carry on after the crisis reply: these plainly; questions, and stories that are about the
 # blackmail, when the classifier is sure. An age told meanwhile stays with the crisis ("im 14").
 CLEARLY_MOVING_ON = frozenset({"affirm", "next_step", "thanks", "show_plan", "repeat_step", "ask_human", "greet", "goodbye"})
-
-# Replies that asked what is happening: asked for the steps again, the plan for the usual case (money demanded).
-ASKED_WHAT_HAPPENED = frozenset({NEXT, OVERVIEW, REPEAT, QUESTION, AGE_ANSWER, AGE_SKIPPED, OPENING})
 
 # A retelling changes the kind of situation (to a partner's threat, fake pictures...) only when the
 # classifier is this sure; otherwise it is more detail about the same story.
@@ -158,7 +155,8 @@ def interpret(parse: Parse, state: State) -> Reading:
         if told == HELPER and state.situation.known and not state.situation.is_helper:
             # The victim doesn't become a helper because one message read that way.
             told = state.situation.kind or "money"
-        if told == HELPER and not cues.OTHER_PERSON.search(text) and not state.situation.known and not text.startswith("/"):
+        if told == HELPER and not (cues.OTHER_PERSON.search(text) or cues.role_told(text) in (TEACHER, PARENT)) \
+                and not state.situation.known and not text.startswith("/"):
             # "hey, this is awkward to say" is not yet anyone's story (a button press is), nor a helper's;
             # "I've been sextorted on Instagram", with nobody else in it, is the writer's own.
             own = story_in_words(text)
@@ -179,6 +177,11 @@ def interpret(parse: Parse, state: State) -> Reading:
             return reading(RETOLD, told=told, question=question)
         return reading(SITUATION, told=told, question=question)
 
+    if not state.situation.known and any(n in news for n in ("paid", "not_paid")):
+        # "no money sent", "no i mean i didnt pay" before any story: money is what they were asked for.
+        told = PAID if "paid" in news else "money"
+        situation = situation.but(kind=told)
+        return reading(SITUATION, told=told)
     if intent in ("already_paid", "images_shared"):
         # Negated: "nothing paid so far", "no he hasn't posted it" — news for the plan, not a new story.
         return reading(RETOLD if state.situation.known else SITUATION, told=situation.kind or "money")
@@ -193,7 +196,7 @@ def interpret(parse: Parse, state: State) -> Reading:
         # "snap yh. they got my login i think": a yes, and then more of the story.
         return reading(RETOLD, told=situation.kind)
     if intent in ("next_step", "show_plan", "repeat_step") and not state.situation.known \
-            and state.last_reply in ASKED_WHAT_HAPPENED:
+            and state.last_reply not in (None, GREET):
         situation = situation.but(kind="money")
         return reading(SITUATION, told="money")
     if intent in ("next_step", "affirm", "show_plan", "repeat_step") and "age" in news and situation.known \

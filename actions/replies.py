@@ -67,9 +67,10 @@ def _back_to_plan(dispatcher: CollectingDispatcher, situation: Situation, state:
 
 def _answer(dispatcher: CollectingDispatcher, question: str, situation: Situation, context: Context) -> None:
     if question == "ask_how_report":
-        values = platform_values(context.platform)
-        name = variant("utter_answer_ask_how_report_platform" if context.platform else "utter_answer_ask_how_report", situation)
-        say(dispatcher, name, None, **values)
+        # The police route for their age, whichever app it was; then that app's own help, or an offer of it.
+        say(dispatcher, variant("utter_answer_ask_how_report", situation), None, **platform_values(context.platform))
+        if situation.kind != EMAIL_SCAM:
+            say(dispatcher, "utter_report_harmful_content" if context.platform else "utter_report_which_app")
     elif question == "ask_which_service" and situation.age_group is None and not situation.pictured_under18 \
             and (named := _service_age(context.text)):
         # "is Report Remove for me?" before any age is told: about that service and who it is for.

@@ -44,7 +44,8 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
     role = role_told(text)
     # A teacher's or grandparent's story often reads like the victim's own ("someone is threatening to
     # send a photo of her"): who is telling it decides, unless the message is about "me".
-    own_story = bool(cues.OWN_STORY.search(text))
+    # Words in quotes are someone else's: "he said 'my dad will kill me if he finds out, sir'".
+    own_story = bool(cues.OWN_STORY.search(cues.QUOTED.sub(" ", text)))
     if intent == "helper":
         # The classifier's "helper" for "guy says he hacked my snap and has my pics" is the writer's own story.
         tells_for_someone = not own_story or (role in (TEACHER, PARENT) and not cues.PLAINLY_MINE.search(text))

@@ -29,6 +29,10 @@ PATTERNS = load_patterns()
         "A pupil told me he's \"sorted a way out\" and won't need to worry about it after this weekend",
         "he said pay or he sends it and tbh i think ill just end things instead", "i just want everything to go dark",
         "honestly if the vid gets out im gonna off myself",
+        "he says he'll post it at 6am. i dont plan on being around to see it",
+        "if it goes out i'm not sticking around", "sorry for wasting your time, i wont need help after tonight",
+        "dont worry about me, it'll all be over soon", "does it hurt to drown", "i have the knife in my hand",
+        "if i was gone they couldnt shame me", "i wish i didnt exist",
     ],
 )
 def test_explicit_crisis_phrases_always_force_crisis(text):
@@ -75,7 +79,9 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
              "How do I get him to open up? Every time I go near his room he shuts the door.",
              "I've been so careful about this stuff my whole life.", "They want £500 more by the end of today.",
              "The call ended and now I've got a screen recording of myself sent to me", "she hasnt noticed yet. shes gonna skin me alive honestly",
-             "my dads going to go through the roof when he sees it"],
+             "my dads going to go through the roof when he sees it",
+             "She says she'll die if her dad finds out. I think that's a figure of speech",
+             "She wanted Skype but I said Skype doesn't exist anymore so we used Google Meet"],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -90,6 +96,10 @@ def test_idioms_are_neither_crisis_nor_danger(text):
 )
 def test_indirect_and_third_person_disclosures_are_crisis(text):
     assert forced_intent(text, "blackmail_money", PATTERNS) == "crisis"
+
+
+def test_a_teenager_locked_in_their_own_room_is_not_by_itself_a_crisis():
+    assert forced_intent("He's locked himself in his room and won't talk to me.", "helper", PATTERNS) is None
 
 
 def test_danger_phrases():

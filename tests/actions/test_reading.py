@@ -5,7 +5,7 @@ import pytest
 
 from actions.plan import Situation
 from actions.reading import (
-    AGE_ANSWER, AGE_SKIPPED, AGE_WHY, CRISIS, NEXT, NOT_UNDERSTOOD, OPENING, QUESTION, RETOLD, SITUATION,
+    AGE_ANSWER, AGE_SKIPPED, AGE_WHY, CRISIS, DENY, GREET, NEXT, NOT_UNDERSTOOD, OPENING, QUESTION, RETOLD, SITUATION,
     Parse, State, interpret,
 )
 from actions.cues import payment_told, role_told, sharing_told
@@ -112,6 +112,20 @@ def test_an_opening_that_says_nothing_yet_is_not_a_situation_nor_a_helper():
     assert read("helper", "hey, this is awkward to say").act == OPENING
 
 
+@pytest.mark.parametrize("intent, text, kind", [
+    ("deny", "no i mean i didnt pay", "money"), ("nlu_fallback", "no money sent", "money"),
+    ("already_paid", "i already sent him 50 quid", "paid"),
+])
+def test_paying_or_not_told_before_any_story_is_the_story(intent, text, kind):
+    reading = read(intent, text, State(Situation(None, None), last_reply=DENY))
+    assert reading.act == SITUATION and reading.situation.kind == kind
+
+
+@pytest.mark.parametrize("last_reply, act", [(DENY, SITUATION), (NOT_UNDERSTOOD, SITUATION), (GREET, NEXT), (None, NEXT)])
+def test_asking_what_next_with_no_story_told_gets_the_usual_plan_once_past_hello(last_reply, act):
+    assert read("next_step", "wat next", State(Situation(None, None), last_reply=last_reply)).act == act
+
+
 @pytest.mark.parametrize(
     "intent, text, role, age",
     [
@@ -120,6 +134,9 @@ def test_an_opening_that_says_nothing_yet_is_not_a_situation_nor_a_helper():
         ("blackmail_money", "I'm writing on behalf of my grandson who lives with me. He is sixteen. I am 71", "parent", "under18"),
         ("blackmail_money", "my best mate is getting blackmailed, some scammer recorded him. hes 22", "friend", "adult"),
         ("helper", "My daughter is 17. Her boyfriend, who is 19, is threatening her", "parent", "under18"),
+        ("helper", "Head of Year 11 here. Looking for guidance on a sextortion disclosure, pupil is sixteen, has sent £60", "teacher", "under18"),
+        # The pupil's own words, quoted, are not the teacher's story.
+        ("blackmail_money", "A boy in Year 11 (15) told me he's being sextorted and said 'my dad will kill me if he finds out, sir'", "teacher", "under18"),
     ],
 )
 def test_helpers_are_read_from_who_tells_the_story(intent, text, role, age):
@@ -676,3 +693,8 @@ def test_a_teacher_who_is_the_one_being_blackmailed_is_the_victim():
     text = "I'm a secondary school teacher and I'm the one being blackmailed, not a student. I'm 34."
     reading = read("helper", text, ranking=[("helper", 0.9)])
     assert not reading.situation.is_helper and reading.situation.age_group == "adult"
+
+
+def test_a_threat_in_the_words_of_a_question_is_a_story():
+    reading = read("ask_will_they_post", "sum1 sayin theyll post my pic")
+    assert reading.act == SITUATION and reading.question == "ask_will_they_post"

@@ -83,6 +83,13 @@ async def test_teacher_gets_the_safeguarding_lead_first():
     assert "1. Tell your designated safeguarding lead" in said[1]
 
 
+async def test_how_to_report_on_a_named_app_gives_the_police_route_for_their_age():
+    messages, _ = await respond("ask_how_report", "do i report on snapchat or the police", entities=[{"entity": "platform", "value": "snap"}],
+                                slots={"situation": "money", "age_group": "under18"})
+    said = texts(messages)
+    assert "CEOP" in said and "On Snapchat" in said and "Tell me which app" not in said
+
+
 async def test_helper_of_an_adult_gets_adult_services_and_their_choice():
     said = await converse(ACTION, [("helper", "my flatmate is being blackmailed with her nudes"), ("tell_age", "she's 20")])
     assert "StopNCII" in said[1] and "If they want to" in said[1]
