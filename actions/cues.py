@@ -307,12 +307,17 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"|^\W*(son|daughter|stepson|stepdaughter)\b"
         r"|\b(i'?m|i am) (a|his|her|their) (parent|mum|mom|dad|father|mother|carer|guardian|nan|gran|grandma|grandad|"
         r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b(?! " + A_FRIEND + r")|\b(foster|adopted) (son|daughter|child|kid|placement)\b"
+        # Kinship carers: "I look after my nephew, he's 16".
+        r"|\bi (look after|care for|am raising|'m raising|am bringing up|'m bringing up) (my|our) (nephew|niece|grandson|granddaughter|"
+        r"grandchild|grandkids|little brother|little sister|younger brother|younger sister)\b|\b(kinship|foster) carer\b"
     )),
     (OTHER_HELPER, re.compile(
         r"\b(support worker|social worker|key worker|care worker|care home|youth worker|mentor|counsellor|"
         r"advocate)\b|\b(asking|writing|here) (about|for|on behalf of) (a|an|our|someone|my(?! " + A_FRIEND + r"))\b"
         r"|\bon behalf of\b(?! my " + A_FRIEND + r")"
         r"|\b(a|my|our) (colleague|co-?worker|neighbour|neighbor|relative) (has )?(just )?(confided in me|told me|came to me)\b"
+        # "A colleague (38) has received a fake nude": someone else's story told by the person beside them.
+        r"|^\W*(a|my|our) (colleague|co-?worker|neighbour|neighbor|flatmate|housemate)( \(\d{1,2}\))? (has|is|was|got|received|keeps|just)\b"
         # A grown-up child for a parent: "my father is 75 and has been targeted".
         r"|" + FAMILY_TARGETED
     )),

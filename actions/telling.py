@@ -45,7 +45,8 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
     # A teacher's or grandparent's story often reads like the victim's own ("someone is threatening to
     # send a photo of her"): who is telling it decides, unless the message is about "me".
     # Words in quotes are someone else's: "he said 'my dad will kill me if he finds out, sir'".
-    own_story = bool(cues.OWN_STORY.search(cues.QUOTED.sub(" ", text)))
+    unquoted = cues.QUOTED.sub(" ", text)
+    own_story = bool(cues.OWN_STORY.search(unquoted))
     if intent == "helper":
         # The classifier's "helper" for "guy says he hacked my snap and has my pics" is the writer's own story.
         tells_for_someone = not own_story or (role in (TEACHER, PARENT) and not cues.PLAINLY_MINE.search(text))
@@ -58,8 +59,10 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
     if tells_for_someone and not known.known:
         situation = situation.but(is_helper=True, kind=situation.kind or HELPER)
         news.append("helper")
-    if known.is_helper and cues.ITS_ME.search(text):
-        # "ok its me, there is no mate": the same story, now the writer's own.
+    plainly_mine = bool(cues.PLAINLY_MINE.search(unquoted)) and not role and known.role not in (TEACHER, PARENT)
+    if known.is_helper and (cues.ITS_ME.search(text) or plainly_mine):
+        # "ok its me, there is no mate", or "he's blackmailing me" after an opening read as someone else's:
+        # the same story, now the writer's own.
         situation = situation.but(is_helper=False, role=None, kind=known.kind if known.kind not in (None, HELPER) else "money")
         news.append("own_story")
     if situation.is_helper and role and situation.role in (None, OTHER_HELPER, FRIEND) and role != situation.role \

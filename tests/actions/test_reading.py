@@ -698,3 +698,18 @@ def test_a_teacher_who_is_the_one_being_blackmailed_is_the_victim():
 def test_a_threat_in_the_words_of_a_question_is_a_story():
     reading = read("ask_will_they_post", "sum1 sayin theyll post my pic")
     assert reading.act == SITUATION and reading.question == "ask_will_they_post"
+
+
+def test_a_story_first_read_as_someone_elses_becomes_the_writers_own_when_they_say_so():
+    state = State(Situation("helper", None, is_helper=True), step=None, last_reply=SITUATION)
+    reading = read("blackmail_money", "he's blackmailing me with a pic. im 16. i havent paid him", state)
+    assert not reading.situation.is_helper and reading.situation.age_group == "under18"
+
+
+@pytest.mark.parametrize("text, role", [
+    ("I look after my nephew, he's 16. Tonight he told me someone online has a video of him and wants £1000.", "parent"),
+    ("A colleague (38) has received a fake nude made from her LinkedIn photo. He wants £500.", "helper"),
+])
+def test_carers_and_colleagues_tell_someone_elses_story(text, role):
+    reading = read("blackmail_money", text)
+    assert reading.situation.is_helper and reading.situation.role == role
