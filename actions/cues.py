@@ -21,6 +21,7 @@ HELP_ON_ITS_WAY_WORDS = (
     r"(sending|sent) (someone|an ambulance|police|officers)|"
     r"(ambulance|police|they|officers)( is| are|'s|'re) (coming|here|on (their|its|the) way)|"
     r"(he|she|they)( is|'s| are|'re) (calling|ringing|phoning) (them|999|the police)|"
+    r"on the phone (to|with) (999|911|112|the police|an ambulance|them)|"
     r"^\W*((ok|okay|yes|yeah|yh|right)\W+)?(i'?m |im )?(calling|ringing|phoning)( (them|now|999|an ambulance|the ambulance))?\W*$"
 )
 HELP_ON_ITS_WAY = re.compile(rf"\b({HELP_ON_ITS_WAY_WORDS})\b")
@@ -101,6 +102,8 @@ NOT_SHARED = re.compile(
     rf"\b{NEG}\s+{UNTIL_VERB}(posted|post|shared|share|sent|send|leaked|leak|put)\b"
     r"(?! (my|your|our|his|her|their) (age|name|details|info\w*|location|number|school)| (that|this|any details|personal))"
     r"|\bnot (posted|shared|sent|out|leaked)( (it|them|anything))?( yet)?\b|\bnothing'?s? (been )?(posted|shared|out)\b"
+    # "is there anything that can stop them being posted?": a worry, not news.
+    r"|\b(stop|prevent|before|avoid|keep) (\w+ ){0,2}(being|getting|from being|from getting|get|are|is) (posted|shared|leaked|spread|sent out)\b"
 )
 SHARED = re.compile(
     r"\b(has|have|'s|'ve|already|just|actually)\s+(already\s+|just\s+|actually\s+|now\s+)?(posted|shared|leaked|put (it|them) (up|online)|sent (it|them|the (pics?|video|vid|photos?)) to)\b"
@@ -136,7 +139,8 @@ OWN_STORY = re.compile(
     r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|hacked my|if i (don'?t|dont|do not)|and i did|"
     r"my (?!(friend|mate|bestie|son|daughter|brother|bro|sister|sis|cousin|kid|child|boyfriend|girlfriend|partner|student|pupil)s?'?s? )"
     r"(\w+ )?(nudes|pics|pictures|photos|video|vid|nude|snaps|pic|picture|photo))\b|\bi (accepted|met|added|sent)\b"
-    r"|\b(i'?m|im|i am) being\b|\bi (sent|paid|payed|was recorded)\b"
+    r"|\b(i'?m|im|i am) being\b|\bi('?ve| have)? (sent|paid|payed|was recorded|been recorded)\b"
+    r"|^\W*(i )?(got|been|was|have been|i'?ve been) (caught|catfished|scammed|sextorted|played|blackmailed|recorded)\b"
     r"|\b(pics?|pictures?|photos?|nudes?|videos?|vids?|snaps?) (off|from|outta|out of) me\b|\bgot me to (send|take|do|film)\b"
     r"|\b(happening|happened) to me\b|\b(i'?m|im|i am) the one (being|who'?s being|who is being|getting)\b"
     r"|\b(send|sent|show|showed|share|shared|post|posted|leak|leaked)(ing)? (it|them|\w+ \w+) to (all )?my\b"
@@ -225,6 +229,11 @@ SCAM_EMAIL_TOLD = re.compile(
 # "bet", "say less", "sound": yes, carry on.
 # A question, by its mark or its first word: "so I just ignore it?", "what about the photos".
 ASKS = re.compile(r"\?|^\W*(what|how|why|when|where|who|which|can|could|should|will|would|do|does|did|is|are|am)\b")
+# Leaving, said in passing: "forget it", "ok im going now".
+LEAVING = re.compile(
+    r"^\W*(ok |okay |right |anyway |nah |no )?(forget it|forget i said anything|never ?mind|nvm|leave it|"
+    r"(i'?m|im|i am) (going|off|leaving|gonna go|going to go)( now)?|(gtg|got to go|gotta go)( now)?)\W*$"
+)
 SLANG_OK = re.compile(r"^\W*(bet|say less|aight|ight|kk|sound|safe|cool|gotcha|got it|ok bet|bet bet|nice one|ta)\W*$")
 # Asking for a person or a line, as opposed to asking for help in general.
 ASKS_FOR_A_PERSON = re.compile(
@@ -245,6 +254,12 @@ PARTNER_CUE = re.compile(
 # whether to pay, not the bank.
 # Pictures got back off someone's phone are not money back.
 NOT_OFF_A_DEVICE = r"(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?))"
+# A bank question put as a statement: "i want my money back", "need to ring the bank".
+BANK_ASKED = re.compile(
+    r"\b(want|need|wanna|trying|try|hoping|hope|help|idk|dunno|wondering)\b[^.?!]{0,30}\b(back|refund\w*|recover\w*|reverse\w*|cancel\w*|"
+    r"stop (the|that|my) (payment|transfer)|chargeback|dispute)\b|\b(refund|chargeback)\b|\b(tell|call|ring|contact|phone|email) (my|the|his|her|our) bank\b"
+    r"|[,;]\s*(is|can|could|will|would|do|does|should) (that|it|i|we|they|he|she)\b"
+)
 BANK_WORDS = re.compile(
     r"\b(bank|refund\w*|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|account|gift ?cards?|"
     r"steam|apple|google play|vouchers?|crypto|bitcoin|reverse|cancel\w*|dispute|fraud|"

@@ -161,7 +161,9 @@ def interpret(parse: Parse, state: State) -> Reading:
             # "I've been sextorted on Instagram", with nobody else in it, is the writer's own.
             own = story_in_words(text)
             if not own:
-                situation = state.situation
+                # Nobody else in it yet: whatever was told is the writer's own ("a video from when I was 17").
+                said = read_age(text)
+                situation = state.situation.but(pictured_under18=state.situation.pictured_under18 or said.pictured_under18)
                 return reading(OPENING)
             told = SITUATION_BY_INTENT[own]
             situation = situation.but(kind=told, is_helper=False, role=None, age_group=read_age(text).group)

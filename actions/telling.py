@@ -164,12 +164,15 @@ def checked(parse: Parse, text: str) -> Parse:
         return Parse("ask_passwords", parse.text, (("ask_passwords", parse.confidence),) + parse.ranking[1:], parse.entities)
     if cues.SLANG_OK.match(text):
         return Parse("affirm", parse.text, (("affirm", 1.0),), parse.entities)
+    if cues.LEAVING.match(text):
+        return Parse("goodbye", parse.text, (("goodbye", 1.0),), parse.entities)
     if intent == "ask_human" and not cues.ASKS_FOR_A_PERSON.search(text):
         # "need help with smth" is an opening, not a request for a helpline.
         return Parse("opening", parse.text, (("opening", parse.confidence),) + parse.ranking[1:], parse.entities)
     if (intent == "ask_recovery_scam" and not (cues.RECOVERY_SERVICE.search(text) and cues.MONEY_ASKED.search(text))) or (
         # "no i didnt pay, i dont have a bank card" is news, not a question for the bank.
-        intent == "ask_bank" and (not cues.BANK_WORDS.search(text) or (payment_told(text) is False and "?" not in text))
+        intent == "ask_bank" and (not cues.BANK_WORDS.search(text) or (payment_told(text) is False and "?" not in text)
+                                  or not (cues.ASKS.search(text) or cues.BANK_ASKED.search(text)))
     ) or (intent == "fake_images" and not cues.FAKE_CUE.search(text)) or (
         intent == "ask_which_service" and not cues.SERVICE_WORDS.search(text)
     ):

@@ -81,7 +81,9 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
              "The call ended and now I've got a screen recording of myself sent to me", "she hasnt noticed yet. shes gonna skin me alive honestly",
              "my dads going to go through the roof when he sees it",
              "She says she'll die if her dad finds out. I think that's a figure of speech",
-             "She wanted Skype but I said Skype doesn't exist anymore so we used Google Meet"],
+             "She wanted Skype but I said Skype doesn't exist anymore so we used Google Meet",
+             "my brother follows me hell see it and murder me", "shes literally gonna murder me and then bury me in the garden",
+             "She wants another £500 now. I'm thinking of paying just to make it end"],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -104,6 +106,7 @@ def test_a_teenager_locked_in_their_own_room_is_not_by_itself_a_crisis():
 
 def test_danger_phrases():
     assert forced_intent("he's outside my house right now", "blackmail_money", PATTERNS) == "danger_now"
+    assert forced_intent("hes downstairs and hes drunk and angry about me telling someone", "blackmail_money", PATTERNS) == "danger_now"
     assert forced_intent("standing on the bridge near my house thinking about jumping", None, PATTERNS) == "crisis"
 
 

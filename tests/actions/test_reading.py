@@ -713,3 +713,24 @@ def test_a_story_first_read_as_someone_elses_becomes_the_writers_own_when_they_s
 def test_carers_and_colleagues_tell_someone_elses_story(text, role):
     reading = read("blackmail_money", text)
     assert reading.situation.is_helper and reading.situation.role == role
+
+
+@pytest.mark.parametrize("text", ["forget it", "ok im going now", "nvm"])
+def test_leaving_said_in_passing_is_a_goodbye(text):
+    assert read("nlu_fallback", text, State(Situation("money", None), last_reply=SITUATION)).act == "goodbye"
+
+
+def test_the_age_in_the_picture_told_in_an_opening_is_kept():
+    reading = read("helper", "something from 3 years ago has come back. someone has a video from when I was 17")
+    assert reading.act == OPENING and reading.situation.pictured_under18
+
+
+def test_a_worry_about_pictures_being_posted_is_not_news_that_they_were():
+    assert sharing_told("is there anything that can stop them being posted?") is False
+
+
+def test_the_bank_named_in_a_statement_is_not_a_bank_question():
+    state = State(Situation("partner", "adult"), step=None, last_reply=SITUATION)
+    reading = read("ask_bank", "He's not asked for money. He checks my phone and controls the bank card anyway.", state,
+                   ranking=[("ask_bank", 0.5), ("partner_threat", 0.3)])
+    assert reading.question != "ask_bank"
