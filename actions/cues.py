@@ -258,7 +258,7 @@ NOT_OFF_A_DEVICE = r"(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devi
 BANK_ASKED = re.compile(
     r"\b(want|need|wanna|trying|try|hoping|hope|help|idk|dunno|wondering)\b[^.?!]{0,30}\b(back|refund\w*|recover\w*|reverse\w*|cancel\w*|"
     r"stop (the|that|my) (payment|transfer)|chargeback|dispute)\b|\b(refund|chargeback)\b|\b(tell|call|ring|contact|phone|email) (my|the|his|her|our) bank\b"
-    r"|[,;]\s*(is|can|could|will|would|do|does|should) (that|it|i|we|they|he|she)\b"
+    r"|[,;.]\s*(what|how|is|can|could|will|would|do|does|should) (that|it|i|we|they|he|she|do|to)\b"
 )
 BANK_WORDS = re.compile(
     r"\b(bank|refund\w*|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|account|gift ?cards?|"

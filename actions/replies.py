@@ -355,7 +355,7 @@ HANDLERS: Dict[str, Handler] = {
     HUMAN: on_human,
     GREET: on_greet,
     OPENING: _simple("utter_opening", OPENING),
-    GOODBYE: _simple("utter_goodbye", GOODBYE),
+    GOODBYE: _simple("utter_goodbye", GOODBYE, leaving=True),
     THANKS: _simple("utter_answer_thanks", THANKS, carry_on=True, leaving=True),
     DENY: on_deny,
     BOT: on_bot,

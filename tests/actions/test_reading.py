@@ -734,3 +734,9 @@ def test_the_bank_named_in_a_statement_is_not_a_bank_question():
     reading = read("ask_bank", "He's not asked for money. He checks my phone and controls the bank card anyway.", state,
                    ranking=[("ask_bank", 0.5), ("partner_threat", 0.3)])
     assert reading.question != "ask_bank"
+
+
+def test_a_bank_question_put_after_a_comma_is_still_a_bank_question():
+    state = State(Situation("helper", "under18", is_helper=True, has_paid=True), step=None, last_reply=SITUATION)
+    reading = read("ask_bank", "the bank asked if i authorised it, what do i say", state)
+    assert reading.question == "ask_bank"

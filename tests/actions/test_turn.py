@@ -462,3 +462,8 @@ async def test_still_in_crisis_a_third_time_running_gets_the_support_and_the_who
     slots["reply_kind"] = "crisis"
     messages, _ = await respond("ask_human", "can i just text someone", slots=slots)
     assert "Samaritans" in texts(messages) and "**Your plan**" not in texts(messages)
+
+
+async def test_leaving_before_the_plan_was_shown_leaves_with_it():
+    said = await converse(ACTION, [("blackmail_money", "someone wants 100 quid or theyll send my nudes to my mum"), ("goodbye", "nvm")])
+    assert "Take care" in said[1] and "Report them on the app" in said[1]
