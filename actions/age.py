@@ -221,6 +221,9 @@ def _earliest_group(patterns: Tuple[re.Pattern[str], ...], text: str) -> Optiona
     return min(found)[1] if found else None
 
 
+_JOKE_AGE = re.compile(r"^\W*(i'?m |im )?(69|420|1000|100|99)\b[^a-z]*(lol|lmao+|haha+|jk|xd|😂|🤣|💀)?\W*(lol|lmao+|haha+|jk)?\W*$|\b(69|420)\W+(lol|lmao+|haha+|jk)\b")
+
+
 def read_age(text: Optional[str], answering: bool = False, about_someone_else: bool = False) -> AgeStatement:
     """The age group `text` states (None when it states none). `answering`: the message may be a reply to
     the age question, so a bare "15", "sixteen" or "over" counts too. `about_someone_else`: a helper's
@@ -228,6 +231,9 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
     if not text:
         return AgeStatement(None)
     lowered = _AGE_TO_COME.sub(" ", text.lower().replace("\u2019", "'"))
+    if _JOKE_AGE.search(lowered):
+        # "69 lol" is a joke, not an age: the question still stands.
+        return AgeStatement(None)
     pictured = _PICTURED.search(lowered)
     pictured_under18 = False
     rest = lowered

@@ -33,6 +33,11 @@ PATTERNS = load_patterns()
         "if it goes out i'm not sticking around", "sorry for wasting your time, i wont need help after tonight",
         "dont worry about me, it'll all be over soon", "does it hurt to drown", "i have the knife in my hand",
         "if i was gone they couldnt shame me", "i wish i didnt exist",
+        "I don't think I'll make it through tonight", "i keep picturing my own funeral and it feels like relief",
+        "i already know how im going to do it, i just need to pick a day",
+        "ive decided tonight is the night. just wanted someone to know", "my dad keeps his gun in the garage. i know where the key is",
+        "My son left a note saying he's sorry and that he can't face anyone.", "i dont think i can do this anymore",
+        "how high does a building need to be", "before he went he said we wont have to deal with him anymore",
     ],
 )
 def test_explicit_crisis_phrases_always_force_crisis(text):
@@ -83,7 +88,11 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
              "She says she'll die if her dad finds out. I think that's a figure of speech",
              "She wanted Skype but I said Skype doesn't exist anymore so we used Google Meet",
              "my brother follows me hell see it and murder me", "shes literally gonna murder me and then bury me in the garden",
-             "She wants another £500 now. I'm thinking of paying just to make it end"],
+             "She wants another £500 now. I'm thinking of paying just to make it end",
+             "like hes not actually gonna hurt me i just mean hed be so mad", "lol no he wont actually hurt me hes just strict",
+             "lmaooo this is so embarrassing im gonna die", "jk im not gonna die. but someone got my pics on snap",
+             "hes not like suicidal or anything just really stressed", "how long before he stops jumping every time his phone buzzes",
+             "Still demanding more. Last message was this afternoon."],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -107,6 +116,7 @@ def test_a_teenager_locked_in_their_own_room_is_not_by_itself_a_crisis():
 def test_danger_phrases():
     assert forced_intent("he's outside my house right now", "blackmail_money", PATTERNS) == "danger_now"
     assert forced_intent("hes downstairs and hes drunk and angry about me telling someone", "blackmail_money", PATTERNS) == "danger_now"
+    assert forced_intent("My ex-partner has just turned up at my work and is threatening me physically", "partner_threat", PATTERNS) == "danger_now"
     assert forced_intent("standing on the bridge near my house thinking about jumping", None, PATTERNS) == "crisis"
 
 
@@ -599,3 +609,8 @@ def test_unable_to_talk_with_him_close_by_is_danger():
                                   "hes not said anything about hurting himself no. just crying and hes not eating"])
 def test_reassurance_is_neither_danger_nor_crisis(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "helper"]) == "helper"
+
+
+@pytest.mark.parametrize("text", ["69 lol", "420", "its 69 lmao"])
+def test_a_joke_number_is_not_an_age(text):
+    assert read_age(text, answering=True).group is None
