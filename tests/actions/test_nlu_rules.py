@@ -38,6 +38,10 @@ PATTERNS = load_patterns()
         "ive decided tonight is the night. just wanted someone to know", "my dad keeps his gun in the garage. i know where the key is",
         "My son left a note saying he's sorry and that he can't face anyone.", "i dont think i can do this anymore",
         "how high does a building need to be", "before he went he said we wont have to deal with him anymore",
+        "set my alarm for 3am so everyone will be asleep when i do it", "ive been saving up my antidepressants instead of taking them",
+        "its fine ive decided. tonight, nobody can fix this anyway", "my head keeps telling me to jump",
+        "cant face tomorrow. or any day after it tbh", "if this goes round my school ima neck myself fr",
+        "my friend is being blackmailed and shes just texted me saying goodbye",
     ],
 )
 def test_explicit_crisis_phrases_always_force_crisis(text):
@@ -92,7 +96,11 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
              "like hes not actually gonna hurt me i just mean hed be so mad", "lol no he wont actually hurt me hes just strict",
              "lmaooo this is so embarrassing im gonna die", "jk im not gonna die. but someone got my pics on snap",
              "hes not like suicidal or anything just really stressed", "how long before he stops jumping every time his phone buzzes",
-             "Still demanding more. Last message was this afternoon."],
+             "Still demanding more. Last message was this afternoon.",
+             "id be a laughing stock, my whole year would roast me forever, and now he wants more vids",
+             "i'm gonna actually die if anyone from school sees it 💀💀", "my life is over lol if this gets out",
+             "Nobody would care except my kids seeing it, that would kill me.",
+             "says if i pay this one last time he'll delete it. is it worth just paying and ending it"],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
