@@ -63,7 +63,7 @@ _BOTH = re.compile(
 )
 # "a girl who comes here, 15, told me", "one of my lads, 16, said": an age between commas after a person.
 _APPOSITION = re.compile(
-    rf"\b(girls?|boys?|lads?|lass|students?|pupils?|son|daughter|young (person|people)|kids?|child|children|players?|members?|learners?)\b"
+    rf"\b(girls?|boys?|lads?|lass|students?|pupils?|son|daughter|young (person|people|woman|man|women|men|lady)|kids?|child|children|players?|members?|learners?)\b"
     rf"[^.?!,]{{0,30}},\s*(aged\s+)?{_AGE}\s*[,.)]"
 )
 # "He's a first-year, 19, and..."

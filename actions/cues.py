@@ -74,6 +74,8 @@ PAID = re.compile(
     r"(paid|payed|transferred|(sent|gave) (him|her|them) (the |some )?(money|cash|£|\$|€|\d|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam)|sent (the )?(money|cash|£|\$|€|\d)"
     r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
     r"|\b(sent|paid|payed|gave|given|handed|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(like |about |around |nearly |almost |over )?(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
+    # "paid 300 to this guy": a bare sum straight after "paid".
+    r"|\b(paid|payed)\s+(like |about |around |nearly |almost |over )?\d{2,5}\b(?!\s*(years?|yrs?|days?|weeks?|months?|times?|pics?|photos?|mins?|minutes?|hours?|hrs?|followers|%))"
     r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
     r"|\b(i|we|he|she|they) did (pay|send (it|the money|him|her|them) (\w+ )?(money|cash|£|\$|€|\d))|\b(i|we) did (pay|send (it|the money))\b"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
@@ -124,10 +126,11 @@ WHY = re.compile(
     r"|^\W*(does|do|would) (it|that|my age|age) (matter|make a difference|change anything)\b"
 )
 # Someone other than the writer: the subject of a helper's message.
-OTHER_PERSON = re.compile(
+# Someone else named: "my son", "a pupil", "boys in Year 9" (not just a pronoun: the blackmailer is often "he" or "they").
+NAMED_OTHER = re.compile(
     r"\b(my|our|a|his|her|their|this) (best |close |little |older |younger |big |eldest |youngest )?(\d{1,2}[ -]?(year|yr)s?[ -]?old )?(son|daughter|child|kid|boy|girl|teen|teenager|friend|mate|bestie|brother|sister|"
     r"cousin|nephew|niece|grandson|granddaughter|student|pupil|learner|partner|husband|wife|boyfriend|girlfriend|"
-    r"bf|gf|flatmate|colleague|young person|stepson|stepdaughter)s?('s|s')?\b|\bsomeone i know\b|\b(he|she|they|him|her|them|his)\b"
+    r"bf|gf|flatmate|colleague|young person|stepson|stepdaughter)s?('s|s')?\b|\bsomeone i know\b"
     r"|\bthe (\d{1,2}[ -]?(year|yr)s?[ -]?old )?(boy|girl|child|kid|lad|teen|young person|pupil|student) (i|we)\b"
     r"|\b(my|our) \d{1,2}[ -]?(year|yr)s?[ -]?old\b"
     # Staff about several young people: "boys in Year 9 are being targeted", "three sextortion cases".
@@ -135,6 +138,7 @@ OTHER_PERSON = re.compile(
     # A pupil, a disclosure: words staff use about someone else ("pupil is sixteen, has sent £60").
     r"|(?<!i am a )(?<!i'm a )(?<!im a )\b(pupil|learner|young person)\b|\b(disclosure|disclosed)\b"
 )
+OTHER_PERSON = re.compile(NAMED_OTHER.pattern + r"|\b(he|she|they|him|her|them|his)\b")
 OWN_STORY = re.compile(
     r"\b(of me|me unless|me if|me or|blackmailing me|threatening me|sextorting me|hacked my|if i (don'?t|dont|do not)|and i did|"
     r"my (?!(friend|mate|bestie|son|daughter|brother|bro|sister|sis|cousin|kid|child|boyfriend|girlfriend|partner|student|pupil)s?'?s? )"
@@ -315,6 +319,7 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"|\b(students|pupils|kids|children|young people) (have |has )?(come|came|been coming) to me\b"
         r"|\ba (year|yr) ?\d{1,2} (girl|boy|student|pupil|lad)\b"
         r"|\b(school office|school receptionist|office staff|work (at|in) (a|the|our) (school|college|academy))\b"
+        r"|^\W*(the )?school nurse\b|\breception (at|in|of) (a|the|our) (secondary|primary|school|college|academy)\b"
     )),
     (PARENT, re.compile(
         r"\b(my|our) (\d{1,2} ?(year|yr)s? ?old |teenage |little |eldest |youngest |step ?)?"

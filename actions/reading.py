@@ -155,6 +155,13 @@ def interpret(parse: Parse, state: State) -> Reading:
         if told == HELPER and state.situation.known and not state.situation.is_helper:
             # The victim doesn't become a helper because one message read that way.
             told = state.situation.kind or "money"
+        if told == HELPER and not state.situation.known and not state.situation.is_helper \
+                and state.situation.age_group in (UNDER_18, ADULT) and not cues.NAMED_OTHER.search(text) and not cues.role_told(text):
+            # "im 16, the pics are from when i was 15", then "someone on insta has them": the age was the
+            # writer's own, and so is the story.
+            told = SITUATION_BY_INTENT[story_in_words(text) or "blackmail_money"]
+            situation = situation.but(kind=told, is_helper=False, role=None, age_group=state.situation.age_group)
+            return reading(SITUATION, told=told)
         if told == HELPER and not (cues.OTHER_PERSON.search(text) or cues.role_told(text) in (TEACHER, PARENT)) \
                 and not state.situation.known and not text.startswith("/"):
             # "hey, this is awkward to say" is not yet anyone's story (a button press is), nor a helper's;

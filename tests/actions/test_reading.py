@@ -740,3 +740,24 @@ def test_a_bank_question_put_after_a_comma_is_still_a_bank_question():
     state = State(Situation("helper", "under18", is_helper=True, has_paid=True), step=None, last_reply=SITUATION)
     reading = read("ask_bank", "the bank asked if i authorised it, what do i say", state)
     assert reading.question == "ask_bank"
+
+
+def test_an_own_age_told_first_makes_the_story_that_follows_the_writers_own():
+    state = State(Situation(None, "under18"), step=None, last_reply=AGE_ANSWER)
+    reading = read("helper", "someone on insta has them. they want 150. not paid", state)
+    assert reading.act == SITUATION and not reading.situation.is_helper and reading.situation.age_group == "under18"
+
+
+@pytest.mark.parametrize("text", [
+    "paid 300 to this guy already by bank transfer and now he wants 500 more",
+])
+def test_a_bare_sum_after_paid_is_a_payment(text):
+    assert payment_told(text) is True
+
+
+@pytest.mark.parametrize("text, role", [
+    ("School nurse, not teaching staff. A boy of 15 told me he's being blackmailed and has paid £60", "teacher"),
+    ("Work on reception at a secondary. Overheard kids saying their mate is being threatened with his nudes", "teacher"),
+])
+def test_school_staff_by_their_job(text, role):
+    assert role_told(text.lower()) == role
