@@ -233,6 +233,11 @@ SCAM_EMAIL_TOLD = re.compile(
 # "bet", "say less", "sound": yes, carry on.
 # A question, by its mark or its first word: "so I just ignore it?", "what about the photos".
 ASKS = re.compile(r"\?|^\W*(what|how|why|when|where|who|which|can|could|should|will|would|do|does|did|is|are|am)\b")
+# Steps of the plan at a glance said done by number: "done 1 and 2", "did steps 1-3".
+DONE_STEPS = re.compile(
+    r"^\W*(ok\W+|right\W+)?(done|did|finished|sorted|completed|ive done|i'?ve done|i did|we'?ve done|we did)\s+"
+    r"(steps?\s+|number\s+|no\.?\s*)?\d((\s*(,|and|&|\+|-|to)\s*)\d)*\b"
+)
 # Leaving, said in passing: "forget it", "ok im going now".
 LEAVING = re.compile(
     r"^\W*(ok |okay |right |anyway |nah |no )?(forget it|forget i said anything|never ?mind|nvm|leave it|"
@@ -415,3 +420,9 @@ def story_in_words(text: str) -> Optional[str]:
     if sharing_told(text):
         return "images_shared"
     return "blackmail_images" if MORE_PICTURES.search(text) else "blackmail_money"
+
+
+def steps_said_done(text: str) -> int:
+    """The highest step number a message says is done ("done 1 and 2": 2), or 0."""
+    match = DONE_STEPS.match(text)
+    return max(int(n) for n in re.findall(r"\d", match.group(0))) if match else 0

@@ -212,8 +212,10 @@ def interpret(parse: Parse, state: State) -> Reading:
             and state.situation.age_group in (None, UNKNOWN):
         # "ok fine im 15. does that change stuff": the age asked for is what changes the plan.
         return reading(AGE_ANSWER)
-    if intent in ("next_step", "affirm"):
-        return reading(NEXT)
+    if intent in ("next_step", "affirm") or (cues.steps_said_done(text) and situation.known):
+        # "done 1 and 2": on from the step after the last one done.
+        done = cues.steps_said_done(text)
+        return reading(NEXT, question=f"done:{done}" if done else None)
     if intent == "repeat_step":
         return reading(REPEAT)
     if intent == "show_plan":

@@ -467,3 +467,9 @@ async def test_still_in_crisis_a_third_time_running_gets_the_support_and_the_who
 async def test_leaving_before_the_plan_was_shown_leaves_with_it():
     said = await converse(ACTION, [("blackmail_money", "someone wants 100 quid or theyll send my nudes to my mum"), ("goodbye", "nvm")])
     assert "Take care" in said[1] and "Report them on the app" in said[1]
+
+
+async def test_steps_said_done_by_number_go_on_from_the_next_one():
+    said = await converse(ACTION, [("blackmail_money", "someone wants 100 quid or theyll post my nudes. im 15"),
+                                   ("nlu_fallback", "done 1 and 2")])
+    assert "Step 3 of" in said[1]
