@@ -71,9 +71,10 @@ PAID = re.compile(
     r"\b(i'?ve|ive|i have|i|we|he|she|they|already|just|and|so|then|has|have|had|'s|'ve|mate|friend|son|daughter|grandson|"
     r"granddaughter|brother|sister|nephew|niece|cousin|husband|wife|partner|boyfriend|girlfriend|pupil|student)"
     r"\s+(already\s+|just\s+|then\s+|actually\s+|been\s+)?"
-    r"(paid|payed|transferred|(sent|gave) (him|her|them) (the |some )?(money|cash|£|\$|€|\d|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam)|sent (the )?(money|cash|£|\$|€|\d)"
+    r"(paid|payed|transferred|(sent|gave) (him|her|them) (the |some |all (of )?my |my )?(money|cash|savings|wages|£|\$|€|\d|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam)|sent (the )?(money|cash|£|\$|€|\d)"
     r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
     r"|\b(sent|paid|payed|gave|given|handed|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(like |about |around |nearly |almost |over )?(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
+    r"|\b(sent|paid|gave|given|handed|transferred)\s+(him|her|them|the guy|that guy)\s+(all (of )?my|my|all (of )?his|his|all (of )?her|her) (savings|wages|pocket money|birthday money|money|cash)\b"
     # "paid 300 to this guy": a bare sum straight after "paid".
     r"|\b(paid|payed)\s+(like |about |around |nearly |almost |over )?\d{2,5}\b(?!\s*(years?|yrs?|days?|weeks?|months?|times?|pics?|photos?|mins?|minutes?|hours?|hrs?|followers|%))"
     r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
@@ -111,7 +112,7 @@ SHARED = re.compile(
     r"\b(has|have|'s|'ve|already|just|actually)\s+(already\s+|just\s+|actually\s+|now\s+)?(posted|shared|leaked|put (it|them) (up|online)|sent (it|them|the (pics?|video|vid|photos?)) to)\b"
     r"|\b(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b"
     # "sent them the money": a payment, not the pictures.
-    r"(?! if| unless| or|\s+(the |some |a |an |more |another |like |about |around |nearly |almost |over )?(£|\$|€|\d|money|cash|bitcoin|btc|crypto|gift|vouchers?|steam|amazon|payment|transfer|quid|pounds?))"
+    r"(?! if| unless| or|\s+(the |some |a |an |more |another |like |about |around |nearly |almost |over |all (of )?my |my )?(£|\$|€|\d|money|cash|savings|wages|bitcoin|btc|crypto|gift|vouchers?|steam|amazon|payment|transfer|quid|pounds?))"
     r"|\b(has|have|'s|'ve|they|he|she)? ?(posted|shared|leaked|sent) (the|those|these|that) (pics?|pictures?|photos?|nudes?|videos?|vid|images?|clip) to\b"
     r"|\b(everyone|people|my (mates|friends)) (has|have) (seen|got) (it|them)\b|\bgoing (round|around)\b"
     r"|\b(being|been|is being|was) (shared|posted|passed round|spread)\b|\bspread(ing)? (round|around)\b"

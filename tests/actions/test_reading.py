@@ -761,3 +761,8 @@ def test_a_bare_sum_after_paid_is_a_payment(text):
 ])
 def test_school_staff_by_their_job(text, role):
     assert role_told(text.lower()) == role
+
+
+def test_savings_sent_are_a_payment_not_pictures_shared():
+    text = "sent them all my savings, 600, and they want more"
+    assert payment_told(text) is True and sharing_told(text) is None
