@@ -14,6 +14,7 @@ from actions.age import ADULT, UNDER_18, UNKNOWN, read_age
 from actions.catalogue import catalogue
 from actions.cues import normalise, story_in_words
 from actions.parse import Parse
+from actions.roles import role_told
 from actions.plan import AGE_QUESTION, HELPER, PAID, PARENT, SITUATION_BY_INTENT, TEACHER, Situation
 from actions.telling import SITUATION_INTENTS, checked, learn, situation_kind, told_situation
 
@@ -156,13 +157,13 @@ def interpret(parse: Parse, state: State) -> Reading:
             # The victim doesn't become a helper because one message read that way.
             told = state.situation.kind or "money"
         if told == HELPER and not state.situation.known and not state.situation.is_helper \
-                and state.situation.age_group in (UNDER_18, ADULT) and not cues.NAMED_OTHER.search(text) and not cues.role_told(text):
+                and state.situation.age_group in (UNDER_18, ADULT) and not cues.NAMED_OTHER.search(text) and not role_told(text):
             # "im 16, the pics are from when i was 15", then "someone on insta has them": the age was the
             # writer's own, and so is the story.
             told = SITUATION_BY_INTENT[story_in_words(text) or "blackmail_money"]
             situation = situation.but(kind=told, is_helper=False, role=None, age_group=state.situation.age_group)
             return reading(SITUATION, told=told)
-        if told == HELPER and not (cues.OTHER_PERSON.search(text) or cues.role_told(text) in (TEACHER, PARENT)) \
+        if told == HELPER and not (cues.OTHER_PERSON.search(text) or role_told(text) in (TEACHER, PARENT)) \
                 and not state.situation.known and not text.startswith("/"):
             # "hey, this is awkward to say" is not yet anyone's story (a button press is), nor a helper's;
             # "I've been sextorted on Instagram", with nobody else in it, is the writer's own.

@@ -9,7 +9,8 @@ from typing import List, Optional, Tuple
 
 from actions import cues
 from actions.age import ADULT, UNDER_18, UNKNOWN, read_age, states_own_age
-from actions.cues import payment_told, role_told, sharing_told, story_in_words
+from actions.cues import payment_told, sharing_told, story_in_words
+from actions.roles import role_told
 from actions.parse import Parse
 from actions.plan import (
     AGE_QUESTION,

@@ -8,7 +8,8 @@ from actions.reading import (
     AGE_ANSWER, AGE_SKIPPED, AGE_WHY, CRISIS, DENY, GREET, NEXT, NOT_UNDERSTOOD, OPENING, QUESTION, RETOLD, SITUATION,
     Parse, State, interpret,
 )
-from actions.cues import payment_told, role_told, sharing_told
+from actions.cues import payment_told, sharing_told
+from actions.roles import role_told
 
 VICTIM_IN_PLAN = Situation("money", "under18")
 ASKED_AGE = State(Situation("money", None), step="age", age_asked=1)
