@@ -14,8 +14,8 @@ from actions.age import ADULT, UNDER_18, UNKNOWN, read_age
 from actions.catalogue import catalogue
 from actions.cues import normalise, story_in_words
 from actions.parse import Parse
-from actions.roles import role_told
 from actions.plan import AGE_QUESTION, HELPER, PAID, PARENT, SITUATION_BY_INTENT, TEACHER, Situation
+from actions.roles import role_told
 from actions.telling import SITUATION_INTENTS, checked, learn, situation_kind, told_situation
 
 # What the assistant will do with the message.
@@ -69,6 +69,7 @@ class Reading:
     question: Optional[str] = None
     news: Tuple[str, ...] = field(default=())  # what changed: paid, not_paid, shared, age, helper ...
     platforms: Tuple[str, ...] = ()  # apps named in this message
+    steps_done: int = 0  # "done 1 and 2": the highest step of the plan at a glance said done
 
 
 def _story_alongside(parse: Parse, text: str) -> Optional[str]:
@@ -215,8 +216,7 @@ def interpret(parse: Parse, state: State) -> Reading:
         return reading(AGE_ANSWER)
     if intent in ("next_step", "affirm") or (cues.steps_said_done(text) and situation.known):
         # "done 1 and 2": on from the step after the last one done.
-        done = cues.steps_said_done(text)
-        return reading(NEXT, question=f"done:{done}" if done else None)
+        return reading(NEXT, steps_done=cues.steps_said_done(text))
     if intent == "repeat_step":
         return reading(REPEAT)
     if intent == "show_plan":

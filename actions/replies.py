@@ -207,14 +207,10 @@ def on_next(dispatcher: CollectingDispatcher, reading: Reading, state: State, co
         say(dispatcher, "utter_plan_finished")
         return NEXT, []
     steps = steps_for(situation)
-    done = int(reading.question.split(":")[1]) if reading.question and reading.question.startswith("done:") else 0
-    if 0 < done < len(steps):
-        upcoming = steps[done]
-    elif done >= len(steps):
+    if reading.steps_done >= len(steps):
         say(dispatcher, "utter_plan_finished")
         return NEXT, []
-    else:
-        upcoming = next_step(situation, state.step)
+    upcoming = steps[reading.steps_done] if reading.steps_done else next_step(situation, state.step)
     return f"step:{upcoming}", show_step(dispatcher, upcoming, situation, context.platform)
 
 

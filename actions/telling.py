@@ -10,7 +10,6 @@ from typing import List, Optional, Tuple
 from actions import cues
 from actions.age import ADULT, UNDER_18, UNKNOWN, read_age, states_own_age
 from actions.cues import payment_told, sharing_told, story_in_words
-from actions.roles import role_told
 from actions.parse import Parse
 from actions.plan import (
     AGE_QUESTION,
@@ -25,6 +24,7 @@ from actions.plan import (
     TEACHER,
     Situation,
 )
+from actions.roles import role_told
 
 SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
 
