@@ -171,8 +171,7 @@ def interpret(parse: Parse, state: State) -> Reading:
             own = story_in_words(text)
             if not own:
                 # Nobody else in it yet: whatever was told is the writer's own ("a video from when I was 17").
-                said = read_age(text)
-                situation = state.situation.but(pictured_under18=state.situation.pictured_under18 or said.pictured_under18)
+                situation = state.situation.but(pictured_under18=situation.pictured_under18)
                 return reading(OPENING)
             told = SITUATION_BY_INTENT[own]
             situation = situation.but(kind=told, is_helper=False, role=None, age_group=read_age(text).group)
@@ -214,9 +213,10 @@ def interpret(parse: Parse, state: State) -> Reading:
             and state.situation.age_group in (None, UNKNOWN):
         # "ok fine im 15. does that change stuff": the age asked for is what changes the plan.
         return reading(AGE_ANSWER)
-    if intent in ("next_step", "affirm") or (cues.steps_said_done(text) and situation.known):
+    steps_done = cues.steps_said_done(text)
+    if intent in ("next_step", "affirm") or (steps_done and situation.known):
         # "done 1 and 2": on from the step after the last one done.
-        return reading(NEXT, steps_done=cues.steps_said_done(text))
+        return reading(NEXT, steps_done=steps_done)
     if intent == "repeat_step":
         return reading(REPEAT)
     if intent == "show_plan":
