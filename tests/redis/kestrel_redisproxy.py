@@ -90,7 +90,11 @@ class RedisProxy:
                     assert trigger is not None
                     if trigger.hold:
                         trigger.fired.set()
-                        client.recv(1)  # held until the service goes away (then recv returns b"")
+                        # Held until the service goes away: the rest of a long command may still arrive, and
+                        # is swallowed too. (Closing on its first byte would make the client retry on a new
+                        # connection, and the command would reach Redis after all.)
+                        while client.recv(65536):
+                            pass
                         break
                     upstream.sendall(data)
                     if trigger.action is not None:
