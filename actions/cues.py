@@ -1,6 +1,7 @@
 """What the words of a message say, whatever the classifier made of it: payment and sharing (and their
-negations), who else is in the story, a story told in so many words, a scam email, a step back from a
-crisis (who is telling it, and in what role: actions/roles.py). Plain regular expressions over the
+negations), who else is in the story, a story told in so many words, a scam email, ages and questions
+(who is telling it, and in what role: actions/roles.py; the words around a crisis or danger:
+actions/safety_cues.py). Plain regular expressions over the
 lowercased text; actions/reading.py weighs them with the parse and the conversation so far.
 """
 from __future__ import annotations
@@ -13,43 +14,13 @@ def normalise(text: str) -> str:
     return text.lower().replace("\u2019", "'").replace("\u2018", "'").strip()
 
 
-# Help called and on its way, after the crisis or the danger reply: what is happening is still going on.
-HELP_ON_ITS_WAY_WORDS = (
-    r"(rung|rang|called|phoned|calling|ringing|phoning) (999|911|112|an ambulance|the ambulance|the police|them)|"
-    r"(sending|sent) (someone|an ambulance|police|officers)|"
-    r"(ambulance|police|they|officers)( is| are|'s|'re) (coming|here|on (their|its|the) way)|"
-    r"(he|she|they)( is|'s| are|'re) (calling|ringing|phoning) (them|999|the police)|"
-    r"on the phone (to|with) (999|911|112|the police|an ambulance|them)|"
-    r"^\W*((ok|okay|yes|yeah|yh|right)\W+)?(i'?m |im )?(calling|ringing|phoning)( (them|now|999|an ambulance|the ambulance))?\W*$"
+# Staff without a school's safeguarding lead behind them: a private tutor, "not a teacher at a school".
+NO_SAFEGUARDING_LEAD = re.compile(
+    r"\b(don'?t|do not|dont|doesn'?t|does not) have (a|an|any) (dsl|safeguarding (lead|team|officer)|designated)\b"
+    r"|\bnot (a teacher )?(at|in|from|with|part of) (a|any) (school|college|organisation|organization)\b|\bno (dsl|safeguarding lead)\b"
 )
-HELP_ON_ITS_WAY = re.compile(rf"\b({HELP_ON_ITS_WAY_WORDS})\b")
-# Straight after the crisis reply, words that are still about the crisis ("I haven't taken any, I don't
-# know", "he stopped replying", "I've thought about it"), whatever else the message seems to ask.
-STILL_IN_CRISIS = re.compile(
-    r"^\W*maybe\b|\b(i don'?t know|i dont know|idk|dunno|not sure|i'?ve thought about it|thought about it|just feel like it|"
-    r"(not|n'?t) (going|gonna) (to )?do anything|(haven'?t|havent|didn'?t|didnt|not) (taken|take|took) (anything|any|them|it)|"
-    r"(no one|nobody|noone) knows|(moved|put|hid|hidden|locked) (them|it|the \w+) (away|in|out|somewhere|to)|"
-    r"(they'?re|theyre|it'?s|its) in the (bathroom|kitchen|cabinet|cupboard|drawer|car|garage|shed)|"
-    r"(don'?t|dont|do not) want to (ring|call|phone|talk to|speak to) (anyone|anybody|them|someone)|"
-    r"i'?m (sat|sitting|alone|on my own|in the car|in my room|in the bathroom|outside)|(means|meant|mean) it|"
-    r"stopped (replying|answering)|(not|isn'?t|won'?t) (replying|answering|picking up)|can'?t reach|"
-    r"(not|n'?t) (like )?tonight|keep thinking about it|going round in my head|(haven'?t|havent|not) (made|got) (any )?plans?|"
-    r"i mean it|not deep|just my (arms|legs|wrists|thighs|skin)|(haven'?t|havent|not) done anything|all the time|"
-    r"where (he|she|they) (is|are)|(not|isn'?t) at home|in (his|her|their|my) (bed)?room|"
-    r"(parents|mum|mom|dad|everyone|everybody)( is|'s|'re| are)? (all )?asleep|"
-    # Whether to call for help now: the crisis reply says 999.
-    r"(should|do|can) (i|we) (call|ring|phone) (the police|police|999|an ambulance|ambulance)|"
-    + HELP_ON_ITS_WAY_WORDS + r")\b"
-    r"|^\W*(like |about |maybe |prob |probably )?\d{1,3}\W*$"
-)
-# A step back to the blackmail after the crisis reply: what the question or story is about. (Not the police:
-# "should I call the police?" during a crisis is about getting help now, which the crisis reply answers.)
-ABOUT_THE_BLACKMAIL = re.compile(
-    r"\b(pics?|pictures?|photos?|nudes?|video|vid|pay|paid|paying|money|report\w*|block\w*|snap\w*|insta\w*|tiktok|discord|"
-    r"whatsapp|account|blackmail\w*|sextort\w*|guy|delet\w*|post\w*|screenshot\w*|evidence|bank|take ?down|remov\w*|chat|"
-    r"trouble|illegal|arrest\w*|criminal record|fault|they want|another)\b|£|\$|€"
-)
-
+# Asking whether Childline is still for them at 18 (it is for under-19s).
+CHILDLINE_AT_18 = re.compile(r"\bchildline\b[^.?!]{0,40}\b(18|eighteen|too old|over 18|an adult|adults)\b|\b(18|eighteen|too old)\b[^.?!]{0,40}\bchildline\b")
 NEG = (
     r"(haven'?t|havent|have not|hasn'?t|hasnt|didn'?t|didnt|did not|never|not|won'?t|wont|will not|"
     r"don'?t|dont|do not|aint|ain'?t|refuse to|refused to|no way i'?m|not gonna|not going to)"
@@ -76,7 +47,7 @@ PAID = re.compile(
     # "paid 300 to this guy": a bare sum straight after "paid".
     r"|\b(paid|payed)\s+(like |about |around |nearly |almost |over )?\d{2,5}\b(?!\s*(years?|yrs?|days?|weeks?|months?|times?|pics?|photos?|mins?|minutes?|hours?|hrs?|followers|%))"
     r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
-    r"|\b(i|we|he|she|they) did (pay|send (it|the money|him|her|them) (\w+ )?(money|cash|£|\$|€|\d))|\b(i|we) did (pay|send (it|the money))\b"
+    r"|\b(i|we|he|she|they) did (pay|send (it|the money|him|her|them) (\w+ )?(money|cash|£|\$|€|\d))|\b(i|we) did (pay|send the money)\b"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
     r"|\b(been sending|was sending|has sent|have sent|had sent|been giving|has given|have given|had given) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
     r"|\b(been paying|was paying|kept paying|keep paying|have been paying|has been paying) (him|her|them|it|this|the \w+|a \w+)\b"
@@ -85,6 +56,8 @@ PAID = re.compile(
     r"|\b(paid|payed) (someone|them|him|her|the scammer|the blackmailer)\b"
     r"|\b(sent|paid|payed|transferred) (them |him |her )?\d+ (on|via|through|by|with|using) (apple|google|paypal|cash ?app|revolut|monzo|bank|my|his|her)\b"
     r"|\b(on|with|using|used) (my|his|her|their) (mum|mom|dad|parents?|nan|brother|sister)'?s? ((credit|debit|bank) )?(card|bank|account|paypal)"
+    # A parent finding the payments: "found £120 of Google Play card purchases on my card".
+    r"|\b(found|noticed|spotted|seen|saw)\b[^.?!]{0,40}\b(purchases?|payments?|charges?|transactions?)\b[^.?!]{0,20}\b(on|from|in) (my|his|her|our|the) (\w+ )?(card|account|statement|bank)"
 )
 MONEY_WORDS = (
     r"£|\$|€|\b(money|cash|quid|pounds?|dollars?|euros?|gift ?cards?|vouchers?|bitcoin|crypto|btc|steam cards?|"
@@ -108,7 +81,8 @@ NOT_SHARED = re.compile(
 )
 SHARED = re.compile(
     r"\b(has|have|'s|'ve|already|just|actually)\s+(already\s+|just\s+|actually\s+|now\s+)?(posted|shared|leaked|put (it|them) (up|online)|sent (it|them|the (pics?|video|vid|photos?)) to)\b"
-    r"|\b(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b"
+    # ("i sent them something" is the writer sending to the blackmailer, not the pictures getting out.)
+    r"|\b(?<!\bi )(?<!\bive )(?<!\bi've )(posted|shared|leaked|sent) (it|them|my (pics?|pictures?|photos?|nudes?|video|vid))\b"
     # "sent them the money": a payment, not the pictures.
     r"(?! if| unless| or|\s+(the |some |a |an |more |another |like |about |around |nearly |almost |over |all (of )?my |my )?(£|\$|€|\d|money|cash|savings|wages|bitcoin|btc|crypto|gift|vouchers?|steam|amazon|payment|transfer|quid|pounds?))"
     r"|\b(has|have|'s|'ve|they|he|she)? ?(posted|shared|leaked|sent) (the|those|these|that) (pics?|pictures?|photos?|nudes?|videos?|vid|images?|clip) to\b"
@@ -121,7 +95,9 @@ REFUSES_AGE = re.compile(
     r"i'?d rather not|don'?t want to say|dont want to say|no thanks)\b"
 )
 WHY = re.compile(
-    r"^\W*(why|how come|what for|why (do|does|d) (you|u|it) (need|want|ask|matter)|why\?*)\b"
+    # (Not any "why": "why do they even pick me" is not about the age question.)
+    r"^\W*(why|how come|what for|y)\W*$|^\W*(why|how come|y)\b[^.?!]{0,25}\b(you|u|it|that)\b[^.?!]{0,15}\b(need|want|ask|asking|matter|care|relevant)"
+    r"|\b(why|how come)\b[^.?!]{0,20}\b(my |the )?age\b|^\W*what for\b"
     r"|^\W*(does|do|would) (it|that|my age|age) (matter|make a difference|change anything)\b"
 )
 # Someone other than the writer: the subject of a helper's message.
@@ -143,7 +119,8 @@ OWN_STORY = re.compile(
     r"my (?!(friend|mate|bestie|son|daughter|brother|bro|sister|sis|cousin|kid|child|boyfriend|girlfriend|partner|student|pupil)s?'?s? )"
     r"(\w+ )?(nudes|pics|pictures|photos|video|vid|nude|snaps|pic|picture|photo))\b|\bi (accepted|met|added|sent)\b"
     r"|\b(i'?m|im|i am) being\b|\bi('?ve| have)? (sent|paid|payed|was recorded|been recorded)\b"
-    r"|^\W*(i )?(got|been|was|have been|i'?ve been) (caught|catfished|scammed|sextorted|played|blackmailed|recorded)\b"
+    r"|(^|[.!?]\s*)(i )?(got|getting|been|being|was|have been|i'?ve been) (caught|catfished|scammed|sextorted|played|blackmailed|recorded)\b"
+    r"|\b(messaging|messaged|texting|texted|dming|dm'?d|contacting|emailing) me (with|saying|and saying|that)\b"
     r"|\b(pics?|pictures?|photos?|nudes?|videos?|vids?|snaps?) (off|from|outta|out of) me\b|\bgot me to (send|take|do|film)\b"
     r"|\b(happening|happened) to me\b|\b(i'?m|im|i am) the one (being|who'?s being|who is being|getting)\b"
     r"|\b(send|sent|show|showed|share|shared|post|posted|leak|leaked)(ing)? (it|them|\w+ \w+) to (all )?my\b"
@@ -154,7 +131,7 @@ OWN_STORY = re.compile(
 QUOTED = re.compile(r"(?:^|(?<=[\s:(]))[\"'][^\"]+?[\"'](?=[\s.,!?;:)]|$)")
 PICTURES = r"video|vid|pics?|pictures?|photos?|images?|nudes?|recording|footage"
 # The writer's own pictures, whoever else the message names ("my cousin says she got a pic of me").
-OWN_PICTURES = re.compile(rf"\b({PICTURES}) of me\b|\bmy (own )?(pics|pictures|photos|nudes|videos?|vids?)\b")
+OWN_PICTURES = re.compile(rf"\b({PICTURES}|clip) of (me|myself)\b|\bmy (own )?(pics|pictures|photos|nudes|videos?|vids?)\b")
 # Plainly the writer's own, whoever else is named ("my son told me to use this. they have a video of me").
 PLAINLY_MINE = re.compile(
     rf"\b({PICTURES}|deepfakes?|fakes?) of me\b|\b(blackmailing|threatening|sextorting) me\b"
@@ -185,31 +162,19 @@ FAKE_CUE = re.compile(
 REAL_CONTACT = re.compile(
     r"\b(i sent (him|her|them|a|my|some)|we (were|was) (chatting|talking|messaging)|video ?call\w*|facetime\w*|"
     r"(met|added) (him|her|them|someone|a (girl|guy|woman|man)))\b"
+    # Real pictures shown back: "they're showing me one of my private pics", "got into my memories".
+    r"|\b(showing|showed|sent|sending) me (one of )?(my|a) (own |private )?(pics?|pictures?|photos?|nudes?|videos?)\b"
+    r"|\bmy (snapchat |snap )?memories\b|\bmy eyes only\b"
 )
 # A question about which take-down service names one, or taking down, or a service.
 SERVICE_WORDS = re.compile(
     r"\b(report remove|stop ?ncii|take it down|take ?down|taken down|remov\w*|iwf|service|site|which one|for me|for (him|her|them)|"
     r"revenge porn|helpline|childline|ncmec|hash\w*|fingerprint)\b"
 )
-# In a helper's conversation, a crisis told in the first person is the writer's own ("I've failed him. I
-# don't even want to be here"), unless someone else is its subject ("she said she wants to die").
-WRITER_IN_CRISIS = re.compile(
-    r"\b(i|i'?m|im|i am|i'?ve|ive|i'?d|id|i'?ll|ill)\b[^.?!]{0,30}\b(die|dead|be here|live|alive|exist|end it|kill|hurt|harm|"
-    r"cut|cope|failure|worthless|useless|burden|anything (stupid|tonight|silly))\b|\bmy ?self\b|\bmy (own )?life\b"
-)
-SOMEONE_ELSE_IN_CRISIS = re.compile(
-    r"\b(he|she|they|hes|shes|he'?s|she'?s|they'?re|him|her|them|mate|friend|son|daughter|brother|sister|boyfriend|girlfriend|"
-    r"partner|husband|wife|pupil|student)\b (just |has |had |then |now |also )?(said|says|told|wants?|wanted|keeps|is|was|has|had|tried|"
-    r"talks|talked|talking|feels|felt|doesn'?t|does not|won'?t|wont|can'?t|cant|might|could|would|will|'ll|'d|"
-    r"sent|texted|messaged|wrote|posted|put|rang|called|snapped)\b"
-    # Their words quoted: "a text saying 'i'm done'".
-    r"|\b(text|message|note|voice note|snap|post|story|dm|email)s? (saying|that said|that says|to say)\b"
-    r"|\b(himself|herself|themselves|themself)\b"
-)
 # A helper who turns out to be the one it is happening to: "ok fine its me, there is no mate".
 ITS_ME = re.compile(
     r"(^|[.,!?]\s*|\b(ok|okay|fine|alright|honestly|tbh|ngl|actually|look|yeah|yh|ye|so|but)\W+)(it'?s|its|it is|it was) "
-    r"(actually |really |just |literally )?me\b(?! again| (he|she|they|who)\b)"
+    r"(actually |really |just |literally )?me\b(?! again| here| (he|she|they|who)\b)"
     r"|\b(there is|there'?s|theres) no (mate|friend|m8)\b|\b(the|my) (mate|friend|m8) (is|was) (actually |really )?me\b"
     r"|\bi (lied|was lying)\b[^.?!]{0,30}\b(me|my own|myself)\b|\bnot (my|a) (mate|friend)\W+(it'?s|its|it is) me\b"
 )
@@ -229,9 +194,20 @@ SCAM_EMAIL_TOLD = re.compile(
     r"[^.?!]{0,60}\b(webcam|camera|hack\w*|password|bitcoin|btc|crypto|recorded|video|porn)"
     r"|\b(webcam|sextortion|bitcoin|hacker) e-?mails?\b"
 )
-# "bet", "say less", "sound": yes, carry on.
-# A question, by its mark or its first word: "so I just ignore it?", "what about the photos".
-ASKS = re.compile(r"\?|^\W*(what|how|why|when|where|who|which|can|could|should|will|would|do|does|did|is|are|am)\b")
+# A question, by its mark or its first word ("so I just ignore it?", "what about the photos"), also after a
+# first sentence ("right ok. will the bank give the money back").
+ASKS = re.compile(
+    r"\?|^\W*(what|how|why|when|where|who|which|can|could|should|will|would|do|does|did|is|are|am)\b"
+    r"|[.!;]\s+(what|how|why|where|which|can|could|should|will|would|does|is)\b(?! do\b)"
+)
+# Getting an account back is about the account, not the money: "can i get my account back tho".
+ACCOUNT_BACK = re.compile(r"\b(account|acc|profile|login|snap|snapchat|insta|instagram)( back| access back)\b")
+# Stopping pictures going up before they do: the hash services' question ("can it be stopped from going
+# onto Instagram", "can I stop it being uploaded before he does it").
+PREVENT_POSTING = re.compile(
+    r"\b(stop|prevent|block)\b[^.?!]{0,30}\b(being |getting |from )?(uploaded|posted|put (up|online)|going (up|online|onto|on))\b"
+    r"|\bbe (stopped|prevented|blocked) from (going|being|getting)\b"
+)
 # Steps of the plan at a glance said done by number: "done 1 and 2", "did steps 1-3".
 DONE_STEPS = re.compile(
     r"^\W*(ok\W+|right\W+)?(done|did|finished|sorted|completed|ive done|i'?ve done|i did|we'?ve done|we did)\s+"
@@ -242,6 +218,7 @@ LEAVING = re.compile(
     r"^\W*(ok |okay |right |anyway |nah |no )?(forget it|forget i said anything|never ?mind|nvm|leave it|"
     r"(i'?m|im|i am) (going|off|leaving|gonna go|going to go)( now)?|(gtg|got to go|gotta go)( now)?)\W*$"
 )
+# "bet", "say less", "sound": yes, carry on.
 SLANG_OK = re.compile(r"^\W*(bet|say less|aight|ight|kk|sound|safe|cool|gotcha|got it|ok bet|bet bet|nice one|ta)\W*$")
 # Asking for a person or a line, as opposed to asking for help in general.
 ASKS_FOR_A_PERSON = re.compile(
@@ -318,6 +295,8 @@ def sharing_told(text: str) -> Optional[bool]:
 # A story in the person's own words, when the classifier did not name one: pictures and a threat.
 IMAGE_CUE = re.compile(
     r"\b(pics?|pictures?|photos?|nudes?|naked|video|vid|clip|images?|snaps|recording|recorded|webcam|facetime|video call)\b"
+    # Said without naming it: "i sent them something i shouldnt have".
+    r"|\bsent (them|him|her|someone|some\w*|a (guy|girl|lad|man|woman)) (something|stuff|things|smth|sth) (that )?(i )?(really )?(shouldn'?t|shouldnt|should not)\b"
 )
 THREAT_CUE = re.compile(
     r"\b(unless|or else|if i (don'?t|dont|do not)|if (he|she|they) (don'?t|dont)|threaten\w*|blackmail\w*|show everyone|"

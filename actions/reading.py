@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional, Tuple
 
-from actions import cues
+from actions import cues, safety_cues
 from actions.age import ADULT, UNDER_18, UNKNOWN, read_age
 from actions.catalogue import catalogue
 from actions.cues import normalise, story_in_words
@@ -21,6 +21,7 @@ from actions.telling import SITUATION_INTENTS, checked, learn, situation_kind, t
 # What the assistant will do with the message.
 CRISIS = "crisis"
 CRISIS_AGAIN = "crisis_again"  # the crisis reply a second time running
+DANGER_AGAIN = "danger_again"  # the danger reply again: the danger still going on
 DANGER = "danger"
 SITUATION = "situation"  # a situation told for the first time: the urgent advice
 RETOLD = "retold"  # more about a situation already known: a short acknowledgement
@@ -92,6 +93,9 @@ def interpret(parse: Parse, state: State) -> Reading:
         # "he's at his house, i'm 20 min away" straight after a crisis: still the crisis, and its reply
         # says 999 as well.
         return reading(CRISIS, question="again")
+    if intent == "danger_now" and state.last_reply in (DANGER, DANGER_AGAIN) and not text.startswith("/"):
+        # "I'm in the bathroom with the door locked" straight after the danger reply: the same danger.
+        return reading(DANGER, question="still")
     if intent in ("crisis", "danger_now"):
         # Safety first; a story told in the same breath is kept, so the plan can pick it up after.
         also = _story_alongside(parse, text)
@@ -102,18 +106,31 @@ def interpret(parse: Parse, state: State) -> Reading:
 
     # After the crisis reply only a clear step back to the blackmail leaves it ("idk", "not tonight", "like
     # 12" are still the crisis; an age told meanwhile is kept); once repeated, any step on counts.
-    about_the_blackmail = bool(cues.ABOUT_THE_BLACKMAIL.search(text))
-    moving_on = (intent in CLEARLY_MOVING_ON and parse.confidence >= 0.6) or (
+    about_the_blackmail = bool(safety_cues.ABOUT_THE_BLACKMAIL.search(text))
+    # "i feel really sleepy" taken for thanks is not a thank-you: agreeing needs a word that agrees.
+    agrees = intent not in ("affirm", "thanks") or text.startswith("/") or bool(safety_cues.AGREES.search(text))
+    moving_on = agrees and (intent in CLEARLY_MOVING_ON and parse.confidence >= 0.6) or (
         intent in QUESTIONS | SITUATION_INTENTS and parse.confidence >= 0.6 and about_the_blackmail
     ) or (state.last_reply == CRISIS_AGAIN and (
-        intent in CLEARLY_MOVING_ON or (intent in QUESTIONS and parse.confidence >= 0.7)
+        (intent in CLEARLY_MOVING_ON and agrees) or (intent in QUESTIONS and parse.confidence >= 0.7)
         # "his mum is on nightshift", "my brother is here now": news about the crisis, not a new story.
         or (intent in SITUATION_BY_INTENT and parse.confidence >= 0.7 and about_the_blackmail)
         or (intent in QUESTIONS and parse.confidence >= 0.3 and about_the_blackmail)
     ))
+    if safety_cues.CRISIS_EASED.search(text) and intent in ("deny", "affirm", "thanks", "nlu_fallback", "out_of_scope"):
+        # "no hes ok hes come out now": the worry answered, so the conversation goes on.
+        moving_on = True
+    if state.last_reply in (CRISIS, CRISIS_AGAIN) and safety_cues.REACHING_OUT.search(text) and not safety_cues.READY_TO_GO_ON.search(text):
+        # "fine i'll text shout", "ok i'll ring samaritans": reaching out, said while still in crisis.
+        return reading(CRISIS, question="reaching_out")
+    if state.last_reply == CRISIS and intent in ("affirm", "thanks") and not text.startswith("/") \
+            and not safety_cues.READY_TO_GO_ON.search(text) and not about_the_blackmail:
+        # "ok", "fine i'll text shout" straight after the crisis reply: agreeing to reach out, not yet asking
+        # for the plan. The support once more, with the way back to the plan; after that, "ok" goes on.
+        moving_on = False
     if state.last_reply in (CRISIS, CRISIS_AGAIN) and (
-        not moving_on or cues.STILL_IN_CRISIS.search(text)
-        or (intent in ("ask_human", "ask_tell_adult") and not text.startswith("/") and not situation.is_helper)
+        not moving_on or safety_cues.STILL_IN_CRISIS.search(text)
+        or (intent == "ask_human" or (intent == "ask_tell_adult" and not situation.is_helper)) and not text.startswith("/")
     ):
         # "I don't want to ring anyone", "can I text somewhere?": who to talk to is the crisis reply itself.
         also = _story_alongside(parse, text)
@@ -126,9 +143,19 @@ def interpret(parse: Parse, state: State) -> Reading:
         # The helper was asking for themselves: the urgent advice in their own words, then their plan.
         return reading(SITUATION, told=situation.kind)
 
-    if state.last_reply == DANGER and cues.HELP_ON_ITS_WAY.search(text):
+    in_danger = state.last_reply in (DANGER, DANGER_AGAIN)
+    if in_danger and safety_cues.HELP_ON_ITS_WAY.search(text):
         # "police are on the way", "she's calling them now": still the emergency, told in a line.
         return reading(DANGER, question="again")
+    if in_danger and not text.startswith("/") and not safety_cues.READY_TO_GO_ON.search(text) and (
+            safety_cues.STILL_IN_DANGER.search(text)
+            or (state.last_reply == DANGER and intent in ("affirm", "deny", "thanks", "nlu_fallback", "out_of_scope"))):
+        # "I'm in the bathroom with the door locked", "yes he's still out there", or "ok" straight after the
+        # danger reply: the danger goes on, so 999 again before anything else.
+        return reading(DANGER, question="still")
+    if in_danger and intent == "goodbye" and safety_cues.READY_TO_GO_ON.search(text):
+        # "he's gone now", "ok im safe now": the danger is over, and the plan goes on.
+        intent = "affirm"
 
     if state.step == AGE_QUESTION and intent not in SITUATION_BY_INTENT:
         if "age" in news or intent == "tell_age" and situation.age_group:

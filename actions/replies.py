@@ -12,14 +12,14 @@ from typing import Callable, Dict, List, Optional, Tuple
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import cues
+from actions import cues, safety_cues
 from actions.age import ADULT, UNDER_18, UNKNOWN
 from actions.contacts import service_lines
 from actions.plan import (
     AGE_QUESTION, EMAIL_SCAM, OTHER_HELPER, PARENT, SUMMARY, TEACHER, Situation, next_step, steps_for,
 )
 from actions.reading import (
-    AGE_ANSWER, AGE_SKIPPED, AGE_WHY, BOT, CRISIS, CRISIS_AGAIN, DANGER, DENY, GOODBYE, GREET, HUMAN, NEXT, NOT_UNDERSTOOD,
+    AGE_ANSWER, AGE_SKIPPED, AGE_WHY, BOT, CRISIS, CRISIS_AGAIN, DANGER, DANGER_AGAIN, DENY, GOODBYE, GREET, HUMAN, NEXT, NOT_UNDERSTOOD,
     OPENING, OUT_OF_SCOPE, OVERVIEW as OVERVIEW_ACT, QUESTION, REPEAT, RETOLD, SITUATION, THANKS, Reading, State,
 )
 from actions.render import render, responses, say
@@ -28,7 +28,7 @@ from actions.steps import (
 )
 
 Events = List[EventType]
-SAFETY_REPLIES = (CRISIS, CRISIS_AGAIN, DANGER)
+SAFETY_REPLIES = (CRISIS, CRISIS_AGAIN, DANGER, DANGER_AGAIN)
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ def on_overview(dispatcher: CollectingDispatcher, reading: Reading, state: State
 def _in_crisis(situation: Situation, text: str) -> Situation:
     """Whose crisis the reply speaks to: a helper who says they themselves can't go on is answered as
     the one in crisis (a parent or teacher as an adult), not asked to look after someone else."""
-    if not situation.is_helper or not cues.WRITER_IN_CRISIS.search(text) or cues.SOMEONE_ELSE_IN_CRISIS.search(text):
+    if not situation.is_helper or not safety_cues.WRITER_IN_CRISIS.search(text) or safety_cues.SOMEONE_ELSE_IN_CRISIS.search(text):
         return situation
     grown_up = situation.audience in (PARENT, TEACHER, OTHER_HELPER)
     return situation.but(is_helper=False, role=None, age_group=ADULT if grown_up else None, pictured_under18=False)
@@ -246,6 +246,9 @@ def _in_crisis(situation: Situation, text: str) -> Situation:
 def on_crisis(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
     situation = reading.situation
     speaking_to = _in_crisis(situation, context.text)
+    if reading.question == "reaching_out":
+        say(dispatcher, variant("utter_crisis_reaching_out", speaking_to))
+        return CRISIS_AGAIN, []
     if reading.question == "again":
         say(dispatcher, variant("utter_crisis_again", speaking_to))
         told_now = _story_first_told(dispatcher, reading, state)
@@ -260,7 +263,10 @@ def on_crisis(dispatcher: CollectingDispatcher, reading: Reading, state: State, 
 def on_danger(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
     if reading.question == "again":
         say(dispatcher, "utter_danger_again")
-        return DANGER, []
+        return DANGER_AGAIN, []
+    if reading.question == "still":
+        say(dispatcher, "utter_danger_still")
+        return DANGER_AGAIN, []
     return DANGER, _safety_first(dispatcher, reading, state, "utter_danger", "utter_danger_continue")
 
 
@@ -285,8 +291,14 @@ def _story_first_told(dispatcher: CollectingDispatcher, reading: Reading, state:
 
 def on_human(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
     situation = reading.situation
-    say(dispatcher, variant("utter_answer_ask_human", situation))
-    dispatcher.utter_message(text="\n".join(service_lines(support_services(situation), now=now())))
+    services = support_services(situation)
+    if cues.CHILDLINE_AT_18.search(context.text) and not situation.is_helper:
+        # "can i still ring childline at 18": yes, it is for under-19s, whatever the plan's age group says.
+        say(dispatcher, "utter_childline_under_19")
+        services = ["childline"] + [s for s in services if s != "childline"]
+    else:
+        say(dispatcher, variant("utter_answer_ask_human", situation))
+    dispatcher.utter_message(text="\n".join(service_lines(services, now=now())))
     say(dispatcher, "utter_human_footer")
     return HUMAN, _back_to_plan(dispatcher, situation, state)
 
