@@ -41,6 +41,10 @@ _OTHER = re.compile(
     rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+who'?s|\s+just turned|\s+turned|\s+has just turned|\s+have|\s+has)?\s+"
     rf"(only\s+|just\s+|still\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}"
 )
+# Hurried: "son 14 pics posted on insta": straight after the child, a number before "pics" is their age.
+_CHILD_THEN_AGE = re.compile(
+    rf"\b(son|daughter|stepson|stepdaughter|brother|sister|nephew|niece|grandson|granddaughter|boy|girl|lad)\s*,?\s+{_AGE}(?=\s+(pics?|photos?)\b)"
+)
 # The writer's own age, said in passing: "35, male", "16m", "21 f", "17 boy here", "male, 35" to start.
 _SELF_TAGGED = (
     re.compile(rf"\b{_AGE}\s*,?\s*(male|female|m|f)\b(?!\s*(from|of))"),
@@ -51,6 +55,10 @@ _SELF_TAGGED = (
 )
 # A number that is a sentence of its own ("...wants more. 15. snap"): only while the age is unknown.
 _STANDALONE = re.compile(rf"(^|[.!?,]\s+){_AGE}\s*(?=[.!?]|,\s|$)")
+# Beside a payment, such a number is the money: "steam card, 50, used my dad's card".
+_MONEY_NEAR = re.compile(r"\b(card|cards|steam|gift|voucher|paypal|paid|pay|sent|quid|pounds?|bucks|dollars?|bitcoin|crypto)\b|[£$€]")
+# Said at the start of a sentence, the writer's own: "literally just turned 18 last month".
+_JUST_TURNED = re.compile(rf"(^|[.!?,;]\s*)(literally\s+|only\s+)?(just\s+)?turned\s+{_AGE}\b{_NOT_AN_AGE}")
 _BEFORE_YOU_ASK = re.compile(rf"\b{_AGE}\s*,?\s*(before you ask|if it matters|if that matters|btw|fyi)\b")
 # A school year told about oneself at the start: "year 11, some guy…", "year 9 boy here", "lower sixth".
 _SCHOOL_SELF = re.compile(
@@ -98,6 +106,8 @@ _PICTURED = re.compile(
     rf"(\b(i|he|she|they) (was|were)\s+{_NUM}\b[^.?!]{{0,30}}\b(in ((most|all|some|a few|one|two) of )?(it|them|the (pics?|pictures?|photos?|videos?|vid|clip)))"
     rf"|\bin (it|them|the (pics?|pictures?|photos?|videos?|vid|clip)),? (i|he|she|they) (was|were) (only |just )?{_NUM}\b"
     rf"|\bwhen (i|he|she|they|we) (was|were)\s+(still\s+|only\s+|just\s+|both\s+|like\s+|about\s+|around\s+)?{_NUM}\b"
+    rf"|\b(i|he|she|they) (was|were) (only |just )?{_NUM} then\b"
+    rf"|\b(was|were) (i|he|she|they) (still\s+|only\s+|just\s+)?{_NUM} in (it|them|the (pics?|pictures?|photos?|videos?|vid|clip))\b"
     rf"|\bwhen\b[^.?!]{{0,40}}\b(and|while) (i|he|she|they|we) (was|were)\s+(still\s+|only\s+|just\s+)?{_NUM}\b"
     rf"|\bbefore (my|his|her|their) (18th |eighteenth )?birthday\b"
     rf"|\b(i|he|she|they|we) (was|were)\s+(only\s+|still\s+|both\s+)?{_NUM}\s+(when|at the time)\b"
@@ -221,6 +231,25 @@ def _earliest_group(patterns: Tuple[re.Pattern[str], ...], text: str) -> Optiona
     return min(found)[1] if found else None
 
 
+def _adult_pictured(found: Optional[re.Match[str]]) -> bool:
+    """Whether a picture told of was taken at 18 or over ("from when I was 19"; not "under 18")."""
+    if found is None or re.search(r"under|before|minor|kids|teens", found.group(0)):
+        return False
+    return any(_years(g) >= 18 for g in found.groups() if g and re.fullmatch(_NUM, g))
+
+
+def _standalone_group(text: str) -> Optional[str]:
+    """A number that is a sentence of its own, unless a payment is told beside it."""
+    for match in _STANDALONE.finditer(text):
+        # Only the clause just before counts: "steam card, 50, used..." is money; "he wants more gift cards.
+        # 14. insta" and "unless i pay, on insta, 17" tell an age.
+        sentence = re.split(r"[.!?]", text[max(0, match.start() - 25): match.start() + 1])[-1]
+        before = next((clause for clause in reversed(sentence.split(",")) if clause.strip()), "")
+        if not _MONEY_NEAR.search(before):
+            return group_for_years(_years(match.group("n")))
+    return None
+
+
 _JOKE_AGE = re.compile(r"^\W*(i'?m |im )?(69|420|1000|100|99)\b[^a-z]*(lol|lmao+|haha+|jk|xd|😂|🤣|💀)?\W*(lol|lmao+|haha+|jk)?\W*$|\b(69|420)\W+(lol|lmao+|haha+|jk)\b")
 
 
@@ -241,13 +270,20 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
         numbers = [g for g in pictured.groups() if g and re.fullmatch(_NUM, g)]
         years = _years(numbers[0]) if numbers else 0
         pictured_under18 = (bool(numbers) and years < 18) or bool(
-            re.search(r"under ?(18|eighteen|age)|year|yr|minors?|kids|teens|before", pictured.group(0))
+            re.search(r"under ?(18|eighteen|age)|\b(year|yr) ?\d|minors?|kids|teens|before", pictured.group(0))
         )
         rest = lowered[: pictured.start()] + " " + lowered[pictured.end():]
     group = _group_now(rest, answering, about_someone_else) or _decade_group(rest) or _born_group(rest)
     if group is None and pictured:
         # "was 16 in the pics, 20 now"; "I turned 18 last week but the pics are from before".
         group = _first_group(_NOW, rest) or (ADULT if re.search(r"\bturned (18|eighteen)\b", pictured.group(0)) else None)
+    if group is None and pictured and numbers and re.search(r"\b(still (am|is|are)|(am|is|are) still)\b", rest):
+        # "i was 17 when it was filmed and still am".
+        group = group_for_years(years)
+    if group is None and pictured and (_adult_pictured(pictured) or _adult_pictured(_PICTURED.search(rest))):
+        # "the videos are from when I was 22", "some from when I was 17 and some from when I was 19": an
+        # adult in a picture is an adult now.
+        group = ADULT
     if pictured_under18 and group is None and not re.search(r"\b(now|today|these days)\b", rest):
         # "the pics are from when I was 16" on its own says nothing about the age now.
         return AgeStatement(None, True)
@@ -257,15 +293,16 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
 def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional[str]:
     if about_someone_else:
         explicit = _earliest_group(
-            (_OTHER, _BOTH, _APPOSITION, _OF_AGE, _WHO_IS, _ALL_ARE, _BRACKETED, _YEARS_OLD, _DESCRIBED), text
+            (_OTHER, _BOTH, _APPOSITION, _OF_AGE, _WHO_IS, _ALL_ARE, _BRACKETED, _YEARS_OLD, _DESCRIBED, _CHILD_THEN_AGE), text
         )
     else:
-        explicit = _first_group(_SELF, text) or _first_group(_SELF_OF_AGE, text) or _first_group(_YEARS_OLD, text) or next(
+        explicit = _first_group(_SELF, text) or _first_group(_JUST_TURNED, text) or _first_group(_SELF_OF_AGE, text) \
+            or _first_group(_YEARS_OLD, text) or next(
             (group for group in (_first_group(p, text) for p in _SELF_TAGGED) if group), None
         )
         if not explicit and answering:
             # Before the age is known: "…and he wants more. 15. snap", "twenty-five, before you ask".
-            explicit = _first_group(_STANDALONE, text) or _first_group(_BEFORE_YOU_ASK, text)
+            explicit = _standalone_group(text) or _first_group(_BEFORE_YOU_ASK, text)
         if not explicit and _SCHOOL_SELF.search(text):
             return UNDER_18
         if not explicit and answering and len(text.split()) <= 8:
@@ -312,7 +349,7 @@ def states_own_age(text: str) -> bool:
     """Whether the message says the writer's age in so many words ("I'm 17", "a 17 year old"), as opposed
     to a word that only suggests one ("underage", "at uni")."""
     lowered = text.lower().replace("\u2019", "'")
-    return bool(_SELF.search(lowered) or _YEARS_OLD.search(lowered) or any(p.search(lowered) for p in _SELF_TAGGED))
+    return bool(_SELF.search(lowered) or _JUST_TURNED.search(lowered) or _YEARS_OLD.search(lowered) or any(p.search(lowered) for p in _SELF_TAGGED))
 
 
 def age_group_from_text(text: Optional[str]) -> Optional[str]:

@@ -17,6 +17,8 @@ FAMILY_TARGETED = (
 # "on behalf of my mate": a friend's words, not a parent's or an adult helper's.
 A_FRIEND = r"(best |close )?(friend|mate|bestie|bro|m8|pal)"
 ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
+    # A private tutor works for a family, with no school's safeguarding lead: an adult helping.
+    (OTHER_HELPER, re.compile(r"\b(private|home|personal) (\w+ )?(tutor|teacher)\b")),
     (TEACHER, re.compile(
         r"\b(i'?m|i am|as|i work as|from) (a|an|the|his|her|their|deputy|the deputy) (\w+ ){0,2}(teacher|dsl|safeguarding lead|head of year|"
         r"deputy head|assistant head|head of (sixth form|house|department|school)|principal|headteacher|head|"
@@ -45,8 +47,11 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"\b(my|our) (\d{1,2} ?(year|yr)s? ?old |teenage |little |eldest |youngest |step ?)?"
         r"(son|daughter|child|kid|boy|girl|lad|lass|teen|teenager|stepson|stepdaughter|grandson|granddaughter)\b"
         r"|^\W*(son|daughter|stepson|stepdaughter)\b"
+        # "...sextorted. Son is 15", "nephew staying with us for half term", "when your teenager is...".
+        r"|(^|[.!?;]\s*)(son|daughter|stepson|stepdaughter|nephew|niece|grandson|granddaughter)( is| has| was|'s|,| \(| staying| living)\b"
+        r"|\bwhen your (teenage |\d{1,2} ?(year|yr)s? ?old )?(son|daughter|child|kid|teen|teenager)\b"
         r"|\b(i'?m|i am) (a|his|her|their) (parent|mum|mom|dad|father|mother|carer|guardian|nan|gran|grandma|grandad|"
-        r"foster carer|step ?mum|step ?dad|aunt|uncle)\b|\bon behalf of my\b(?! " + A_FRIEND + r")|\b(foster|adopted) (son|daughter|child|kid|placement)\b"
+        r"foster carer|step[ -]?mum|step[ -]?dad|step[ -]?parent|aunt|uncle)\b|\bon behalf of my\b(?! " + A_FRIEND + r")|\b(foster|adopted) (son|daughter|child|kid|placement)\b"
         # Kinship carers: "I look after my nephew, he's 16".
         r"|\bi (look after|care for|am raising|'m raising|am bringing up|'m bringing up) (my|our) (nephew|niece|grandson|granddaughter|"
         r"grandchild|grandkids|little brother|little sister|younger brother|younger sister)\b|\b(kinship|foster) carer\b"

@@ -44,7 +44,7 @@ def variant(prefix: str, situation: Situation) -> str:
     if situation.kind == "email_scam":
         candidates.append(f"{prefix}_scam")
     if situation.pictured_under18 and age != UNDER_18:
-        candidates.append(f"{prefix}_pictured")
+        candidates += ([f"{prefix}_pictured_helper"] if situation.is_helper else []) + [f"{prefix}_pictured"]
     if situation.is_helper:
         audience = situation.audience
         candidates += [f"{prefix}_{audience}_{a}" for a in ages] + [f"{prefix}_{audience}"]

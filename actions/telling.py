@@ -9,6 +9,7 @@ from typing import List, Optional, Tuple
 
 from actions import cues
 from actions.age import ADULT, UNDER_18, UNKNOWN, read_age, states_own_age
+from actions.catalogue import catalogue
 from actions.cues import payment_told, sharing_told, story_in_words
 from actions.parse import Parse
 from actions.plan import (
@@ -27,6 +28,9 @@ from actions.plan import (
 from actions.roles import role_told
 
 SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
+QUESTION_INTENTS = frozenset(catalogue().questions)
+# What a question about stopping pictures going up is taken for when it names no service.
+PREVENTION_MISREAD = frozenset({"nlu_fallback", "ask_delete", "ask_search_removal", "out_of_scope", "ask_will_they_post", "next_step"})
 
 
 def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tuple[Situation, List[str]]:
@@ -57,6 +61,9 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
         )
     else:
         tells_for_someone = False
+    if tells_for_someone and role not in (PARENT, TEACHER) and cues.ITS_ME.search(text):
+        # "asking for a friend. ok its me.": told as someone else's, then owned, in one message.
+        tells_for_someone = False
     if tells_for_someone and not known.known:
         situation = situation.but(is_helper=True, kind=situation.kind or HELPER)
         news.append("helper")
@@ -69,6 +76,9 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
     if situation.is_helper and role and situation.role in (None, OTHER_HELPER, FRIEND) and role != situation.role \
             and not (role == OTHER_HELPER and situation.role):
         situation = situation.but(role=role)
+    if situation.is_helper and situation.role == TEACHER and cues.NO_SAFEGUARDING_LEAD.search(text):
+        # "I'm not a teacher at a school so I don't have a safeguarding lead": an adult helping, on their own.
+        situation = situation.but(role=OTHER_HELPER)
     answering = step == AGE_QUESTION or situation.age_group in (None, UNKNOWN)
     age = read_age(text, answering=answering, about_someone_else=situation.is_helper)
     button_age = parse.entity("age_group")
@@ -161,7 +171,12 @@ def checked(parse: Parse, text: str) -> Parse:
     if text.startswith("/"):
         # A button press says exactly what it means.
         return parse
-    if intent == "tell_age" and cues.ACCOUNT_SECURITY.search(text):
+    if cues.CHILDLINE_AT_18.search(text) and intent in QUESTION_INTENTS:
+        # "can i still ring childline or am i too old": who they can talk to.
+        return Parse("ask_human", parse.text, (("ask_human", parse.confidence),) + parse.ranking[1:], parse.entities)
+    if cues.PREVENT_POSTING.search(text) and intent in PREVENTION_MISREAD:
+        return Parse("ask_which_service", parse.text, (("ask_which_service", parse.confidence),) + parse.ranking[1:], parse.entities)
+    if (intent == "tell_age" and cues.ACCOUNT_SECURITY.search(text)) or (intent == "ask_bank" and cues.ACCOUNT_BACK.search(text)):
         return Parse("ask_passwords", parse.text, (("ask_passwords", parse.confidence),) + parse.ranking[1:], parse.entities)
     if cues.SLANG_OK.match(text):
         return Parse("affirm", parse.text, (("affirm", 1.0),), parse.entities)
