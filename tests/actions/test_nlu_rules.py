@@ -622,3 +622,102 @@ def test_reassurance_is_neither_danger_nor_crisis(text):
 @pytest.mark.parametrize("text", ["69 lol", "420", "its 69 lmao"])
 def test_a_joke_number_is_not_an_age(text):
     assert read_age(text, answering=True).group is None
+
+
+@pytest.mark.parametrize("text", ["might just take myself out of the picture, problem solved for everyone",
+                                  "sliced my arm up last night cos of all this", "whats the most painless way",
+                                  "world would be better w/o me in it",
+                                  "Looking up the tallest buildings in town isn't a normal thing to do, I know.",
+                                  "i paid him and its the best way to end it all for me"])
+def test_euphemisms_methods_and_injuries_are_crisis(text):
+    assert forced_intent(text, "out_of_scope", PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize("text", ["ok she's saying she wants to die of embarrassment lol she's ok tho",
+                                  "gonna have to fake my own death and move to spain at this point",
+                                  "He is very low at the moment. Not suicidal as far as I know but I'd like him to have somewhere to talk.",
+                                  "i cant tell my mum she will look at me different forever",
+                                  "My wife can't find out. It would be the end of my marriage.",
+                                  "he says he's not thinking of hurting himself",
+                                  "I told him I'd pay £100 if he deletes it. Is that the best way to end it?",
+                                  "done. phones about to die"])
+def test_embarrassment_jokes_reassurance_and_ending_the_blackmail_are_not_crisis(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "helper"]) != "crisis"
+
+
+def test_a_breakup_told_is_not_a_crisis_but_banging_on_the_door_is_danger():
+    assert forced_intent("I told him it's over tonight and now he's banging on my door", "crisis", PATTERNS) == "danger_now"
+    assert forced_intent("someone keeps ringing the doorbell and he just texted open up i know ur in", "ask_new_account",
+                         PATTERNS) == "danger_now"
+
+
+@pytest.mark.parametrize("text", ["Now a man's messaging me with the clip saying £500 or it goes to my wife",
+                                  "alright. got caught out on snap, eighteen, lad pretending to be a girl. wants 200",
+                                  "can you just give me the steps. getting blackmailed on snap. 17. not paid."])
+def test_the_writers_own_story_without_a_helper_in_it_is_not_a_helpers(text):
+    assert forced_intent(text, "helper", PATTERNS, 0.0, 1.1, ["helper", "blackmail_money"]) == "blackmail_money"
+
+
+@pytest.mark.parametrize("text, group, pictured", [
+    ("steam card, 50, used my dads card to buy it", None, False),
+    ("literally just turned 18 last month and now this", "adult", False),
+    ("the videos are from when i was 22 so i was an adult", "adult", False),
+    ("some of the pics are from when i was 17 and some from when i was 19", "adult", True),
+    ("so was i 17 in them yeah. does that matter", None, True),
+    ("the photos were taken last year when she was 18", "adult", False),
+])
+def test_money_beside_a_number_and_adult_pictures(text, group, pictured):
+    said = read_age(text, answering=True)
+    assert (said.group, said.pictured_under18) == (group, pictured)
+
+
+@pytest.mark.parametrize("text", ["honestly might top myself if this gets out", "mum if you ever read this im sorry",
+                                  "this is the last thing im typing to anyone", "none of this is going to matter to me after tonight",
+                                  "he just said hes going to make it stop for good then went offline",
+                                  "I'm 19 and honestly I've started to plan how I'd do it"])
+def test_slang_notes_and_plans_are_crisis(text):
+    assert forced_intent(text, "helper", PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize("text", ["can i make it stop for good if i report", "in a year none of this will matter",
+                                  "he came to my house last week"])
+def test_asking_to_end_the_blackmail_and_past_visits_are_neither_crisis_nor_danger(text):
+    assert forced_intent(text, "ask_how_report", PATTERNS) is None
+
+
+def test_someone_at_a_childs_school_gates_is_danger():
+    assert forced_intent("Someone has come to my daughter's school gates saying he wants to see her", "helper",
+                         PATTERNS) == "danger_now"
+
+
+@pytest.mark.parametrize("text, about_someone_else, group, pictured", [
+    ("son 14 pics posted on insta what do i do", True, "under18", False),
+    ("he has 14 pics of me", True, None, False),
+    ("i turned 18 last week but the pics are from like a month ago so i was 17 then", False, "adult", True),
+    ("someone put a video of me on a porn site. i was 17 when it was filmed and still am", False, "under18", True),
+])
+def test_hurried_ages_and_the_age_then_and_now(text, about_someone_else, group, pictured):
+    said = read_age(text, answering=True, about_someone_else=about_someone_else)
+    assert (said.group, said.pictured_under18) == (group, pictured)
+
+
+@pytest.mark.parametrize("text", ["he hasn't said anything about hurting himself, he's just embarrassed i think",
+                                  "my mum would literally die if she saw them lol"])
+def test_a_worry_answered_and_a_parents_shock_are_not_crisis(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "helper"]) != "crisis"
+
+
+@pytest.mark.parametrize("text", ["no point reporting anything, ill be gone by the weekend",
+                                  "he wants 500 and i dont have it so i guess this is where it ends for me",
+                                  "Sat in the car in the garage tonight thinking it would be easier if I just didn't come back inside."])
+def test_being_gone_soon_and_not_coming_back_are_crisis(text):
+    assert forced_intent(text, "ask_how_report", PATTERNS) == "crisis"
+
+
+def test_being_hurt_just_now_is_danger_but_being_removed_from_a_chat_is_not():
+    assert forced_intent("bleeding, he pushed me down the stairs", "next_step", PATTERNS) == "danger_now"
+    assert forced_intent("he kicked me out of the group chat", "next_step", PATTERNS) is None
+
+
+def test_an_age_between_commas_after_a_demand_is_an_age():
+    assert age_group_from_text("got a msg saying they'll post my vid unless i pay, on insta, 17, what do i do fast") == "under18"

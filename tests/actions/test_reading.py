@@ -767,3 +767,145 @@ def test_school_staff_by_their_job(text, role):
 def test_savings_sent_are_a_payment_not_pictures_shared():
     text = "sent them all my savings, 600, and they want more"
     assert payment_told(text) is True and sharing_told(text) is None
+
+
+@pytest.mark.parametrize("last, text", [("crisis", "ok"), ("crisis", "fine i'll text shout"), ("crisis", "thanks"),
+                                        ("crisis_again", "ok shes downstairs")])
+def test_agreeing_straight_after_the_crisis_reply_stays_with_the_crisis(last, text):
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply=last)
+    assert read("affirm", text, state, ranking=[("affirm", 0.9)]).act == CRISIS
+
+
+@pytest.mark.parametrize("last, text", [("crisis_again", "ok"), ("crisis_again", "ok i texted shout"), ("crisis", "ok lets carry on"),
+                                        ("crisis", "/affirm"), ("crisis", "ok what now"), ("crisis", "fine. doing the online report now")])
+def test_a_bare_ok_the_second_time_or_asking_to_go_on_leaves_the_crisis(last, text):
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply=last)
+    assert read("affirm", text, state, ranking=[("affirm", 0.9)]).act != CRISIS
+
+
+def test_a_helper_asking_what_the_young_person_can_use_tonight_stays_with_the_crisis():
+    state = State(Situation("helper", "under18", is_helper=True, role="teacher"), step="dsl", last_reply="crisis_again")
+    reading = read("ask_human", "Is there anything she can use herself tonight if it gets bad? She doesn't want to call anyone.",
+                   state, ranking=[("ask_human", 0.9)])
+    assert reading.act == CRISIS
+
+
+@pytest.mark.parametrize("intent, text", [("affirm", "ok"), ("affirm", "yes he's still out there"),
+                                          ("danger_now", "I'm in the bathroom with the door locked"),
+                                          ("nlu_fallback", "hes still banging")])
+def test_after_the_danger_reply_the_danger_goes_on_until_it_is_over(intent, text):
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply="danger")
+    reading = read(intent, text, state, ranking=[(intent, 0.9)])
+    assert reading.act == "danger" and reading.question == "still"
+
+
+@pytest.mark.parametrize("intent, text", [("goodbye", "he's gone now"), ("affirm", "ok im safe now")])
+def test_when_the_danger_is_over_the_plan_goes_on(intent, text):
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply="danger")
+    assert read(intent, text, state, ranking=[(intent, 0.9)]).act == NEXT
+
+
+def test_a_bare_ok_after_the_danger_said_again_goes_on():
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply="danger_again")
+    assert read("affirm", "ok", state, ranking=[("affirm", 0.9)]).act == NEXT
+
+
+@pytest.mark.parametrize("text", ["Can I stop it being uploaded before he does it",
+                                  "She asked whether the photos can be stopped from going onto Instagram or Facebook."])
+def test_stopping_pictures_going_up_is_the_take_down_services_question(text):
+    state = State(Situation("partner", "adult"), step="evidence", last_reply="question")
+    reading = read("nlu_fallback", text, state, ranking=[("nlu_fallback", 0.3), ("ask_delete", 0.2)])
+    assert reading.act == QUESTION and reading.question == "ask_which_service"
+
+
+def test_getting_an_account_back_is_not_a_bank_question():
+    state = State(Situation("money", "under18"), step="evidence", last_reply="question")
+    reading = read("ask_bank", "can i get my account back tho", state, ranking=[("ask_bank", 0.72)])
+    assert reading.question == "ask_passwords"
+
+
+def test_a_bank_question_after_a_first_sentence_is_still_asked():
+    state = State(Situation("helper", "under18", is_helper=True, role="parent"), step="evidence", last_reply="question")
+    reading = read("ask_bank", "right ok. will the bank give the money back do you think", state, ranking=[("ask_bank", 0.99)])
+    assert reading.question == "ask_bank"
+
+
+def test_a_private_tutor_or_staff_without_a_safeguarding_lead_are_adults_helping():
+    assert role_told("i'm a private maths tutor, i go to a family's home once a week") == "helper"
+    state = State(Situation("helper", "under18", is_helper=True, role="teacher"), step="dsl", last_reply="question")
+    reading = read("ask_tell_adult", "I'm not a teacher at a school so I don't have a safeguarding lead. Where does that leave me?",
+                   state, ranking=[("ask_tell_adult", 0.8)])
+    assert reading.situation.role == "helper"
+
+
+@pytest.mark.parametrize("text", ["can you just give me the steps for when your teenager is being sextorted. Son is 15, it's on snapchat",
+                                  "nephew staying with us for half term. got talking to a girl on snapchat"])
+def test_a_child_named_at_the_start_of_a_sentence_is_a_parents_story(text):
+    assert role_told(text.lower()) == "parent"
+
+
+def test_a_parent_finding_the_payments_on_their_card_is_a_payment():
+    assert payment_told("found £120 of google play card purchases on my card. my son (14) says someone is blackmailing him")
+
+
+@pytest.mark.parametrize("intent, text", [("thanks", "i feel really sleepy"), ("affirm", "ok shes coming up"),
+                                          ("thanks", "she's on her way up")])
+def test_how_they_feel_and_help_close_by_after_taking_something_stay_with_the_crisis(intent, text):
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply="crisis_again")
+    assert read(intent, text, state, ranking=[(intent, 0.55)]).act == CRISIS
+
+
+def test_something_sent_that_should_not_have_been_and_a_demand_is_a_story():
+    reading = read("nlu_fallback", "theres this person on insta and i sent them something i shouldnt have and now theyre saying pay or else",
+                   ranking=[("nlu_fallback", 0.3), ("crisis", 0.29)])
+    assert reading.act == SITUATION and reading.situation.kind == "money"
+
+
+@pytest.mark.parametrize("last", ["crisis", "crisis_again"])
+@pytest.mark.parametrize("text", ["fine i'll text shout", "ok gonna ring samaritans", "i will call childline"])
+def test_saying_they_will_reach_out_is_met_with_the_lines_again(last, text):
+    state = State(VICTIM_IN_PLAN, step="evidence", last_reply=last)
+    reading = read("affirm", text, state, ranking=[("affirm", 0.9)])
+    assert reading.act == CRISIS and reading.question == "reaching_out"
+
+
+@pytest.mark.parametrize("intent, text", [("ask_in_trouble", "can i still ring childline or am i too old"),
+                                          ("ask_human", "can i still use childline at 18")])
+def test_asking_whether_childline_is_still_for_them_at_18_is_asking_who_to_talk_to(intent, text):
+    state = State(Situation("partner", "adult"), step="evidence", last_reply="question")
+    assert read(intent, text, state, ranking=[(intent, 0.7)]).act == "human"
+
+
+@pytest.mark.parametrize("text", ["no hes ok hes come out now hes with his dad", "she's calmed down now"])
+def test_a_helper_saying_the_crisis_has_eased_goes_on(text):
+    state = State(Situation("helper", "under18", is_helper=True, role="parent"), step="evidence", last_reply="crisis_again")
+    assert read("deny", text, state, ranking=[("deny", 0.7)]).act != CRISIS
+
+
+def test_owning_the_story_in_the_same_message_as_asking_for_a_friend_is_the_writers_own():
+    reading = read("helper", "asking for a friend. ok its me. a guy on roblox got me to add him on snap then asked for pics and now wants robux",
+                   ranking=[("helper", 0.8), ("blackmail_money", 0.2)])
+    assert not reading.situation.is_helper
+
+
+def test_real_pictures_shown_back_are_not_the_mass_scam_email():
+    reading = read("email_scam", "they say they've hacked my snapchat and have my memories. and they're showing me one of my private pics",
+                   ranking=[("email_scam", 0.8), ("blackmail_money", 0.2)])
+    assert reading.situation.kind == "money"
+
+
+def test_i_did_send_it_is_not_a_payment():
+    assert not payment_told("is it my fault tho like i did send it")
+
+
+def test_a_step_dad_writing_for_his_stepdaughter_is_a_parent_even_when_it_is_me_here():
+    text = ("i'm writing on behalf of my partner's daughter, i'm her step-dad. some account has sent a nude picture of her "
+            "to her friends. she's 14. her mum is on nights so it's me here.")
+    reading = read("helper", text, ranking=[("helper", 1.0)])
+    assert reading.situation.is_helper and reading.situation.role == "parent"
+
+
+def test_asking_why_they_were_picked_is_not_asking_why_the_age_is_needed():
+    reading = read("ask_my_fault", "why do they even pick me lol i only got like 200 followers", ASKED_AGE,
+                   ranking=[("ask_my_fault", 0.6)])
+    assert reading.act != AGE_WHY

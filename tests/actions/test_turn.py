@@ -395,6 +395,22 @@ async def test_danger_gives_999_first_and_the_silent_solution():
     assert "press 55" in messages[0]["text"]
 
 
+async def test_danger_still_going_on_gets_999_again_and_stay_locked_in():
+    slots = {"situation": "money", "age_group": "adult", "plan_step": "evidence", "reply_kind": "danger"}
+    messages, slots = await respond("affirm", "yes he's still out there", slots=slots)
+    assert "Please call 999 now" in texts(messages) and "door locked" in texts(messages)
+    assert slots["reply_kind"] == "danger_again"
+
+
+@pytest.mark.parametrize("age_group, childline", [("under18", True), ("adult", False)])
+async def test_saying_they_will_text_a_line_gets_every_crisis_line_again(age_group, childline):
+    slots = {"situation": "money", "age_group": age_group, "plan_step": "evidence", "reply_kind": "crisis_again"}
+    messages, slots = await respond("affirm", "fine i'll text shout", slots=slots)
+    numbers = [n for n in CRISIS_NUMBERS if childline or n != "0800 1111"]
+    assert "good step" in texts(messages) and all(n in texts(messages) for n in numbers)
+    assert ("0800 1111" in texts(messages)) == childline and slots.get("plan_step", "evidence") == "evidence"
+
+
 @pytest.mark.parametrize("channel, expected", [("rest", "Leave now"), ("socketio", "Leave now"),
                                                ("whatsapp", "stays in WhatsApp"), ("twilio", "text messages stay")])
 async def test_privacy_line_is_honest_for_each_channel(channel, expected):
