@@ -19,7 +19,7 @@ from scripts.evaluate_nlu import DEFAULT_MODEL, Prediction, accuracy, false_cris
 
 FLOORS = {
     # file: (overall accuracy, crisis recall) — about a point under the figures measured on 2026-12-04
-    # (README, Accuracy). Sets AE to BI were studied for crisis and danger misses only; BL, the newest, not at all.
+    # (README, Accuracy). Sets AE to BU were studied for crisis and danger misses only.
     "tests/nlu_holdout.yml": (0.96, 1.0),
     "tests/nlu_holdout_blind.yml": (0.95, 1.0),
     "tests/nlu_holdout_c.yml": (0.97, 1.0),
@@ -48,7 +48,10 @@ FLOORS = {
     "tests/nlu_holdout_bc.yml": (0.96, 1.0),
     "tests/nlu_holdout_bf.yml": (0.96, 1.0),
     "tests/nlu_holdout_bi.yml": (0.95, 1.0),
-    "tests/nlu_holdout_bl.yml": (0.95, 0.82),
+    "tests/nlu_holdout_bl.yml": (0.97, 1.0),
+    "tests/nlu_holdout_bo.yml": (0.94, 1.0),
+    "tests/nlu_holdout_bp.yml": (0.91, 1.0),
+    "tests/nlu_holdout_bu.yml": (0.93, 1.0),
 }
 
 
