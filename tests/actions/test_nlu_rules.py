@@ -721,3 +721,29 @@ def test_being_hurt_just_now_is_danger_but_being_removed_from_a_chat_is_not():
 
 def test_an_age_between_commas_after_a_demand_is_an_age():
     assert age_group_from_text("got a msg saying they'll post my vid unless i pay, on insta, 17, what do i do fast") == "under18"
+
+
+@pytest.mark.parametrize("text", ["is it selfish to not want to be here anymore",
+                                  "My flatmate keeps talking about ending his life since the blackmail started",
+                                  "My son left a message saying he won't be a burden anymore.",
+                                  "A young lad told me he has \"a plan\" if the pictures get out and won't say more.",
+                                  "My mate put \"see you on the other side\" on his private story"])
+def test_crisis_told_of_someone_else_and_in_other_words(text):
+    assert forced_intent(text, "helper", PATTERNS) == "crisis"
+
+
+@pytest.mark.parametrize("text", ["there is a car outside with the guy from the messages in it, i can see him",
+                                  "Cant talk he is here now"])
+def test_someone_outside_in_a_car_or_here_now_is_danger(text):
+    assert forced_intent(text, "ask_human", PATTERNS) == "danger_now"
+
+
+@pytest.mark.parametrize("text", ["thinking of deleting my facebook and just disappearing from socials for a bit, good idea?",
+                                  "i have a plan for when i report them"])
+def test_leaving_social_media_and_a_plan_to_report_are_not_crisis(text):
+    assert forced_intent(text, "crisis", PATTERNS, 0.9, 0.3, ["crisis", "ask_delete"]) != "crisis"
+
+
+def test_a_question_about_ending_his_life_answered_no_is_not_a_crisis():
+    text = "I asked him directly whether he's had thoughts of ending his life and he said no, just that he's exhausted."
+    assert forced_intent(text, "helper", PATTERNS) is None
