@@ -41,10 +41,14 @@ _OTHER = re.compile(
     rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+who'?s|\s+just turned|\s+turned|\s+has just turned|\s+have|\s+has)?\s+"
     rf"(only\s+|just\s+|still\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}"
 )
-# Hurried: "son 14 pics posted on insta": straight after the child, a number before "pics" is their age.
+# Hurried: "son 14 pics posted on insta", "son 16 sextortion whatsapp": straight after the child, a number
+# is their age (before "pics" too, or at the start of a sentence).
 _CHILD_THEN_AGE = re.compile(
     rf"\b(son|daughter|stepson|stepdaughter|brother|sister|nephew|niece|grandson|granddaughter|boy|girl|lad)\s*,?\s+{_AGE}(?=\s+(pics?|photos?)\b)"
 )
+_CHILD_STARTS_AGE = re.compile(rf"(^|[.!?;]\s*)(my )?(son|daughter|stepson|stepdaughter)\s*,?\s+{_AGE}\b{_NOT_AN_AGE}")
+# Doing it at an age, said in the present: "am i gonna get arrested for sending a nude at 17".
+_DOING_AT = re.compile(rf"\b(sending|sharing|taking|send|share|take)\b[^.?!]{{0,25}}\bat {_AGE}\b{_NOT_AN_AGE}")
 # The writer's own age, said in passing: "35, male", "16m", "21 f", "17 boy here", "male, 35" to start.
 _SELF_TAGGED = (
     re.compile(rf"\b{_AGE}\s*,?\s*(male|female|m|f)\b(?!\s*(from|of))"),
@@ -293,10 +297,11 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
 def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional[str]:
     if about_someone_else:
         explicit = _earliest_group(
-            (_OTHER, _BOTH, _APPOSITION, _OF_AGE, _WHO_IS, _ALL_ARE, _BRACKETED, _YEARS_OLD, _DESCRIBED, _CHILD_THEN_AGE), text
+            (_OTHER, _BOTH, _APPOSITION, _OF_AGE, _WHO_IS, _ALL_ARE, _BRACKETED, _YEARS_OLD, _DESCRIBED, _CHILD_THEN_AGE, _CHILD_STARTS_AGE), text
         )
     else:
-        explicit = _first_group(_SELF, text) or _first_group(_JUST_TURNED, text) or _first_group(_SELF_OF_AGE, text) \
+        explicit = _first_group(_SELF, text) or _first_group(_JUST_TURNED, text) or _first_group(_DOING_AT, text) \
+            or _first_group(_SELF_OF_AGE, text) \
             or _first_group(_YEARS_OLD, text) or next(
             (group for group in (_first_group(p, text) for p in _SELF_TAGGED) if group), None
         )

@@ -48,7 +48,7 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"(son|daughter|child|kid|boy|girl|lad|lass|teen|teenager|stepson|stepdaughter|grandson|granddaughter)\b"
         r"|^\W*(son|daughter|stepson|stepdaughter)\b"
         # "...sextorted. Son is 15", "nephew staying with us for half term", "when your teenager is...".
-        r"|(^|[.!?;]\s*)(son|daughter|stepson|stepdaughter|nephew|niece|grandson|granddaughter)( is| has| was|'s|,| \(| staying| living)\b"
+        r"|(^|[.!?;]\s*)(son|daughter|stepson|stepdaughter|nephew|niece|grandson|granddaughter)( is| has| was|'s|,| \(| staying| living|\s+\d{1,2})\b"
         r"|\bwhen your (teenage |\d{1,2} ?(year|yr)s? ?old )?(son|daughter|child|kid|teen|teenager)\b"
         r"|\b(i'?m|i am) (a|his|her|their) (parent|mum|mom|dad|father|mother|carer|guardian|nan|gran|grandma|grandad|"
         r"foster carer|step[ -]?mum|step[ -]?dad|step[ -]?parent|aunt|uncle)\b|\bon behalf of my\b(?! " + A_FRIEND + r")|\b(foster|adopted) (son|daughter|child|kid|placement)\b"

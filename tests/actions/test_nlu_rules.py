@@ -747,3 +747,12 @@ def test_leaving_social_media_and_a_plan_to_report_are_not_crisis(text):
 def test_a_question_about_ending_his_life_answered_no_is_not_a_crisis():
     text = "I asked him directly whether he's had thoughts of ending his life and he said no, just that he's exhausted."
     assert forced_intent(text, "helper", PATTERNS) is None
+
+
+@pytest.mark.parametrize("text, about_someone_else, group", [
+    ("am i gonna get arrested for sending a nude at 17", False, "under18"),
+    ("just give me the steps. son 16 sextortion whatsapp. paid £20 already", True, "under18"),
+    ("sending it at 3am", False, None),
+])
+def test_doing_it_at_an_age_and_a_son_named_with_his_age(text, about_someone_else, group):
+    assert read_age(text, answering=True, about_someone_else=about_someone_else).group == group

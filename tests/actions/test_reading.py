@@ -909,3 +909,7 @@ def test_asking_why_they_were_picked_is_not_asking_why_the_age_is_needed():
     reading = read("ask_my_fault", "why do they even pick me lol i only got like 200 followers", ASKED_AGE,
                    ranking=[("ask_my_fault", 0.6)])
     assert reading.act != AGE_WHY
+
+
+def test_a_hurried_parent_naming_son_and_age_is_a_parent():
+    assert role_told("just give me the steps. son 16 sextortion whatsapp. paid £20 already") == "parent"
