@@ -38,6 +38,10 @@ class Parse:
     def all_of(self, name: str) -> Tuple[str, ...]:
         return tuple(value for entity, value in self.entities if entity == name)
 
+    def read_as(self, intent: str) -> "Parse":
+        """The same message taken for `intent`, at the classifier's confidence, its other guesses kept behind."""
+        return Parse(intent, self.text, ((intent, self.confidence),) + self.ranking[1:], self.entities)
+
     def runner_up(self, wanted: frozenset[str]) -> Optional[str]:
         """The best-ranked intent in `wanted` behind the one acted on, if confident enough to count."""
         for name, confidence in self.ranking[1:]:

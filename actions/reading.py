@@ -11,12 +11,11 @@ from typing import Any, Optional, Tuple
 
 from actions import cues, safety_cues
 from actions.age import ADULT, UNDER_18, UNKNOWN, read_age
-from actions.catalogue import catalogue
 from actions.cues import normalise, story_in_words
 from actions.parse import Parse
 from actions.plan import AGE_QUESTION, HELPER, PAID, PARENT, SITUATION_BY_INTENT, TEACHER, Situation
 from actions.roles import role_told
-from actions.telling import SITUATION_INTENTS, checked, learn, situation_kind, told_situation
+from actions.telling import QUESTION_INTENTS as QUESTIONS, SITUATION_INTENTS, checked, learn, situation_kind, told_situation
 
 # What the assistant will do with the message.
 CRISIS = "crisis"
@@ -42,10 +41,12 @@ BOT = "bot"
 OUT_OF_SCOPE = "out_of_scope"
 NOT_UNDERSTOOD = "not_understood"
 
-QUESTIONS = frozenset(catalogue().questions)
 # Ready to carry on after the crisis reply: these plainly; questions, and stories that are about the
 # blackmail, when the classifier is sure. An age told meanwhile stays with the crisis ("im 14").
 CLEARLY_MOVING_ON = frozenset({"affirm", "next_step", "thanks", "show_plan", "repeat_step", "ask_human", "greet", "goodbye"})
+# Messages that ask for nothing new: right after a safety reply, they leave it standing (or, with the
+# worry said to be over, let the conversation go on).
+SAYS_NOTHING_NEW = frozenset({"affirm", "deny", "thanks", "nlu_fallback", "out_of_scope"})
 
 # A retelling changes the kind of situation (to a partner's threat, fake pictures...) only when the
 # classifier is this sure; otherwise it is more detail about the same story.
@@ -117,14 +118,15 @@ def interpret(parse: Parse, state: State) -> Reading:
         or (intent in SITUATION_BY_INTENT and parse.confidence >= 0.7 and about_the_blackmail)
         or (intent in QUESTIONS and parse.confidence >= 0.3 and about_the_blackmail)
     ))
-    if safety_cues.CRISIS_EASED.search(text) and intent in ("deny", "affirm", "thanks", "nlu_fallback", "out_of_scope"):
+    ready_to_go_on = bool(safety_cues.READY_TO_GO_ON.search(text))
+    if safety_cues.CRISIS_EASED.search(text) and intent in SAYS_NOTHING_NEW:
         # "no hes ok hes come out now": the worry answered, so the conversation goes on.
         moving_on = True
-    if state.last_reply in (CRISIS, CRISIS_AGAIN) and safety_cues.REACHING_OUT.search(text) and not safety_cues.READY_TO_GO_ON.search(text):
+    if state.last_reply in (CRISIS, CRISIS_AGAIN) and safety_cues.REACHING_OUT.search(text) and not ready_to_go_on:
         # "fine i'll text shout", "ok i'll ring samaritans": reaching out, said while still in crisis.
         return reading(CRISIS, question="reaching_out")
     if state.last_reply == CRISIS and intent in ("affirm", "thanks") and not text.startswith("/") \
-            and not safety_cues.READY_TO_GO_ON.search(text) and not about_the_blackmail:
+            and not ready_to_go_on and not about_the_blackmail:
         # "ok", "fine i'll text shout" straight after the crisis reply: agreeing to reach out, not yet asking
         # for the plan. The support once more, with the way back to the plan; after that, "ok" goes on.
         moving_on = False
@@ -147,13 +149,12 @@ def interpret(parse: Parse, state: State) -> Reading:
     if in_danger and safety_cues.HELP_ON_ITS_WAY.search(text):
         # "police are on the way", "she's calling them now": still the emergency, told in a line.
         return reading(DANGER, question="again")
-    if in_danger and not text.startswith("/") and not safety_cues.READY_TO_GO_ON.search(text) and (
-            safety_cues.STILL_IN_DANGER.search(text)
-            or (state.last_reply == DANGER and intent in ("affirm", "deny", "thanks", "nlu_fallback", "out_of_scope"))):
+    if in_danger and not text.startswith("/") and not ready_to_go_on and (
+            safety_cues.STILL_IN_DANGER.search(text) or (state.last_reply == DANGER and intent in SAYS_NOTHING_NEW)):
         # "I'm in the bathroom with the door locked", "yes he's still out there", or "ok" straight after the
         # danger reply: the danger goes on, so 999 again before anything else.
         return reading(DANGER, question="still")
-    if in_danger and intent == "goodbye" and safety_cues.READY_TO_GO_ON.search(text):
+    if in_danger and intent == "goodbye" and ready_to_go_on:
         # "he's gone now", "ok im safe now": the danger is over, and the plan goes on.
         intent = "affirm"
 

@@ -173,18 +173,18 @@ def checked(parse: Parse, text: str) -> Parse:
         return parse
     if cues.CHILDLINE_AT_18.search(text) and intent in QUESTION_INTENTS:
         # "can i still ring childline or am i too old": who they can talk to.
-        return Parse("ask_human", parse.text, (("ask_human", parse.confidence),) + parse.ranking[1:], parse.entities)
+        return parse.read_as("ask_human")
     if cues.PREVENT_POSTING.search(text) and intent in PREVENTION_MISREAD:
-        return Parse("ask_which_service", parse.text, (("ask_which_service", parse.confidence),) + parse.ranking[1:], parse.entities)
+        return parse.read_as("ask_which_service")
     if (intent == "tell_age" and cues.ACCOUNT_SECURITY.search(text)) or (intent == "ask_bank" and cues.ACCOUNT_BACK.search(text)):
-        return Parse("ask_passwords", parse.text, (("ask_passwords", parse.confidence),) + parse.ranking[1:], parse.entities)
+        return parse.read_as("ask_passwords")
     if cues.SLANG_OK.match(text):
         return Parse("affirm", parse.text, (("affirm", 1.0),), parse.entities)
     if cues.LEAVING.match(text):
         return Parse("goodbye", parse.text, (("goodbye", 1.0),), parse.entities)
     if intent == "ask_human" and not cues.ASKS_FOR_A_PERSON.search(text):
         # "need help with smth" is an opening, not a request for a helpline.
-        return Parse("opening", parse.text, (("opening", parse.confidence),) + parse.ranking[1:], parse.entities)
+        return parse.read_as("opening")
     if (intent == "ask_recovery_scam" and not (cues.RECOVERY_SERVICE.search(text) and cues.MONEY_ASKED.search(text))) or (
         # "no i didnt pay, i dont have a bank card" is news, not a question for the bank.
         intent == "ask_bank" and (not cues.BANK_WORDS.search(text) or (payment_told(text) is False and "?" not in text)
@@ -200,9 +200,9 @@ def checked(parse: Parse, text: str) -> Parse:
             and not cues.REAL_CONTACT.search(text):
         # "got one of those webcam emails and paid": the scam email, paid; its plan gains the bank step. A
         # helper's ("my dad got one of those emails") is the scam email too, told for someone else.
-        return Parse("email_scam", parse.text, (("email_scam", parse.confidence),) + parse.ranking[1:], parse.entities)
+        return parse.read_as("email_scam")
     if intent == "email_scam" and (cues.REAL_CONTACT.search(text) or not cues.EMAIL_CUE.search(text)) and "email" not in text:
         # A video call with someone met online is a real person with a real recording, not a mass email.
         told = "already_paid" if payment_told(text) else "blackmail_money"
-        return Parse(told, parse.text, ((told, parse.confidence),) + parse.ranking[1:], parse.entities)
+        return parse.read_as(told)
     return parse
