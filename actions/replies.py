@@ -22,9 +22,10 @@ from actions.reading import (
     AGE_ANSWER, AGE_SKIPPED, AGE_WHY, BOT, CRISIS, CRISIS_AGAIN, DANGER, DANGER_AGAIN, DENY, GOODBYE, GREET, HUMAN, NEXT, NOT_UNDERSTOOD,
     OPENING, OUT_OF_SCOPE, OVERVIEW as OVERVIEW_ACT, QUESTION, REPEAT, RETOLD, SITUATION, THANKS, Reading, State,
 )
+from actions.answers import answer
 from actions.render import render, responses, say
 from actions.steps import (
-    ask_age, platform_values, resume, show_overview, show_step, step_text, support_services, variant,
+    ask_age, resume, show_overview, show_step, step_text, support_services, variant,
 )
 
 Events = List[EventType]
@@ -65,28 +66,6 @@ def _back_to_plan(dispatcher: CollectingDispatcher, situation: Situation, state:
     return resume(dispatcher, situation, state.step) if situation.known else []
 
 
-def _answer(dispatcher: CollectingDispatcher, question: str, situation: Situation, context: Context) -> None:
-    if question == "ask_how_report":
-        # The police route for their age, whichever app it was; then that app's own help, or an offer of it.
-        say(dispatcher, variant("utter_answer_ask_how_report", situation), None, **platform_values(context.platform))
-        if situation.kind != EMAIL_SCAM:
-            say(dispatcher, "utter_report_harmful_content" if context.platform else "utter_report_which_app")
-    elif question == "ask_which_service" and situation.age_group is None and not situation.pictured_under18 \
-            and (named := _service_age(context.text)):
-        # "is Report Remove for me?" before any age is told: about that service and who it is for.
-        say(dispatcher, variant(f"utter_answer_{question}", situation.but(age_group=named)))
-    elif question == "ask_should_pay" and situation.has_paid:
-        say(dispatcher, variant("utter_answer_ask_should_pay_helper_paid" if situation.is_helper else "utter_answer_ask_should_pay_paid", situation))
-    else:
-        say(dispatcher, variant(f"utter_answer_{question}", situation))
-
-
-def _service_age(text: str) -> Optional[str]:
-    """The age group of the one take-down service a question names, or None (none, or both, named)."""
-    under18, adult = bool(cues.SERVICE_NAMED_UNDER18.search(text)), bool(cues.SERVICE_NAMED_ADULT.search(text))
-    return None if under18 == adult else (UNDER_18 if under18 else ADULT)
-
-
 def _urgent(dispatcher: CollectingDispatcher, reading: Reading) -> None:
     situation = reading.situation
     told = reading.told or situation.kind or "money"
@@ -121,13 +100,14 @@ def on_situation(dispatcher: CollectingDispatcher, reading: Reading, state: Stat
     _urgent(dispatcher, reading)
     _situation_lines(dispatcher, reading)
     if reading.question and reading.question != "ask_should_pay":
-        _answer(dispatcher, reading.question, reading.situation, context)
+        answer(dispatcher, reading.question, reading.situation, context.platform, context.text)
     return SITUATION, _after_news(dispatcher, reading.situation, state)
 
 
 _NEWS_REPLIES = (
     ("paid", "utter_paid_too"),
     ("shared", "utter_shared_too"),
+    ("pictured_adult_too", "utter_pictured_adult_too"),
     ("pictured_under18", "utter_pictured_too"),
     ("not_paid", "utter_not_paid"),
     ("not_shared", "utter_not_shared"),
@@ -138,6 +118,9 @@ def on_retold(dispatcher: CollectingDispatcher, reading: Reading, state: State, 
     """A story told again, or with more detail: one line for what changed, never the urgent block again."""
     situation = reading.situation
     said = [name for news, name in _NEWS_REPLIES if news in reading.news]
+    if "utter_pictured_adult_too" in said:
+        # Both kinds of picture: the line for both says it all.
+        said = [name for name in said if name != "utter_pictured_too"]
     if said:
         for name in said:
             say(dispatcher, variant(name, situation))
@@ -146,7 +129,7 @@ def on_retold(dispatcher: CollectingDispatcher, reading: Reading, state: State, 
     else:
         say(dispatcher, variant("utter_retold", situation))
     if reading.question and reading.question != "ask_should_pay":
-        _answer(dispatcher, reading.question, situation, context)
+        answer(dispatcher, reading.question, situation, context.platform, context.text)
     if "age" in reading.news and state.step not in (None, AGE_QUESTION):
         return RETOLD, show_overview(dispatcher, situation, state.step)
     if "shared" in reading.news and state.step in steps_for(situation) and state.step != "removal":
@@ -180,10 +163,13 @@ def on_age_why(dispatcher: CollectingDispatcher, reading: Reading, state: State,
 
 def on_question(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
     assert reading.question
-    _answer(dispatcher, reading.question, reading.situation, context)
+    answer(dispatcher, reading.question, reading.situation, context.platform, context.text)
     if not reading.situation.known:
         say(dispatcher, "utter_ask_situation")
         return QUESTION, []
+    if "age" in reading.news and state.step not in (None, AGE_QUESTION) and reading.situation.age_group in (UNDER_18, ADULT):
+        # "i'm 20. should i go to hr or the police?": the answer, then the plan as it is for that age.
+        return QUESTION, show_overview(dispatcher, reading.situation, state.step)
     return QUESTION, _after_news(dispatcher, reading.situation, state)
 
 
@@ -252,6 +238,9 @@ def on_crisis(dispatcher: CollectingDispatcher, reading: Reading, state: State, 
     if reading.question == "again":
         say(dispatcher, variant("utter_crisis_again", speaking_to))
         told_now = _story_first_told(dispatcher, reading, state)
+        if state.last_reply == CRISIS_AGAIN and situation.known and "age" in reading.news and not told_now:
+            # "I'm 40. Two kids.": the support again, then the plan for that age, for when they are ready.
+            return CRISIS_AGAIN, show_overview(dispatcher, situation, state.step)
         if state.last_reply == CRISIS_AGAIN and situation.known and not told_now and state.step in (None, AGE_QUESTION):
             # Still in crisis a third time running: the same support again, and this time the whole plan too,
             # so the way out of the blackmail is there for when they are ready.
@@ -275,7 +264,7 @@ def _safety_first(dispatcher: CollectingDispatcher, reading: Reading, state: Sta
     not heard before gets the two most important lines; a question gets its answer."""
     say(dispatcher, first)
     if not _story_first_told(dispatcher, reading, state) and reading.question:
-        _answer(dispatcher, reading.question, reading.situation, Context())
+        answer(dispatcher, reading.question, reading.situation)
     say(dispatcher, then)
     return []
 
@@ -345,6 +334,10 @@ def on_not_understood(dispatcher: CollectingDispatcher, reading: Reading, state:
     if state.step == AGE_QUESTION:
         say(dispatcher, "utter_fallback_first", buttons=render("utter_age_buttons")["buttons"])
         return NOT_UNDERSTOOD, []
+    if "country" in reading.news and not reading.situation.known:
+        # "I'm in Texas, does this work for me?": answered by the line on where they are; now the story.
+        say(dispatcher, "utter_ask_situation")
+        return OPENING, []
     say(dispatcher, "utter_fallback_first")
     return NOT_UNDERSTOOD, []
 
