@@ -43,6 +43,7 @@ class Situation:
     has_paid: bool = False
     role: Optional[str] = None
     pictured_under18: bool = False
+    pictured_adult_too: bool = False  # some pictures from under 18, some from 18 or over
     is_shared: bool = False
     country: Optional[str] = None  # where they are, when outside the UK: us, australia, canada, ireland, other
     fears_outing: bool = False  # afraid of being outed as LGBT+

@@ -27,7 +27,7 @@ def support_services(situation: Situation) -> List[str]:
         services += ["domestic_abuse_helpline", "mens_advice_line"]
     if situation.fears_outing:
         services.append("galop")
-    if situation.pictured_under18:
+    if situation.pictured_under18 and not situation.pictured_adult_too:
         # The Revenge Porn Helpline is for pictures of adults; under-18 pictures go to the IWF.
         services = [s for s in services if s != "revenge_porn_helpline"]
     return services
@@ -43,7 +43,11 @@ def variant(prefix: str, situation: Situation) -> str:
     candidates: List[str] = []
     if situation.kind == "email_scam":
         candidates.append(f"{prefix}_scam")
+    if situation.country:
+        # Outside the UK the police routes are the ones where they live.
+        candidates += ([f"{prefix}_abroad_helper"] if situation.is_helper else []) + [f"{prefix}_abroad"]
     if situation.pictured_under18 and age != UNDER_18:
+        candidates += [f"{prefix}_mixed"] if situation.pictured_adult_too else []
         candidates += ([f"{prefix}_pictured_helper"] if situation.is_helper else []) + [f"{prefix}_pictured"]
     if situation.is_helper:
         audience = situation.audience
@@ -69,11 +73,18 @@ def platform_values(mentions: Optional[str]) -> Dict[str, str]:
     return {"platform_name": " and ".join(names), "platform_steps": "\n".join(lines)}
 
 
+def place_values(situation: Situation) -> Dict[str, str]:
+    """Where to report outside the UK, for the lines that name it."""
+    return {"local_police": text_of(f"utter_local_police_{situation.country}")} if situation.country else {}
+
+
 def step_values(step: str, situation: Situation, platform: Optional[str]) -> Dict[str, str]:
     if step == "block_report":
         return platform_values(platform)
     if step == "support":
         return {"support_lines": "\n".join(service_lines(support_services(situation)))}
+    if step == "police":
+        return place_values(situation)
     return {}
 
 
@@ -84,8 +95,6 @@ def step_text(step: str, situation: Situation, platform: Optional[str]) -> str:
         title=text_of(variant(f"utter_title_{step}", situation)),
     )
     body = text_of(variant(f"utter_step_{step}", situation), **step_values(step, situation, platform))
-    if step == "police" and situation.country:
-        body += "\n" + text_of(f"utter_outside_uk_{situation.country}")
     return f"{header}\n{body}"
 
 
@@ -102,7 +111,7 @@ def show_step(
 
 def overview_lines(situation: Situation) -> List[str]:
     return [
-        f"{number}. " + text_of(variant(f"utter_overview_{step}", situation))
+        f"{number}. " + text_of(variant(f"utter_overview_{step}", situation), **place_values(situation))
         for number, step in enumerate(steps_for(situation), start=1)
     ]
 

@@ -13,7 +13,7 @@ FILLERS = {
     "title": "Report and block them", "summary_lines": "✓ one", "support_lines": "• Samaritans",
     "service_name": "Samaritans", "audience": "", "contact": "call 116 123", "status": "Open now.",
     "hours": "any time", "phone": "116 123", "word": "SHOUT", "number_": "85258", "label": "under 19",
-    "overview_lines": "1. one",
+    "overview_lines": "1. one", "local_police": "your local police",
 }
 
 
