@@ -28,10 +28,17 @@ _NOT_AN_AGE = (
     r"(?!\s*(?:%|quid|pounds?|dollars?|euros?|k\b|grand|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years? ago|"
     r"times?|pm|am\b|o'?clock|followers|messages|pics|photos|people|of (my|his|her|them)|x\b|\.\d|,\d{3}))"
 )
+# A birthday to come: "i'm 18 in march", "she's 16 next month" (a year younger now).
+_SOON = (
+    r"\s+(?:in|next|on|this|come|by) (?:like |about |around |roughly |only |just )?(?:jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
+    r"nov(?:ember)?|dec(?:ember)?|a (?:few |couple of )?(?:weeks?|months?|days?)|(?:\d+|two|three|four|five|six) (?:weeks?|months?|days?)|"
+    r"week|month|(?:the )?(?:summer|spring|winter|autumn|new year)|(?:my|his|her) birthday)\b"
+)
+_TURNED_WHEN = re.compile(rf"\b(turned\s+{_NUM}){_SOON}")
 # The writer's own age: "i'm 15", "im fifteen", "aged 16", "we're both 17", "21m".
 _SELF = re.compile(
     rf"\b(i'?m|im|i am|i'?m only|i just turned|i turned|aged|age|we'?re both|we are both|were both|we'?re|we are)\s+"
-    rf"(only\s+|just\s+|still\s+|nearly\s+|almost\s+|both\s+)?{_AGE}\b{_NOT_AN_AGE}"
+    rf"(only\s+|just\s+|still\s+|nearly\s+|almost\s+|both\s+)?{_AGE}\b{_NOT_AN_AGE}(?!{_SOON})"
 )
 # Someone else's: "my son is 15", "she's fourteen", "my stepson (15)", "Year 10 girl, 14", "he turned 18".
 _OTHER = re.compile(
@@ -39,7 +46,7 @@ _OTHER = re.compile(
     rf"granddaughter|stepson|stepdaughter|student|pupil|learner|girlfriend|boyfriend|gf|bf|partner|flatmate|"
     rf"dad|father|mum|mom|mother|husband|wife|grandad|grandfather|grandma|grandmother|gran|nan|uncle|aunt|auntie|colleague|"
     rf"he|she|they|hes|shes|he'?s|she'?s|they'?re)(s|es)?(\s*,)?(\s+who)?(\s+is|\s+was|'s|\s+who'?s|\s+just turned|\s+turned|\s+has just turned|\s+have|\s+has)?\s+"
-    rf"(only\s+|just\s+|still\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}"
+    rf"(only\s+|just\s+|still\s+|nearly\s+|almost\s+)?{_AGE}\b{_NOT_AN_AGE}(?!{_SOON})"
 )
 # Hurried: "son 14 pics posted on insta", "son 16 sextortion whatsapp": straight after the child, a number
 # is their age (before "pics" too, or at the start of a sentence).
@@ -57,8 +64,9 @@ _SELF_TAGGED = (
     # "I'm a teacher, 32."
     re.compile(rf"\b(i'?m|im|i am) (a|an) \w+( \w+)?\s*,\s*{_AGE}\s*(?=[.,;!]|$)"),
 )
-# A number that is a sentence of its own ("...wants more. 15. snap"): only while the age is unknown.
-_STANDALONE = re.compile(rf"(^|[.!?,]\s+){_AGE}\s*(?=[.!?]|,\s|$)")
+# A number that is a sentence of its own ("...wants more. 15. snap"): only while the age is unknown. One of a
+# list ("50, 100, 150") is a sum.
+_STANDALONE = re.compile(rf"(^|[.!?,]\s+)(?<!\d,\s){_AGE}\s*(?=[.!?]|,\s(?!\d)|$)")
 # Beside a payment, such a number is the money: "steam card, 50, used my dad's card".
 _MONEY_NEAR = re.compile(r"\b(card|cards|steam|gift|voucher|paypal|paid|pay|sent|quid|pounds?|bucks|dollars?|bitcoin|crypto)\b|[£$€]")
 # Said at the start of a sentence, the writer's own: "literally just turned 18 last month".
@@ -71,7 +79,7 @@ _SCHOOL_SELF = re.compile(
 )
 # "we're both 15": the writer's age and the person's they are helping.
 _BOTH = re.compile(
-    rf"\b(we'?re|we are|were|we)\s+((both|all)\s+{_AGE}\b{_NOT_AN_AGE}|(?P<m>\d{{1,2}})\s+(both|all|the pair)( of us)?\b)"
+    rf"\b(we'?re|we are|were|we|(me|i) and (my|him|her) \w+ (are|r)|(my|his|her) \w+ and (me|i) (are|r))\s+((both|all)\s+{_AGE}\b{_NOT_AN_AGE}|(?P<m>\d{{1,2}})\s+(both|all|the pair)( of us)?\b)"
 )
 # "a girl who comes here, 15, told me", "one of my lads, 16, said": an age between commas after a person.
 _APPOSITION = re.compile(
@@ -104,6 +112,7 @@ _WILL_BE = re.compile(
     rf"\b(i'?ll|ill|i will|he'?ll|she'?ll) be\s+{_NUM}\b"
     rf"|\b(i|he|she) (turns?|'?ll turn|will turn|am turning|'?m turning|is turning|'?s turning)\s+{_NUM}\b(?!\s*(ago|years ago))"
     rf"|^\W*(nearly|almost|not quite|about to (be|turn))\s+{_NUM}\b"
+    rf"|\b(i'?m|im|i am|he'?s|hes|she'?s|shes|he is|she is|(son|daughter|child|brother|sister) is) {_NUM}(?={_SOON})"
 )
 # The age in the picture: "I was 16 in the pic", "when I was 15", "they're from when I was 17".
 _PICTURED = re.compile(
@@ -137,7 +146,10 @@ _THEY_ARE_ADULT = re.compile(
 )
 _THEY_ARE_UNDER = re.compile(
     r"\b(he|she|they|hes|shes|he'?s|she'?s|they'?re)( is| are)? (an? )?(minor|child|kid|under (18|eighteen)|under ?age)\b"
+    r"|\b(he|she|they|hes|shes|he'?s|she'?s|they'?re)( is| are| goes| go)? (in|at|to) (primary|junior|infant|secondary|high) school\b"
 )
+# "we're 16", said by a friend answering the question: the friend's age and the one helped.
+_WE_ARE = re.compile(rf"^\W*(we'?re|we are|were|we r)\s+(both\s+)?{_AGE}\b{_NOT_AN_AGE}")
 # A pupil in Year 7 to 12 is under 18 (Year 13 may be 18).
 _SCHOOL_YEAR = re.compile(r"\b(year|yr) ?([7-9]|1[0-2])s?\b")
 _SCHOOL_YEAR_ANSWER = re.compile(r"\b((year|yr|y) ?([5-9]|1[0-2])|s ?[1-6]|p ?[5-7])\b")
@@ -153,7 +165,7 @@ _BARE = re.compile(
 )
 # An answer to the question may also be "over", "under", "adult", "a minor", "teen".
 _BARE_GROUP_UNDER = re.compile(r"^\W*(under|minor|a minor|teen|teenager|kid|child|no,? under)\W*$")
-_BARE_GROUP_ADULT = re.compile(r"^\W*(over|adult|an adult|grown ?up|older)\W*$")
+_BARE_GROUP_ADULT = re.compile(r"^\W*(over|adult|an adult|grown ?up|older)(\W*$|[.,!]+\s)")
 
 
 # "ground me till i'm 40", "when i'm 18 i'll…": an age to come, not the age now.
@@ -171,6 +183,15 @@ _DECADE = re.compile(
 )
 # "born 2011", "born in 2009": the year gives the age near enough.
 _BORN = re.compile(r"\bborn (in )?((19|20)\d\d)\b")
+# Pictures from both sides of 18: "some are from after my birthday", "so like a mix", "some from this year".
+_MIXED = re.compile(
+    r"\b(some|others?|the rest|a few|the newer ones|the new ones|the recent ones)\b[^.?!]{0,40}\b(after (my|his|her|their) "
+    r"(18th |eighteenth )?birthday|after (i|he|she|they) turned (18|eighteen)|this year|recent(ly)?|"
+    r"(when|since) (i|he|she|they) (was|were|turned|'?ve been) (18|19|2\d|eighteen|nineteen|twenty\w*)|at (18|19|2\d))\b"
+    r"|\b(a|like a|kind of a|bit of a|it'?s a|its a) mix(ture)?\b|\bmix of (ages|both|before and after)\b|\bboth (ages|before and after)\b"
+)
+# "i was 17 when i sent most of them", from someone 18 now: the rest from after.
+_MOST_OF_THEM = re.compile(r"\b(most|some|a few|half) of them\b")
 # "20 now" beside the age in the picture: the age now.
 _NOW = re.compile(rf"\b{_AGE}\s+now\b")
 
@@ -197,6 +218,7 @@ class AgeStatement:
 
     group: Optional[str]
     pictured_under18: bool = False
+    pictured_adult_too: bool = False  # also pictures from 18 or over: "some are from after my birthday"
 
 
 def _years(token: str) -> int:
@@ -264,6 +286,8 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
     if not text:
         return AgeStatement(None)
     lowered = _AGE_TO_COME.sub(" ", text.lower().replace("\u2019", "'"))
+    # "I turned 18 in March" is past: only "I'm 18 in March" is a birthday to come.
+    lowered = _TURNED_WHEN.sub(r"\1", lowered)
     if _JOKE_AGE.search(lowered):
         # "69 lol" is a joke, not an age: the question still stands.
         return AgeStatement(None)
@@ -288,10 +312,12 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
         # "the videos are from when I was 22", "some from when I was 17 and some from when I was 19": an
         # adult in a picture is an adult now.
         group = ADULT
+    adult_too = bool(_MIXED.search(lowered)) or (pictured_under18 and (
+        _adult_pictured(_PICTURED.search(rest)) or (group == ADULT and bool(_MOST_OF_THEM.search(lowered)))))
     if pictured_under18 and group is None and not re.search(r"\b(now|today|these days)\b", rest):
         # "the pics are from when I was 16" on its own says nothing about the age now.
-        return AgeStatement(None, True)
-    return AgeStatement(group, pictured_under18)
+        return AgeStatement(None, True, adult_too)
+    return AgeStatement(group, pictured_under18, adult_too)
 
 
 def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional[str]:
@@ -325,6 +351,10 @@ def _group_now(text: str, answering: bool, about_someone_else: bool) -> Optional
         return ADULT
     if about_someone_else and _THEY_ARE_UNDER.search(text):
         return UNDER_18
+    if about_someone_else and answering:
+        we_are = _first_group(_WE_ARE, text)
+        if we_are:
+            return we_are
     if not about_someone_else:
         if _NOT_CHILD.search(text) or _OVER.search(text) or _ADULT_LIFE.search(text):
             return ADULT

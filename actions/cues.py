@@ -29,6 +29,8 @@ NEG = (
 UNTIL_VERB = r"((?!(pay|paid|so|and|but|because|cos|then|now|know|knows|knew|realise|realize|realised|realized|tell|told|notice|noticed|see|saw|sure|if|whether)\b)[\w']+\s+){0,3}?"
 NOT_PAID = re.compile(
     rf"\b{NEG}\s+{UNTIL_VERB}(paid|pay|payed|sent|send|given|give|transferred|bought|buy)\b"
+    # ("I'd rather not give his exact age" keeps something back; it says nothing about paying.)
+    r"(?! (out )?(my|his|her|their|your|our|the|any|out)? ?(exact |real |full )?(age|name|details|address|info\w*|number|school)\b)"
     r"|\b(nothing|no money|not (a|one) (penny|cent|pound|thing)|zero|nowt|none of (them|us|the \w+)|no ?one|nobody|neither( of (them|us))?)\b"
     r"[^.?!]{0,20}\b(paid|sent|given|yet|so far)\b"
     r"|\bnot (a|one) (penny|cent|pound|quid)\b|\bno,? i (haven'?t|havent|didn'?t|didnt)\b"
@@ -47,10 +49,14 @@ PAID = re.compile(
     # "paid 300 to this guy": a bare sum straight after "paid".
     r"|\b(paid|payed)\s+(like |about |around |nearly |almost |over )?\d{2,5}\b(?!\s*(years?|yrs?|days?|weeks?|months?|times?|pics?|photos?|mins?|minutes?|hours?|hrs?|followers|%))"
     r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
+    r"|\bsent the (crypto|bitcoin|btc|gift ?cards?|vouchers?|codes?)\b|\b(got|took|had|has had) (£|\$|€)\s?\d+ (off|from|out of) me\b"
     r"|\b(i|we|he|she|they) did (pay|send (it|the money|him|her|them) (\w+ )?(money|cash|£|\$|€|\d))|\b(i|we) did (pay|send the money)\b"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
     r"|\b(been sending|was sending|has sent|have sent|had sent|been giving|has given|have given|had given) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
-    r"|\b(been paying|was paying|kept paying|keep paying|have been paying|has been paying) (him|her|them|it|this|the \w+|a \w+)\b"
+    r"|\b(been paying|was paying|kept paying|keep paying|have been paying|has been paying) (him|her|them|it|this|the \w+|a \w+|someone|somebody)\b"
+    # "three payments totalling about £300", "he has taken £500 from her savings".
+    r"|\bpayments? (totalling|totaling|adding up to|of) (about |around |nearly |over |almost )?(£|\$|€|\d)"
+    r"|\b(taken|took|drained|emptied|had) (about |around |nearly |over |almost )?(£|\$|€|\d+|all|everything)[^.?!]{0,20}\b(from|out of|off) (my|his|her|their|our) (savings|account|bank|card)"
     # "Paid 4 times. £900 total.": a payment said without "I".
     r"|(^|[.!?]\s+)(paid|payed)\s+((him|her|them)\b|£|\$|€|\d+ (times|quid|pounds)|once|twice|already)"
     r"|\b(paid|payed) (someone|them|him|her|the scammer|the blackmailer)\b"
@@ -131,7 +137,11 @@ OWN_STORY = re.compile(
 QUOTED = re.compile(r"(?:^|(?<=[\s:(]))[\"'][^\"]+?[\"'](?=[\s.,!?;:)]|$)")
 PICTURES = r"video|vid|pics?|pictures?|photos?|images?|nudes?|recording|footage"
 # The writer's own pictures, whoever else the message names ("my cousin says she got a pic of me").
-OWN_PICTURES = re.compile(rf"\b({PICTURES}|clip) of (me|myself)\b|\bmy (own )?(pics|pictures|photos|nudes|videos?|vids?)\b")
+OWN_PICTURES = re.compile(
+    rf"\b({PICTURES}|clip) of (me|myself)\b|\bmy (own )?(pics|pictures|photos|nudes|videos?|vids?)\b"
+    # Taken from the writer's own profile to make fakes: "taken photos off my Instagram".
+    rf"|\b({PICTURES}) (off|from) my (instagram|insta|ig|facebook|fb|socials?|profile|tiktok|snap\w*|linkedin|account)\b"
+)
 # Plainly the writer's own, whoever else is named ("my son told me to use this. they have a video of me").
 PLAINLY_MINE = re.compile(
     rf"\b({PICTURES}|deepfakes?|fakes?) of me\b|\b(blackmailing|threatening|sextorting) me\b"
@@ -168,12 +178,12 @@ REAL_CONTACT = re.compile(
 )
 # A question about which take-down service names one, or taking down, or a service.
 SERVICE_WORDS = re.compile(
-    r"\b(report remove|stop ?ncii|take it down|take ?down|taken down|remov\w*|iwf|service|site|which one|for me|for (him|her|them)|"
+    r"\b(report remove|stop ?ncii|take it down|take ?down|taken down|remov\w*|iwf|service|site|which one|for me|(two|different|both) (different )?(things|ones|sites|services|websites)|two sets|for (him|her|them)|"
     r"revenge porn|helpline|childline|ncmec|hash\w*|fingerprint)\b"
 )
 # A helper who turns out to be the one it is happening to: "ok fine its me, there is no mate".
 ITS_ME = re.compile(
-    r"(^|[.,!?]\s*|\b(ok|okay|fine|alright|honestly|tbh|ngl|actually|look|yeah|yh|ye|so|but)\W+)(it'?s|its|it is|it was) "
+    r"(^|[.,!?]\s*|\b(ok|okay|fine|alright|honestly|tbh|ngl|actually|look|yeah|yh|ye|but)\W+)(it'?s|its|it is|it was) "
     r"(actually |really |just |literally )?me\b(?! again| here| (he|she|they|who)\b)"
     r"|\b(there is|there'?s|theres) no (mate|friend|m8)\b|\b(the|my) (mate|friend|m8) (is|was) (actually |really )?me\b"
     r"|\bi (lied|was lying)\b[^.?!]{0,30}\b(me|my own|myself)\b|\bnot (my|a) (mate|friend)\W+(it'?s|its|it is) me\b"
@@ -252,10 +262,23 @@ BANK_WORDS = re.compile(
     r"get (it|that|the money|my money|my cash) back" + NOT_OFF_A_DEVICE + r")\b"
     r"|\b(money|cash)\b[^.?!]{0,25}\b(gone|lost|again|stopped|traced|frozen|recovered|returned)\b|[£$€]\s?\d+[^.?!]{0,25}\b(gone|lost|again|back)\b"
 )
+# Plainly about the bank, whatever else the message says: "should she ring the bank?", "what do I do
+# about the card?"
+BANK_PLAINLY = re.compile(
+    r"\b(ring|call|phone|contact|tell|email|go to|speak to|talk to) (my|the|his|her|our|their) (bank|card company|card provider)\b"
+    r"|\bwhat (do|should|can) (i|we|she|he|they) do about (the|my|his|her|our|their) (credit |debit |bank )?(card|bank|payments?|bank account)\b"
+    r"|\b(if|whether|is) (the |my |his |her |that |our )?((£|\$|€)\s?\d+|money|cash) (is |was )?(gone|lost)( for good| forever)?\b"
+)
 MONEY_ASKED = re.compile(r"\b(pay|paying|paid|fee|fine|money|charge|cost|costs|£|\$)|£|\$|\b\d+\b")
 # Outside the UK: 999 and 101 are UK numbers. Northern Ireland is in the UK.
 COUNTRIES: List[Tuple[str, re.Pattern[str]]] = [
-    ("us", re.compile(r"\b(i'?m|im|i am|we'?re|we are|live|living|based) (in|from) (the )?(us|usa|u\.s\.?|america|united states|states)\b|\bi'?m american\b")),
+    ("us", re.compile(
+        r"\b(i'?m|im|i am|we'?re|we are|live|living|based) (in|from) (the )?(us|usa|u\.s\.?|america|united states|states)\b|\bi'?m american\b"
+        r"|\b(people|someone|anyone|users|kids|teens) (in|from) (the )?(us|usa|u\.s\.?|america|united states|states)\b"
+        r"|\b(in|from) (texas|california|florida|new york|ohio|michigan|illinois|arizona|pennsylvania|new jersey|north carolina|"
+        r"south carolina|virginia|tennessee|indiana|missouri|minnesota|wisconsin|colorado|alabama|louisiana|kentucky|oregon|"
+        r"oklahoma|connecticut|utah|iowa|nevada|arkansas|mississippi|kansas|nebraska|idaho|massachusetts|maryland)\b"
+    )),
     ("australia", re.compile(r"\b(in|from) (australia|oz|sydney|melbourne|brisbane|perth)\b|\baussie\b")),
     ("canada", re.compile(r"\b(in|from) (canada|toronto|vancouver|montreal|ontario)\b|\bcanadian\b")),
     ("ireland", re.compile(r"(?<!northern )\b(in|from) (ireland|the republic|dublin|cork|galway|limerick)\b|\bgarda[ií]?\b")),
@@ -277,9 +300,11 @@ def payment_told(text: str) -> Optional[bool]:
         # is a pretence.
         demanded = re.search(
             r"\bto (pay|send|buy|give)?\s*$|\b(think|thinks|believe|pretend\w*|fake)\b[^.?!]{0,12}$|\b(if|unless|whether|wish)\s+$", before
-        )
-        # "nothing's been paid": the negation may come before the words that say paid.
-        if not re.search(rf"\b{NEG}\s+(\w+\s+){{0,3}}$", before + " ") and not NOT_PAID.search(before[-20:] + around) \
+        ) and not re.match(r"(i |we )?already\b", match.group(0))  # "if i already paid, can i get it back?" says it was paid
+        # "nothing's been paid": the negation may come before the words that say paid, in the same clause ("i
+        # didnt have it so i sent £40" is a payment after all).
+        clause = re.split(r"\b(?:so|but|then|anyway)\b", before)[-1]
+        if not re.search(rf"\b{NEG}\s+(\w+\s+){{0,3}}$", clause + " ") and not NOT_PAID.search(clause[-20:] + around) \
                 and not demanded:
             return True
     return False if NOT_PAID.search(text) else None
@@ -315,6 +340,8 @@ EXTORTION_WORDS = re.compile(
     r"(insta|ig|snap|snapchat|instagram|tiktok|discord|whatsapp|facebook|fb|online|webcam|nudes?|pics?|photo|video) blackmail|"
     r"(someone|somebody|some (guy|girl|man|woman|account|person|lad)|a (guy|girl|man|woman|stranger))('?s| has| have)? (got|gotten|has) "
     r"(my|me) (pics?|pictures?|photos?|nudes?|videos?|vids?))\b"
+    # A sum demanded, said in so many words to this service: "lad wants €200", "asking me for $500".
+    r"|\b(wants?|wanting|asking( me)? for|asked( me)? for|demand\w*)( me to (pay|send))? ?(£|\$|€) ?\d"
 )
 MORE_PICTURES = re.compile(r"\b(send|do|make) (more|another|a video|a vid|more pics|more photos)\b|\bmore (pics|pictures|photos|videos|nudes)\b")
 

@@ -6,6 +6,7 @@ can be tested on its own (tests/actions/test_reading.py), and `actions/turn.py` 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Tuple
 
@@ -92,8 +93,8 @@ def interpret(parse: Parse, state: State) -> Reading:
 
     if intent == "danger_now" and state.last_reply in (CRISIS, CRISIS_AGAIN):
         # "he's at his house, i'm 20 min away" straight after a crisis: still the crisis, and its reply
-        # says 999 as well.
-        return reading(CRISIS, question="again")
+        # says 999 as well ("I'll ring my brother and head home" is reaching out).
+        return reading(CRISIS, question="reaching_out" if safety_cues.REACHING_OUT.search(text) else "again")
     if intent == "danger_now" and state.last_reply in (DANGER, DANGER_AGAIN) and not text.startswith("/"):
         # "I'm in the bathroom with the door locked" straight after the danger reply: the same danger.
         return reading(DANGER, question="still")
@@ -175,6 +176,10 @@ def interpret(parse: Parse, state: State) -> Reading:
         told_intent = parse.runner_up(SITUATION_INTENTS)
         if told_intent == "already_paid" and "not_paid" in news:
             told_intent = "blackmail_money"
+    if told_intent is None and intent == "ask_should_pay" and not state.situation.known and re.search(r"\bi\b", text) \
+            and not (cues.NAMED_OTHER.search(text) or role_told(text)):
+        # "if i pay will they actually delete it": asked here, someone is asking them for money.
+        told_intent = "already_paid" if "paid" in news else "blackmail_money"
     if told_intent is None and not state.situation.known and intent != "prefer_not_say":
         # Whatever the classifier made of it, pictures and a threat in one message are a story.
         told_intent = story_in_words(text)
@@ -266,7 +271,7 @@ def interpret(parse: Parse, state: State) -> Reading:
             # "Is it 101 then?": a number, and a question about it.
             return reading(QUESTION, question=asked)
         return reading(AGE_ANSWER) if told_age else reading(NOT_UNDERSTOOD)
-    if state.situation.known and any(n in news for n in ("paid", "not_paid", "shared", "not_shared", "pictured_under18")):
+    if state.situation.known and any(n in news for n in ("paid", "not_paid", "shared", "not_shared", "pictured_under18", "pictured_adult_too")):
         # "nah i aint paid" read as a plain "no" or a refusal: it is news about the story.
         return reading(RETOLD, told=situation.kind)
     if intent == "prefer_not_say":

@@ -38,6 +38,7 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"|\b(boy|girl|kid) in (my|our) (form|tutor group)\b"
         r"|\bin year \d+\b.{0,60}\b(disclosed|told me)\b"
         r"|\b(has|have) (just )?disclosed\b|\b(our|the school'?s?) (dsl|safeguarding lead)\b"
+        r"|\b(i'?m|im|i am) (the )?(deputy )?(dsl|designated safeguarding lead)\b"
         r"|\b(students|pupils|kids|children|young people) (have |has )?(come|came|been coming) to me\b"
         r"|\ba (year|yr) ?\d{1,2} (girl|boy|student|pupil|lad)\b"
         r"|\b(school office|school receptionist|office staff|work (at|in) (a|the|our) (school|college|academy))\b"

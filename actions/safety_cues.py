@@ -41,8 +41,9 @@ STILL_IN_CRISIS = re.compile(
 )
 # About to reach out, after the crisis reply: "fine i'll text shout", "ok gonna ring samaritans".
 REACHING_OUT = re.compile(
-    r"\b(i'?ll|ill|i will|gonna|going to|about to|will|i'?m going to|im gonna|let me|lemme|trying to|try(ing)?) "
-    r"(text|call|ring|phone|message|msg|try|contact|talk to|speak to) (shout|samaritans|childline|papyrus|them|someone|a helpline|the number)\b"
+    r"\b(i'?ll|ill|i will|gonna|going to|about to|will|i'?m going to|im gonna|let me|lemme|trying to|try(ing)?|i could|i can|i might) "
+    r"(text|call|ring|phone|message|msg|try|contact|talk to|speak to) (shout|samaritans|childline|papyrus|them|someone|a helpline|the number|"
+    r"her|him|my (mum|mom|dad|sister|brother|sis|bro|nan|gran|aunt|auntie|uncle|friend|mate|best friend|partner|girlfriend|boyfriend))\b"
 )
 # The crisis eased, as a helper or the person says it: "no hes ok hes come out now", "she's calmed down".
 CRISIS_EASED = re.compile(
@@ -71,7 +72,7 @@ STILL_IN_DANGER = re.compile(
 ABOUT_THE_BLACKMAIL = re.compile(
     r"\b(pics?|pictures?|photos?|nudes?|video|vid|pay|paid|paying|money|report\w*|block\w*|snap\w*|insta\w*|tiktok|discord|"
     r"whatsapp|account|blackmail\w*|sextort\w*|guy|delet\w*|post\w*|screenshot\w*|evidence|bank|take ?down|remov\w*|chat|group ?chat|gc|"
-    r"trouble|illegal|arrest\w*|criminal record|fault|they want|another)\b|£|\$|€"
+    r"trouble|illegal|arrest\w*|criminal record|fault|they want|another|paypal|card|gift ?cards?|steam|crypto|bitcoin|refund)\b|£|\$|€"
 )
 
 # In a helper's conversation, a crisis told in the first person is the writer's own ("I've failed him. I

@@ -94,6 +94,10 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
     if age.pictured_under18 and not situation.pictured_under18:
         situation = situation.but(pictured_under18=True)
         news.append("pictured_under18")
+    if age.pictured_adult_too and situation.pictured_under18 and not situation.pictured_adult_too:
+        # Some pictures from before 18, some from after: both kinds of take-down service.
+        situation = situation.but(pictured_adult_too=True)
+        news.append("pictured_adult_too")
     country = next((key for key, pattern in cues.COUNTRIES if pattern.search(text)), None)
     if country and country != situation.country:
         situation = situation.but(country=country)
@@ -174,7 +178,9 @@ def checked(parse: Parse, text: str) -> Parse:
     if cues.CHILDLINE_AT_18.search(text) and intent in QUESTION_INTENTS:
         # "can i still ring childline or am i too old": who they can talk to.
         return parse.read_as("ask_human")
-    if cues.PREVENT_POSTING.search(text) and intent in PREVENTION_MISREAD:
+    if cues.BANK_PLAINLY.search(text) and (intent in QUESTION_INTENTS or intent in ("next_step", "nlu_fallback")):
+        return parse.read_as("ask_bank")
+    if cues.PREVENT_POSTING.search(text) and (intent in PREVENTION_MISREAD or intent == "ask_how_report" and "report" not in text):
         return parse.read_as("ask_which_service")
     if (intent == "tell_age" and cues.ACCOUNT_SECURITY.search(text)) or (intent == "ask_bank" and cues.ACCOUNT_BACK.search(text)):
         return parse.read_as("ask_passwords")

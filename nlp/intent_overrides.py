@@ -92,7 +92,8 @@ def forced_intent(
         return "helper"
     if predicted == "helper" and not names_someone_else:
         if matches(lowered, patterns.get("victim", [])) or own_pictures:
-            return outcome_told(lowered) or "blackmail_money"
+            # The classifier's next story, if it had one ("fake_images"), else a demand.
+            return outcome_told(lowered) or next((name for name in ranked if name in SITUATIONS), "blackmail_money")
         return None
     outcome = outcome_told(lowered)
     if outcome == "images_shared" and predicted in READ_AS_NOT_OUT:

@@ -100,7 +100,8 @@ def test_the_classifiers_crisis_or_danger_without_such_a_word_falls_to_the_next_
              "id be a laughing stock, my whole year would roast me forever, and now he wants more vids",
              "i'm gonna actually die if anyone from school sees it 💀💀", "my life is over lol if this gets out",
              "Nobody would care except my kids seeing it, that would kill me.",
-             "says if i pay this one last time he'll delete it. is it worth just paying and ending it"],
+             "says if i pay this one last time he'll delete it. is it worth just paying and ending it",
+             "we paid them once hoping it'd end. it hasnt"],
 )
 def test_idioms_are_neither_crisis_nor_danger(text):
     assert forced_intent(text, "danger_now", PATTERNS, 0.9, 0.3, ["danger_now", "crisis", "blackmail_money"]) == "blackmail_money"
@@ -111,7 +112,9 @@ def test_idioms_are_neither_crisis_nor_danger(text):
     ["i took a load of pills", "theres no point anymore", "im thinking of ending it", "i want to unalive myself",
      "kms", "my friend just messaged me saying he wants to kill himself", "my dad will kill me and i want to die",
      "she said her family would be better off without her", "he's locked himself in the bathroom and won't talk",
-     "my brother gave me his phone and all his games and said look after our dad"],
+     "my brother gave me his phone and all his games and said look after our dad",
+     "honestly ive been staring at my box of sertraline all evening thinking about taking the lot",
+     "is there any point carrying on when everyone is about to see it", "i have a plan for how i'd do it if it gets posted"],
 )
 def test_indirect_and_third_person_disclosures_are_crisis(text):
     assert forced_intent(text, "blackmail_money", PATTERNS) == "crisis"
@@ -121,11 +124,33 @@ def test_a_teenager_locked_in_their_own_room_is_not_by_itself_a_crisis():
     assert forced_intent("He's locked himself in his room and won't talk to me.", "helper", PATTERNS) is None
 
 
+@pytest.mark.parametrize("text", ["will they come to my house", "what if he comes to my house and tells my dad",
+                                  "she said she deleted it and she's coming to my room"])
+def test_a_worry_about_coming_round_and_family_coming_to_the_room_are_not_danger(text):
+    assert forced_intent(text, "danger_now", PATTERNS, 0.0, 0.3, ["danger_now", "ask_will_they_post"]) == "ask_will_they_post"
+
+
+def test_pictures_said_to_exist_are_not_a_wish_not_to_exist():
+    text = "He's proved the videos exist by sending her stills from them"
+    assert forced_intent(text, "crisis", PATTERNS, 0.6, 0.3, ["crisis", "helper"]) == "helper"
+
+
+def test_pictures_taken_from_the_writers_profile_are_the_writers_own_story():
+    text = "Someone has taken photos off my Instagram (me at my cousin's wedding) and turned them into fake nudes"
+    assert forced_intent(text, "helper", PATTERNS, 0.0, 0.3, ["helper", "fake_images"]) == "fake_images"
+
+
+def test_a_payment_told_without_a_subject_is_the_writers_own():
+    text = "paid 600 in bitcoin through one of those atm things last night. they want another 1k. i'm 19"
+    assert forced_intent(text, "helper", PATTERNS, 0.0, 0.3, ["helper", "already_paid"]) == "already_paid"
+
+
 def test_danger_phrases():
     assert forced_intent("he's outside my house right now", "blackmail_money", PATTERNS) == "danger_now"
     assert forced_intent("hes downstairs and hes drunk and angry about me telling someone", "blackmail_money", PATTERNS) == "danger_now"
     assert forced_intent("My ex-partner has just turned up at my work and is threatening me physically", "partner_threat", PATTERNS) == "danger_now"
     assert forced_intent("standing on the bridge near my house thinking about jumping", None, PATTERNS) == "crisis"
+    assert forced_intent("hes coming to my house now", "blackmail_money", PATTERNS) == "danger_now"
 
 
 @pytest.mark.parametrize(
@@ -193,7 +218,10 @@ def test_helper_never_overrides_a_question():
     [("15", "under18"), ("im 17", "under18"), ("fifteen", "under18"), ("under 18", "under18"), ("u18", "under18"),
      ("19", "adult"), ("im 23", "adult"), ("over 18", "adult"), ("18+", "adult"), ("rather not say", None),
      ("he wants £200", None), ("200 quid", None), ("i was 17 when i took it im still 17", "under18"),
-     ("i turn 15 next month", "under18"), ("nearly 16", "under18"), ("i turn 18 in may", "under18")],
+     ("i turn 15 next month", "under18"), ("nearly 16", "under18"), ("i turn 18 in may", "under18"),
+     ("i'm 18 in march, can i just wait till then", "under18"), ("im 18 next month", "under18"), ("im 18 now", "adult"),
+     ("i turned 18 in march so this is all after that", "adult"), ("im 18 in like 2 months", "under18"),
+     ("i paid 3 times now. 50, 100, 150. all from my savings", None), ("adult. that's all you're getting", "adult")],
 )
 def test_age_parser(text, group):
     assert age_group_from_text(text) == group
@@ -206,6 +234,7 @@ def test_a_number_word_in_a_longer_answer_is_a_count_not_an_age():
 
 def test_we_are_both_gives_the_age_of_the_person_helped():
     assert read_age("were both 14", answering=True, about_someone_else=True).group == "under18"
+    assert read_age("me and my mate are both 18, hes getting sextorted", about_someone_else=True).group == "adult"
     # The writer's own age said first is not the helped person's.
     text = "hi im 16 and my brother whos 13 just told me someone is blackmailing him"
     assert read_age(text, about_someone_else=True).group == "under18"
@@ -756,3 +785,29 @@ def test_a_question_about_ending_his_life_answered_no_is_not_a_crisis():
 ])
 def test_doing_it_at_an_age_and_a_son_named_with_his_age(text, about_someone_else, group):
     assert read_age(text, answering=True, about_someone_else=about_someone_else).group == group
+
+
+@pytest.mark.parametrize("text, mixed", [
+    ("some are from when i was 16 and some are from this year. im 18 now", True),
+    ("some are from after my birthday tho. so like a mix", True),
+    ("some of the pics are from when I was 17 and some from when I was 19", True),
+    ("the pics are from when i was 16, im 19 now", False),
+    ("some are from when i was 14 and some from when i was 15", False),
+])
+def test_pictures_from_both_sides_of_18(text, mixed):
+    assert read_age(text, answering=True).pictured_adult_too is mixed
+
+
+@pytest.mark.parametrize("text, forced", [
+    ("pretty sure ill be gone before they can post it lol", "crisis"),
+    ("friend messaged me thanks for everything youve been the best and now shes gone offline", "crisis"),
+    ("how many of my antidepressants would it take", "crisis"),
+    ("Husband has just hit me and taken my phone to send the photos", "danger_now"),
+    ("received a photo of my front door from them taken 5 mins ago", "danger_now"),
+    ("ex is in the driveway screaming hes going to smash my face in", "danger_now"),
+    ("my boyfriend has a knife and says if i dont record for him hell use it", "danger_now"),
+    ("thanks for everything, you've been really helpful", None),
+    ("he sent a pic of my house from google maps", None),
+])
+def test_more_crisis_and_danger_phrases_and_their_everyday_neighbours(text, forced):
+    assert forced_intent(text, "thanks", PATTERNS) == forced

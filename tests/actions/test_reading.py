@@ -5,7 +5,7 @@ import pytest
 
 from actions.plan import Situation
 from actions.reading import (
-    AGE_ANSWER, AGE_SKIPPED, AGE_WHY, CRISIS, DENY, GREET, NEXT, NOT_UNDERSTOOD, OPENING, QUESTION, RETOLD, SITUATION,
+    CRISIS_AGAIN, AGE_ANSWER, AGE_SKIPPED, AGE_WHY, CRISIS, DENY, GREET, NEXT, NOT_UNDERSTOOD, OPENING, QUESTION, RETOLD, SITUATION,
     Parse, State, interpret,
 )
 from actions.cues import payment_told, sharing_told
@@ -34,7 +34,10 @@ def test_negated_payment_is_not_a_payment(text):
 
 @pytest.mark.parametrize("text", ["i already sent him 80 on paypal", "ive paid them £50", "he's paid them twice, £80 and £120",
                                   "i bought £300 of apple gift cards", "my friend has paid someone with his dad's card",
-                                  "I've given them £60 already"])
+                                  "I've given them £60 already", "my son has been paying someone who has photos of him",
+                                  "He used my credit card, three payments totalling about £300",
+                                  "he has now taken £500 from her savings account", "if i already bought them steam cards can i get it back",
+                                  "sent the crypto like they said and they still want more", "the guy got £250 off me last week"])
 def test_told_payments_are_payments(text):
     assert payment_told(text.lower()) is True
 
@@ -238,6 +241,7 @@ def test_help_on_its_way_is_still_the_crisis(text):
 
 
 @pytest.mark.parametrize("text, country", [("im in the us and he wants $500", "us"), ("We're in Cork", "ireland"),
+                                           ("i'm in texas, does this work for people in the US", "us"),
                                           ("I live in Northern Ireland", None), ("im british but living in spain", "other")])
 def test_outside_the_uk(text, country):
     assert read("blackmail_money", text).situation.country == country
@@ -743,6 +747,15 @@ def test_a_bank_question_put_after_a_comma_is_still_a_bank_question():
     assert reading.question == "ask_bank"
 
 
+@pytest.mark.parametrize("text, guess", [("She did give him her sort code. Should she ring the bank?", "ask_screenshot"),
+                                         ("It started on Instagram. What should I do about the card?", "next_step"),
+                                         ("he wants to know if the £30 is gone for good", "nlu_fallback")])
+def test_a_question_plainly_about_the_bank_is_the_bank_question(text, guess):
+    state = State(Situation("helper", "under18", is_helper=True, has_paid=True), step="evidence")
+    reading = read(guess, text, state, ranking=[(guess, 0.6), ("ask_bank", 0.25)])
+    assert reading.question == "ask_bank"
+
+
 def test_an_own_age_told_first_makes_the_story_that_follows_the_writers_own():
     state = State(Situation(None, "under18"), step=None, last_reply=AGE_ANSWER)
     reading = read("helper", "someone on insta has them. they want 150. not paid", state)
@@ -913,3 +926,42 @@ def test_asking_why_they_were_picked_is_not_asking_why_the_age_is_needed():
 
 def test_a_hurried_parent_naming_son_and_age_is_a_parent():
     assert role_told("just give me the steps. son 16 sextortion whatsapp. paid £20 already") == "parent"
+
+
+def test_asking_whether_to_pay_before_saying_anything_else_is_a_demand_told():
+    reading = read("ask_should_pay", "if i pay will they actually delete it")
+    assert reading.act == SITUATION and reading.situation.kind == "money" and reading.question == "ask_should_pay"
+    assert read("ask_should_pay", "should my son pay them").situation.kind != "money"
+
+
+@pytest.mark.parametrize("text", ["she's coming over. what should we do first when she gets here", "my sister's on her way"])
+def test_help_coming_over_after_the_crisis_reply_stays_with_the_crisis(text):
+    state = State(Situation("money", "adult"), step="evidence", last_reply=CRISIS)
+    assert read("danger_now", text, state).act == CRISIS
+
+
+
+def test_reaching_out_read_as_danger_after_the_crisis_reply_is_reaching_out():
+    state = State(Situation("money", "adult"), step="evidence", last_reply=CRISIS_AGAIN)
+    assert read("danger_now", "Ok. I'll ring my brother and then head home", state).question == "reaching_out"
+
+
+def test_a_sibling_in_charge_is_not_owning_the_story():
+    text = "My little brother (14) just told me someone's blackmailing him. Our parents are away so it's me. Where do I start?"
+    reading = read("helper", text)
+    assert reading.situation.is_helper and reading.situation.age_group == "under18"
+
+
+@pytest.mark.parametrize("text, group", [("we're 16", "under18"), ("He's in primary school.", "under18")])
+def test_a_helpers_answer_about_both_of_them_or_the_school_gives_the_age(text, group):
+    state = State(Situation("helper", None, is_helper=True), step="age", age_asked=1)
+    assert read("tell_age", text, state).situation.age_group == group
+
+
+def test_school_staff_who_say_they_are_the_dsl_are_staff():
+    text = "I'm DSL at an 11-18 secondary. Three Year 11 boys have come forward about the same Instagram account."
+    assert read("blackmail_money", text).situation.role == "teacher"
+
+
+def test_keeping_back_an_age_says_nothing_about_paying():
+    assert payment_told("i'd rather not give his exact age online if that's ok") is None

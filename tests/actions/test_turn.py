@@ -489,3 +489,51 @@ async def test_steps_said_done_by_number_go_on_from_the_next_one():
     said = await converse(ACTION, [("blackmail_money", "someone wants 100 quid or theyll post my nudes. im 15"),
                                    ("nlu_fallback", "done 1 and 2")])
     assert "Step 3 of" in said[1]
+
+
+async def test_outside_the_uk_the_plan_and_the_report_answer_name_where_they_live_not_ceop():
+    said = await converse(ACTION, [("helper", "Hello, I'm in Ontario, Canada. My 14 year old son is being threatened over a photo"),
+                                   ("ask_how_report", "Do I call 911 or is that overreacting?")])
+    assert "Cybertip.ca" in said[0] and "Cybertip.ca" in said[1]
+    assert "CEOP" not in said[0] and "CEOP" not in said[1]
+    steps = await step_through(ACTION, {"situation": "money", "age_group": "under18", "country": "us", "plan_step": "trusted_adult"}, 1)
+    assert steps == ["police"]
+
+
+async def test_saying_only_where_they_are_is_answered_and_asks_what_is_happening():
+    messages, _ = await respond("nlu_fallback", "hey i'm in texas does this work for people in the US")
+    said = texts(messages)
+    assert "FBI" in said and "what's happening" in said and "didn't quite understand" not in said
+
+
+async def test_an_age_told_during_the_repeated_crisis_reply_brings_the_plan_for_that_age():
+    messages, _ = await respond("tell_age", "I'm 40. Two kids.", slots={"situation": "money", "reply_kind": "crisis_again"})
+    said = texts(messages)
+    assert "116 123" in said and "StopNCII" in said and "CEOP" not in said
+
+
+async def test_asking_how_to_report_before_any_age_names_no_route_for_one_age_only():
+    messages, _ = await respond("ask_how_report", "how do i report this", slots={"situation": "money"})
+    said = texts(messages)
+    assert "101" in said and "CEOP" not in said and "If you're under 18, tell me" in said
+    messages, _ = await respond("ask_how_report", "how do i report this", slots={"situation": "money", "age_group": "unknown"})
+    assert "CEOP" in texts(messages)
+
+
+async def test_an_age_told_with_a_question_after_the_plan_brings_the_plan_for_that_age():
+    messages, _ = await respond("ask_how_report", "i'm 20. should i go to my manager or the police",
+                                slots={"situation": "fake", "plan_step": "overview"})
+    said = texts(messages)
+    assert "101" in said and "StopNCII" in said
+
+
+async def test_pictures_from_both_sides_of_18_get_both_kinds_of_take_down_service():
+    said = await converse(ACTION, [("blackmail_money", "someones got pics of me, some are from when i was 16 and some are from this year. im 18 now"),
+                                   ("ask_which_service", "so do i use two different things for the two sets of pics??")])
+    for text in said:
+        assert "Take It Down" in text and "StopNCII" in text
+    said = await converse(ACTION, [("partner_threat", "my ex is threatening to send pics i sent him to my new boyfriend"),
+                                   ("tell_age", "im 18 now but i was 17 when i sent them"),
+                                   ("blackmail_money", "some are from after my birthday tho. so like a mix")])
+    assert "StopNCII" not in said[1].split("Get pictures taken down")[1].split("\n")[0]
+    assert "StopNCII" in said[2] and "Take It Down" in said[2]
