@@ -160,7 +160,7 @@ _OVER = re.compile(
 )
 # An answer to the question: a number first ("23. No I haven't paid", "16 ye", "21m").
 _BARE = re.compile(
-    rf"^[^\w£$€]*((yeah|yes|ye|yh|ok|okay|k|fine|alright|sure|well|lol|erm|umm?|ugh|oh|right)[,.! ]+){{0,2}}(i'?m |im |i am )?"
+    rf"^[^\w£$€]*((yeah|yes|ye|yh|ok|okay|k|fine|alright|sure|well|lol|erm|umm?|ugh|oh|right|whatever|meh|bruh|idk|fine then)[,.! ]+){{0,2}}(i'?m |im |i am )?"
     rf"{_AGE}\s*(m|f|male|female)?\b{_NOT_AN_AGE}"
 )
 # An answer to the question may also be "over", "under", "adult", "a minor", "teen".

@@ -202,7 +202,8 @@ ASKS_FOR_A_LINE = re.compile(
 SCAM_EMAIL_TOLD = re.compile(
     r"\b(got|received|had|getting|get|keep getting) (an? |one of those |these |those |another )?(\w+ )?e-?mails?\b"
     r"[^.?!]{0,60}\b(webcam|camera|hack\w*|password|bitcoin|btc|crypto|recorded|video|porn)"
-    r"|\b(webcam|sextortion|bitcoin|hacker) e-?mails?\b"
+    r"|\b(webcam|sextortion|bitcoin|hacker|scam) e-?mails?\b"
+    r"|\be-?mail (that |which )?(said|says|saying|claim\w*)\b[^.?!]{0,60}\b(webcam|camera|hack\w*|recorded|filmed|video|password)"
 )
 # A question, by its mark or its first word ("so I just ignore it?", "what about the photos"), also after a
 # first sentence ("right ok. will the bank give the money back").
@@ -247,6 +248,8 @@ PARTNER_CUE = re.compile(
 )
 # A question about the bank names a bank, a way of paying, or getting money back: "is it worth paying £50?" is
 # whether to pay, not the bank.
+# Someone named as the one doing it: "this scammer", "the blackmailer".
+BLACKMAILER = re.compile(r"\b(scammers?|blackmailers?|extortionists?|sextortionists?|blackmailing|sextorting|extorting)\b")
 # Pictures got back off someone's phone are not money back.
 NOT_OFF_A_DEVICE = r"(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?))"
 # A bank question put as a statement: "i want my money back", "need to ring the bank".
@@ -256,7 +259,7 @@ BANK_ASKED = re.compile(
     r"|[,;.]\s*(what|how|is|can|could|will|would|do|does|should) (that|it|i|we|they|he|she|do|to)\b"
 )
 BANK_WORDS = re.compile(
-    r"\b(bank|refund\w*|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|account|gift ?cards?|"
+    r"\b(bank(?! holidays?)|refund\w*|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|account|gift ?cards?|"
     r"steam|apple|google play|vouchers?|crypto|bitcoin|reverse|cancel\w*|dispute|fraud|"
     r"(money|cash|it|that) back" + NOT_OFF_A_DEVICE + r"|"
     r"get (it|that|the money|my money|my cash) back" + NOT_OFF_A_DEVICE + r")\b"

@@ -176,9 +176,11 @@ def interpret(parse: Parse, state: State) -> Reading:
         told_intent = parse.runner_up(SITUATION_INTENTS)
         if told_intent == "already_paid" and "not_paid" in news:
             told_intent = "blackmail_money"
-    if told_intent is None and intent == "ask_should_pay" and not state.situation.known and re.search(r"\bi\b", text) \
-            and not (cues.NAMED_OTHER.search(text) or role_told(text)):
-        # "if i pay will they actually delete it": asked here, someone is asking them for money.
+    if told_intent is None and not state.situation.known and not re.search(r"\b(we|us|our)\b", text) and (
+        intent == "ask_should_pay" or intent == "ask_how_report" and cues.BLACKMAILER.search(text)
+    ) and not (cues.NAMED_OTHER.search(text) or role_told(text)):
+        # "if i pay will they actually delete it", "how do i report this scammer": asked here, someone is
+        # asking them for money.
         told_intent = "already_paid" if "paid" in news else "blackmail_money"
     if told_intent is None and not state.situation.known and intent != "prefer_not_say":
         # Whatever the classifier made of it, pictures and a threat in one message are a story.
@@ -203,8 +205,11 @@ def interpret(parse: Parse, state: State) -> Reading:
             # "I've been sextorted on Instagram", with nobody else in it, is the writer's own.
             own = story_in_words(text)
             if not own:
-                # Nobody else in it yet: whatever was told is the writer's own ("a video from when I was 17").
-                situation = state.situation.but(pictured_under18=situation.pictured_under18)
+                # Nobody else in it yet: whatever was told is the writer's own ("a video from when I was 17",
+                # "hi im 12 and someone from roblox is being mean to me").
+                situation = state.situation.but(
+                    pictured_under18=situation.pictured_under18, age_group=read_age(text).group or state.situation.age_group
+                )
                 return reading(OPENING)
             told = SITUATION_BY_INTENT[own]
             situation = situation.but(kind=told, is_helper=False, role=None, age_group=read_age(text).group)

@@ -221,7 +221,8 @@ def test_helper_never_overrides_a_question():
      ("i turn 15 next month", "under18"), ("nearly 16", "under18"), ("i turn 18 in may", "under18"),
      ("i'm 18 in march, can i just wait till then", "under18"), ("im 18 next month", "under18"), ("im 18 now", "adult"),
      ("i turned 18 in march so this is all after that", "adult"), ("im 18 in like 2 months", "under18"),
-     ("i paid 3 times now. 50, 100, 150. all from my savings", None), ("adult. that's all you're getting", "adult")],
+     ("i paid 3 times now. 50, 100, 150. all from my savings", None), ("adult. that's all you're getting", "adult"),
+     ("whatever 14", "under18")],
 )
 def test_age_parser(text, group):
     assert age_group_from_text(text) == group
@@ -802,6 +803,10 @@ def test_pictures_from_both_sides_of_18(text, mixed):
     ("pretty sure ill be gone before they can post it lol", "crisis"),
     ("friend messaged me thanks for everything youve been the best and now shes gone offline", "crisis"),
     ("how many of my antidepressants would it take", "crisis"),
+    ("Wrote letters for mum and my little brother tonight, just in case", "crisis"),
+    ("not gonna exist by friday so let them post whatever they want", "crisis"),
+    ("how many insulin pens would it take", "crisis"),
+    ("my account wont exist on snapchat anymore", None),
     ("Husband has just hit me and taken my phone to send the photos", "danger_now"),
     ("received a photo of my front door from them taken 5 mins ago", "danger_now"),
     ("ex is in the driveway screaming hes going to smash my face in", "danger_now"),
@@ -811,3 +816,14 @@ def test_pictures_from_both_sides_of_18(text, mixed):
 ])
 def test_more_crisis_and_danger_phrases_and_their_everyday_neighbours(text, forced):
     assert forced_intent(text, "thanks", PATTERNS) == forced
+
+
+@pytest.mark.parametrize("text, predicted, forced", [
+    ("my bruv gonna batter me wen he sees dat", "danger_now", "blackmail_money"),
+    ("He hasn't stopped crying since he got home", "danger_now", "blackmail_money"),
+    ("I keep reading about teenagers hurting themselves after this kind of thing.", "crisis", "blackmail_money"),
+    ("Hello. I am 45 and I am embarrassed to be writing this. She has now sent me a video of it", "helper", "blackmail_money"),
+    ("hes outside and hes gonna batter me", "blackmail_money", "danger_now"),
+])
+def test_fears_and_worries_read_as_what_they_are(text, predicted, forced):
+    assert forced_intent(text, predicted, PATTERNS, 0.6, 0.3, [predicted, "blackmail_money"]) == forced

@@ -965,3 +965,24 @@ def test_school_staff_who_say_they_are_the_dsl_are_staff():
 
 def test_keeping_back_an_age_says_nothing_about_paying():
     assert payment_told("i'd rather not give his exact age online if that's ok") is None
+
+
+def test_an_opening_read_as_a_helper_keeps_the_writers_own_age():
+    reading = read("helper", "hi im 12 and someone from roblox is being mean to me")
+    assert reading.act == OPENING and reading.situation.age_group == "under18" and not reading.situation.is_helper
+
+
+def test_a_report_question_about_a_scammer_before_any_story_is_the_story():
+    reading = read("ask_how_report", "right, not paying this scammer and not going to. just want to know the best way to report them")
+    assert reading.act == SITUATION and reading.situation.kind == "money"
+
+
+def test_a_bank_holiday_is_not_a_bank_question():
+    state = State(Situation("helper", "adult", is_helper=True), step="removal")
+    text = "will the revenge porn helpline be open tomorrow? it's a bank holiday monday"
+    assert read("ask_bank", text, state, ranking=[("ask_bank", 0.5), ("ask_human", 0.3)]).question != "ask_bank"
+
+
+def test_a_relatives_scam_email_told_as_an_email_that_said_is_the_scam_email():
+    text = "My dad's 60 and he paid £800 in bitcoin to an email that said they'd recorded him through his webcam"
+    assert read("helper", text).situation.kind == "email_scam"
