@@ -99,7 +99,7 @@ _SELF_OF_AGE = re.compile(
     rf"(of|aged)\s+{_AGE}\b{_NOT_AN_AGE}"
 )
 _WHO_IS = re.compile(
-    rf"\b(son|daughter|grandson|granddaughter|nephew|niece|brother|sister|stepson|stepdaughter|child|boy|girl)\b"
+    rf"\b(son|daughter|grandson|granddaughter|nephew|niece|brother|sister|stepson|stepdaughter|child|boy|girl|young person|placement)\b"
     rf"[^.?!,]{{3,30}}\b(is|'s) (only |just )?{_AGE}\b{_NOT_AN_AGE}"
 )
 _ALL_ARE = re.compile(rf"\b(all|both|they)( of them)?( are|'re)? (aged )?{_AGE}( or | and |-)\d{{1,2}}\b")
@@ -174,6 +174,7 @@ _AGE_TO_COME = re.compile(r"\b(till|til|until|untill|by the time|once|when)\s+(i
 # "I've written letters to my daughters". (Not "my boss": teenagers have Saturday jobs.)
 _ADULT_LIFE = re.compile(
     r"\bmy (wife|husband|marriage|colleagues|co-?workers|mortgage|daughters|sons|grandchildren|grandkids|kids|children)\b"
+    r"|\bmy ex-? ?(husband|wife)\b|\bour (kids|children)\b|\b(share|shared|joint) custody\b"
     r"|\b(i'?m|im|i am) (married|divorced|widowed|retired|a (grand)?(father|mother|dad|mum) of)\b"
 )
 # "mid forties", "in my sixties", "early 20s": a decade is enough to tell the group.

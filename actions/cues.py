@@ -156,6 +156,8 @@ THIRD_PERSON_STORY = re.compile(
     r"|\b(his|her) (kids|children|boss|work|job|wife|husband|partner|followers|contacts|colleagues)\b"
     r"|\b(friend|mate|bestie|brother|bro|sister|sis|cousin)('?s|s') (nudes?|pics?|pictures?|photos?|videos?|vid)\b"
     r"|\b(recorded|filmed|screenshotted|screen ?recorded) (him|her)\b|\b(he|she) (has )?(just )?(confessed|admitted|owned up)\b"
+    # "someone on TikTok has his pics": the pictures are someone else's.
+    r"|\b(has|have|got|with|holding|posted|sharing|shared) (all )?(his|her) (\w+ )?(nudes?|pics?|pictures?|photos?|videos?|vids?)\b"
     r"|\b(blackmail|threaten|extort|sextort)(ing|s|ed)? (him|her|them)\b"
 )
 RECOVERY_SERVICE = re.compile(
@@ -176,6 +178,12 @@ REAL_CONTACT = re.compile(
     r"|\b(showing|showed|sent|sending) me (one of )?(my|a) (own |private )?(pics?|pictures?|photos?|nudes?|videos?)\b"
     r"|\bmy (snapchat |snap )?memories\b|\bmy eyes only\b"
 )
+# Real pictures taken from a real account, even when sent by email: "got into my iCloud... emailed me photos
+# from my camera roll".
+OWN_CLOUD = re.compile(
+    r"\b(got|get|gotten|broke|broken|hacked) (into|in to) my (icloud|google photos|phone|camera roll|gallery|snap\w*|memories|cloud)\b"
+    r"|\b(photos?|pics?|pictures?|videos?) (from|off|out of) my (camera roll|phone|icloud|gallery|google photos|memories|cloud)\b"
+)
 # A question about which take-down service names one, or taking down, or a service.
 SERVICE_WORDS = re.compile(
     r"\b(report remove|stop ?ncii|take it down|take ?down|taken down|remov\w*|iwf|service|site|which one|for me|(two|different|both) (different )?(things|ones|sites|services|websites)|two sets|for (him|her|them)|"
@@ -191,7 +199,10 @@ ITS_ME = re.compile(
 # Account security in any words: "should i turn on 2 factor" is no age, whatever the number.
 ACCOUNT_SECURITY = re.compile(r"\b(2fa|mfa|(2|two)[- ]?(factor|step)|passwords?|passcodes?|log ?ins?|authenticator)\b")
 # A take-down service asked about by name: the age group it is for.
-SERVICE_NAMED_UNDER18 = re.compile(r"\b(report ?remove|take it down|iwf|ncmec)\b")
+# "Take It Down" the service, not "get the site to take it down".
+SERVICE_NAMED_UNDER18 = re.compile(
+    r"\b(report ?remove|iwf|ncmec)\b|(?<!to )(?<!can )(?<!will )(?<!they )(?<!and )(?<!please )\btake it down\b(?! (without|from|off|now|asap|quickly|for good))"
+)
 SERVICE_NAMED_ADULT = re.compile(r"\b(stop ?ncii|revenge porn helpline)\b")
 ASKS_FOR_A_LINE = re.compile(
     r"\b(number|phone|call|ring|text|contact)\b[^.?!]{0,25}\b(childline|samaritans|shout|helpline|nspcc|papyrus|someone|a person)\b"

@@ -54,7 +54,10 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
     own_story = bool(cues.OWN_STORY.search(unquoted))
     if intent == "helper":
         # The classifier's "helper" for "guy says he hacked my snap and has my pics" is the writer's own story.
-        tells_for_someone = not own_story or (role in (TEACHER, PARENT) and not cues.PLAINLY_MINE.search(text))
+        # "my cousin (15)... someone has his pics. I sent them £60" is the cousin's story, paid by the writer.
+        tells_for_someone = not own_story or not cues.PLAINLY_MINE.search(text) and (
+            role in (TEACHER, PARENT) or bool(cues.THIRD_PERSON_STORY.search(text))
+        )
     elif intent in SITUATION_BY_INTENT:
         tells_for_someone = not own_story and (
             role in (TEACHER, PARENT, OTHER_HELPER) or (role == FRIEND and bool(cues.THIRD_PERSON_STORY.search(text)))
@@ -115,7 +118,7 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
     situation = fold(situation, news, "has_paid", paid, "paid")
     if paid is False and situation.kind == PAID:
         situation = situation.but(kind="money")
-    real_contact = bool(cues.REAL_CONTACT.search(text)) or (
+    real_contact = bool(cues.REAL_CONTACT.search(text) or cues.OWN_CLOUD.search(text)) or (
         any("mail" not in p.lower() for p in parse.all_of("platform")) and bool(cues.IMAGE_CUE.search(text))
     )
     if situation.kind == EMAIL_SCAM and (told == SHARED or real_contact):
@@ -203,11 +206,12 @@ def checked(parse: Parse, text: str) -> Parse:
         # The next guess is checked in its turn ("fake pictures", then "scam email", then a real threat).
         return checked(Parse(intent, parse.text, rest, parse.entities), text)
     if intent in ("already_paid", "blackmail_money", "images_shared", "helper") and cues.SCAM_EMAIL_TOLD.search(text) \
-            and not cues.REAL_CONTACT.search(text):
+            and not (cues.REAL_CONTACT.search(text) or cues.OWN_CLOUD.search(text)):
         # "got one of those webcam emails and paid": the scam email, paid; its plan gains the bank step. A
         # helper's ("my dad got one of those emails") is the scam email too, told for someone else.
         return parse.read_as("email_scam")
-    if intent == "email_scam" and (cues.REAL_CONTACT.search(text) or not cues.EMAIL_CUE.search(text)) and "email" not in text:
+    if intent == "email_scam" and (cues.OWN_CLOUD.search(text) or (
+            (cues.REAL_CONTACT.search(text) or not cues.EMAIL_CUE.search(text)) and "email" not in text)):
         # A video call with someone met online is a real person with a real recording, not a mass email.
         told = "already_paid" if payment_told(text) else "blackmail_money"
         return parse.read_as(told)

@@ -827,3 +827,30 @@ def test_more_crisis_and_danger_phrases_and_their_everyday_neighbours(text, forc
 ])
 def test_fears_and_worries_read_as_what_they_are(text, predicted, forced):
     assert forced_intent(text, predicted, PATTERNS, 0.6, 0.3, [predicted, "blackmail_money"]) == forced
+
+
+@pytest.mark.parametrize("text, predicted, forced", [
+    ("A 16 year old has told me he'd rather die than have his mum see them.", "helper", "crisis"),
+    ("id rather die than tell my dad lol how do i start", "ask_tell_adult", None),
+    ("They've asked for more and he's been googling how to get a loan.", "helper", None),
+    ("She's crying a lot but she's safe, she's not going to hurt herself or anything", "helper", None),
+])
+def test_third_person_crisis_and_its_reassurances(text, predicted, forced):
+    assert forced_intent(text, predicted, PATTERNS) == forced
+
+
+def test_a_foster_carers_young_person_has_an_age():
+    text = "I'm a foster carer. The young person in my care is 15 and she's told me someone has pictures"
+    assert read_age(text, about_someone_else=True).group == "under18"
+
+
+@pytest.mark.parametrize("text, forced", [
+    ("they cant blackmail a dead person can they", "crisis"),
+    ("been looking at ropes online", "crisis"),
+    ("found searches on the family ipad about how to hang yourself", "crisis"),
+    ("is overdosing painful", "crisis"),
+    ("have a plan and everything i need for it", "crisis"),
+    ("i have everything i need for the police report", None),
+])
+def test_means_plans_and_a_dead_person_that_cannot_be_blackmailed(text, forced):
+    assert forced_intent(text, "helper", PATTERNS) == forced

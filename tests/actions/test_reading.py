@@ -986,3 +986,21 @@ def test_a_bank_holiday_is_not_a_bank_question():
 def test_a_relatives_scam_email_told_as_an_email_that_said_is_the_scam_email():
     text = "My dad's 60 and he paid £800 in bitcoin to an email that said they'd recorded him through his webcam"
     assert read("helper", text).situation.kind == "email_scam"
+
+
+def test_a_relative_who_paid_for_the_young_person_is_helping():
+    text = "My cousin (15) messaged me in a panic. Someone on TikTok has his pics. I sent them £60 off my card to buy time"
+    reading = read("helper", text)
+    assert reading.situation.is_helper and reading.situation.age_group == "under18" and reading.situation.has_paid
+
+
+@pytest.mark.parametrize("text, named", [("is take it down for me", True), ("whats take it down", True),
+                                         ("can i get the site to take it down without him knowing?", False)])
+def test_take_it_down_the_service_is_not_taking_it_down(text, named):
+    from actions import cues
+    assert bool(cues.SERVICE_NAMED_UNDER18.search(text)) is named
+
+
+def test_real_photos_taken_from_a_hacked_cloud_are_not_the_mass_scam_email():
+    text = "someone has got into my icloud. they've emailed me photos from my camera roll and say they'll send them unless i pay"
+    assert read("email_scam", text).situation.kind != "email_scam"
