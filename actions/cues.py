@@ -49,6 +49,7 @@ PAID = re.compile(
     # "paid 300 to this guy": a bare sum straight after "paid".
     r"|\b(paid|payed)\s+(like |about |around |nearly |almost |over )?\d{2,5}\b(?!\s*(years?|yrs?|days?|weeks?|months?|times?|pics?|photos?|mins?|minutes?|hours?|hrs?|followers|%))"
     r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
+    r"|\b(send|sended|sent|pay|payed|paid) already (like |about )?(£|\$|€|\d)|\b(with|by|through|via|on) (western union|moneygram|remitly)\b"
     r"|\bsent the (crypto|bitcoin|btc|gift ?cards?|vouchers?|codes?)\b|\b(got|took|had|has had) (£|\$|€)\s?\d+ (off|from|out of) me\b"
     r"|\b(i|we|he|she|they) did (pay|send (it|the money|him|her|them) (\w+ )?(money|cash|£|\$|€|\d))|\b(i|we) did (pay|send the money)\b"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"

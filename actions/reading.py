@@ -204,15 +204,17 @@ def interpret(parse: Parse, state: State) -> Reading:
             # "hey, this is awkward to say" is not yet anyone's story (a button press is), nor a helper's;
             # "I've been sextorted on Instagram", with nobody else in it, is the writer's own.
             own = story_in_words(text)
+            # The age said is the writer's own too ("snapchat blackmail. 16. not paid").
+            own_age = read_age(text, answering=state.situation.age_group in (None, UNKNOWN)).group
             if not own:
                 # Nobody else in it yet: whatever was told is the writer's own ("a video from when I was 17",
                 # "hi im 12 and someone from roblox is being mean to me").
                 situation = state.situation.but(
-                    pictured_under18=situation.pictured_under18, age_group=read_age(text).group or state.situation.age_group
+                    pictured_under18=situation.pictured_under18, age_group=own_age or state.situation.age_group
                 )
                 return reading(OPENING)
             told = SITUATION_BY_INTENT[own]
-            situation = situation.but(kind=told, is_helper=False, role=None, age_group=read_age(text).group)
+            situation = situation.but(kind=told, is_helper=False, role=None, age_group=own_age)
             return reading(SITUATION, told=told)
         question = parse.intent if parse.intent in QUESTIONS else None
         if state.situation.known and told != state.situation.kind and (

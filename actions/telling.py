@@ -5,6 +5,7 @@ Pure functions over the parse and what was known, used by `actions/reading.py`'s
 """
 from __future__ import annotations
 
+import re
 from typing import List, Optional, Tuple
 
 from actions import cues
@@ -181,6 +182,9 @@ def checked(parse: Parse, text: str) -> Parse:
     if cues.CHILDLINE_AT_18.search(text) and intent in QUESTION_INTENTS:
         # "can i still ring childline or am i too old": who they can talk to.
         return parse.read_as("ask_human")
+    if intent == "bot_challenge" and re.search(r"\banonymous\b", text) and re.search(r"\b(ceop|report\w*|police|101|cops)\b", text):
+        # "is ceop anonymous": whether reporting tells anyone, not whether this is a person.
+        return parse.read_as("ask_police_tell_parents")
     if cues.BANK_PLAINLY.search(text) and (intent in QUESTION_INTENTS or intent in ("next_step", "nlu_fallback")):
         return parse.read_as("ask_bank")
     if cues.PREVENT_POSTING.search(text) and (intent in PREVENTION_MISREAD or intent == "ask_how_report" and "report" not in text):

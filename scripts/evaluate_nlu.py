@@ -26,7 +26,8 @@ DEFAULT_SETS = (
     "tests/nlu_holdout_ap.yml", "tests/nlu_holdout_aq.yml", "tests/nlu_holdout_at.yml", "tests/nlu_holdout_aw.yml",
     "tests/nlu_holdout_az.yml", "tests/nlu_holdout_bc.yml", "tests/nlu_holdout_bf.yml", "tests/nlu_holdout_bi.yml",
     "tests/nlu_holdout_bl.yml", "tests/nlu_holdout_bo.yml", "tests/nlu_holdout_bp.yml",
-    "tests/nlu_holdout_bu.yml",
+    "tests/nlu_holdout_bu.yml", "tests/nlu_holdout_bw.yml", "tests/nlu_holdout_bz.yml", "tests/nlu_holdout_cb.yml",
+    "tests/nlu_holdout_ce.yml", "tests/nlu_holdout_cg.yml",
 )
 
 

@@ -156,6 +156,7 @@ def test_danger_phrases():
 @pytest.mark.parametrize(
     "text",
     ["my son is being blackmailed", "my 14 year old has paid them", "one of my students told me", "found this on my daughter's phone",
+     "my mates 19 and proper bricking it, some bird on insta got nudes off him",
      "My niece lives with me. Someone is demanding money for photos she sent", "A colleague confided in me that a man has her photos"],
 )
 def test_someone_else_as_the_subject_makes_a_situation_a_helper_message(text):
@@ -854,3 +855,16 @@ def test_a_foster_carers_young_person_has_an_age():
 ])
 def test_means_plans_and_a_dead_person_that_cannot_be_blackmailed(text, forced):
     assert forced_intent(text, "helper", PATTERNS) == forced
+
+
+@pytest.mark.parametrize("text, predicted, forced", [
+    ("taking all of these tonight 💊💊💊", "goodbye", "crisis"),
+    ("Found blades in my daughter's bin and she's been locked in her room", "helper", "crisis"),
+    ("made my mind up, this weekend is it", "nlu_fallback", "crisis"),
+    ("looking up tall car parks near me", "out_of_scope", "crisis"),
+    ("will officers come to my house", "danger_now", "blackmail_money"),
+    ("He has not paid, he is frightened the man will come to the house.", "danger_now", "blackmail_money"),
+    ("I don't think he means that literally, he's just scared. There are no concerns at home.", "danger_now", "blackmail_money"),
+])
+def test_more_means_and_plans_and_worries_that_are_not_danger(text, predicted, forced):
+    assert forced_intent(text, predicted, PATTERNS, 0.0, 0.3, [predicted, "blackmail_money"]) == forced

@@ -37,7 +37,8 @@ def test_negated_payment_is_not_a_payment(text):
                                   "I've given them £60 already", "my son has been paying someone who has photos of him",
                                   "He used my credit card, three payments totalling about £300",
                                   "he has now taken £500 from her savings account", "if i already bought them steam cards can i get it back",
-                                  "sent the crypto like they said and they still want more", "the guy got £250 off me last week"])
+                                  "sent the crypto like they said and they still want more", "the guy got £250 off me last week",
+                                  "i send already 300 pound with western union yesterday"])
 def test_told_payments_are_payments(text):
     assert payment_told(text.lower()) is True
 
@@ -1004,3 +1005,18 @@ def test_take_it_down_the_service_is_not_taking_it_down(text, named):
 def test_real_photos_taken_from_a_hacked_cloud_are_not_the_mass_scam_email():
     text = "someone has got into my icloud. they've emailed me photos from my camera roll and say they'll send them unless i pay"
     assert read("email_scam", text).situation.kind != "email_scam"
+
+
+@pytest.mark.parametrize("text", ["pastoral lead at a secondary. a 14-year-old boy has told me he paid £200 to a blackmailer",
+                                  "i lecture at an fe college. one of my 16 year old apprentices has shown me threatening messages"])
+def test_staff_by_their_job_are_staff(text):
+    assert role_told(text) == "teacher"
+
+
+def test_a_story_read_as_a_helpers_keeps_a_bare_age_as_the_writers():
+    reading = read("helper", "snapchat blackmail. 16. not paid. what do i do")
+    assert not reading.situation.is_helper and reading.situation.age_group == "under18"
+
+
+def test_whether_ceop_is_anonymous_is_not_asking_about_the_bot():
+    assert read("bot_challenge", "is ceop anonymous").question == "ask_police_tell_parents"
