@@ -27,7 +27,7 @@ DEFAULT_SETS = (
     "tests/nlu_holdout_az.yml", "tests/nlu_holdout_bc.yml", "tests/nlu_holdout_bf.yml", "tests/nlu_holdout_bi.yml",
     "tests/nlu_holdout_bl.yml", "tests/nlu_holdout_bo.yml", "tests/nlu_holdout_bp.yml",
     "tests/nlu_holdout_bu.yml", "tests/nlu_holdout_bw.yml", "tests/nlu_holdout_bz.yml", "tests/nlu_holdout_cb.yml",
-    "tests/nlu_holdout_ce.yml", "tests/nlu_holdout_cg.yml",
+    "tests/nlu_holdout_ce.yml", "tests/nlu_holdout_cg.yml", "tests/nlu_holdout_ci.yml",
 )
 
 

@@ -1,9 +1,9 @@
 """Held-out NLU accuracy: a data or config change that makes recognition worse fails here.
 
 tests/nlu_holdout.yml was written separately from the training data; the others later, one at a time, by
-people who saw neither (each file's header says when). Every set's errors have been studied except those of
-sets AE to BI (studied for crisis and danger misses only, each after its one blind measurement; AT fully) and
-BL, the newest, measured blind once and not studied. `make eval` prints the per-intent figures.
+people who saw neither (each file's header says when). Every set's errors have been studied, sets AE to CG
+for their crisis and danger misses above all, each after its one blind measurement, except those of CI, the
+newest, measured blind once and not studied. `make eval` prints the per-intent figures.
 """
 from __future__ import annotations
 
@@ -19,39 +19,46 @@ from scripts.evaluate_nlu import DEFAULT_MODEL, Prediction, accuracy, false_cris
 
 FLOORS = {
     # file: (overall accuracy, crisis recall) — about a point under the figures measured on 2026-12-04
-    # (README, Accuracy). Sets AE to BU were studied for crisis and danger misses only.
-    "tests/nlu_holdout.yml": (0.96, 1.0),
+    # (README, Accuracy). Sets AE to CG were studied for crisis and danger misses (and their other errors
+    # read for training ideas); CI, the newest, has not been studied.
+    "tests/nlu_holdout.yml": (0.94, 1.0),
     "tests/nlu_holdout_blind.yml": (0.95, 1.0),
     "tests/nlu_holdout_c.yml": (0.97, 1.0),
-    "tests/nlu_holdout_fresh.yml": (0.95, 1.0),
-    "tests/nlu_holdout_g.yml": (0.97, 1.0),
+    "tests/nlu_holdout_fresh.yml": (0.96, 1.0),
+    "tests/nlu_holdout_g.yml": (0.96, 1.0),
     "tests/nlu_holdout_i.yml": (0.96, 1.0),
     "tests/nlu_holdout_l.yml": (0.96, 1.0),
     "tests/nlu_holdout_o.yml": (0.97, 1.0),
     "tests/nlu_holdout_q.yml": (0.97, 1.0),
     "tests/nlu_holdout_s.yml": (0.96, 1.0),
-    "tests/nlu_holdout_t.yml": (0.95, 1.0),
+    "tests/nlu_holdout_t.yml": (0.96, 1.0),
     "tests/nlu_holdout_u.yml": (0.95, 1.0),
     "tests/nlu_holdout_v.yml": (0.95, 1.0),
-    "tests/nlu_holdout_w.yml": (0.96, 1.0),
-    "tests/nlu_holdout_x.yml": (0.97, 1.0),
-    "tests/nlu_holdout_y.yml": (0.96, 1.0),
+    "tests/nlu_holdout_w.yml": (0.95, 1.0),
+    "tests/nlu_holdout_x.yml": (0.96, 1.0),
+    "tests/nlu_holdout_y.yml": (0.97, 1.0),
     "tests/nlu_holdout_z.yml": (0.96, 1.0),
     "tests/nlu_holdout_ae.yml": (0.97, 0.96),
-    "tests/nlu_holdout_af.yml": (0.96, 1.0),
+    "tests/nlu_holdout_af.yml": (0.95, 1.0),
     "tests/nlu_holdout_ai.yml": (0.96, 1.0),
     "tests/nlu_holdout_ap.yml": (0.96, 1.0),
-    "tests/nlu_holdout_aq.yml": (0.96, 1.0),
+    "tests/nlu_holdout_aq.yml": (0.95, 1.0),
     "tests/nlu_holdout_at.yml": (0.95, 1.0),
     "tests/nlu_holdout_aw.yml": (0.95, 1.0),
     "tests/nlu_holdout_az.yml": (0.96, 1.0),
-    "tests/nlu_holdout_bc.yml": (0.96, 1.0),
+    "tests/nlu_holdout_bc.yml": (0.95, 1.0),
     "tests/nlu_holdout_bf.yml": (0.96, 1.0),
     "tests/nlu_holdout_bi.yml": (0.95, 1.0),
     "tests/nlu_holdout_bl.yml": (0.97, 1.0),
-    "tests/nlu_holdout_bo.yml": (0.94, 1.0),
+    "tests/nlu_holdout_bo.yml": (0.93, 1.0),
     "tests/nlu_holdout_bp.yml": (0.91, 1.0),
-    "tests/nlu_holdout_bu.yml": (0.93, 1.0),
+    "tests/nlu_holdout_bu.yml": (0.92, 1.0),
+    "tests/nlu_holdout_bw.yml": (0.93, 1.0),
+    "tests/nlu_holdout_bz.yml": (0.91, 1.0),
+    "tests/nlu_holdout_cb.yml": (0.92, 1.0),
+    "tests/nlu_holdout_ce.yml": (0.94, 1.0),
+    "tests/nlu_holdout_cg.yml": (0.93, 1.0),
+    "tests/nlu_holdout_ci.yml": (0.93, 1.0),
 }
 
 
