@@ -79,7 +79,7 @@ _SCHOOL_SELF = re.compile(
 )
 # "we're both 15": the writer's age and the person's they are helping.
 _BOTH = re.compile(
-    rf"\b(we'?re|we are|were|we|(me|i) and (my|him|her) \w+ (are|r)|(my|his|her) \w+ and (me|i) (are|r))\s+((both|all)\s+{_AGE}\b{_NOT_AN_AGE}|(?P<m>\d{{1,2}})\s+(both|all|the pair)( of us)?\b)"
+    rf"\b(we'?re|we are|were|we|(me|i) and (him|her|my \w+) (are|r)|(my|his|her) \w+ and (me|i) (are|r))\s+((both|all)\s+{_AGE}\b{_NOT_AN_AGE}|(?P<m>\d{{1,2}})\s+(both|all|the pair)( of us)?\b)"
 )
 # "a girl who comes here, 15, told me", "one of my lads, 16, said": an age between commas after a person.
 _APPOSITION = re.compile(
@@ -112,7 +112,7 @@ _WILL_BE = re.compile(
     rf"\b(i'?ll|ill|i will|he'?ll|she'?ll) be\s+{_NUM}\b"
     rf"|\b(i|he|she) (turns?|'?ll turn|will turn|am turning|'?m turning|is turning|'?s turning)\s+{_NUM}\b(?!\s*(ago|years ago))"
     rf"|^\W*(nearly|almost|not quite|about to (be|turn))\s+{_NUM}\b"
-    rf"|\b(i'?m|im|i am|he'?s|hes|she'?s|shes|he is|she is|(son|daughter|child|brother|sister) is) {_NUM}(?={_SOON})"
+    rf"|\b(i'?m|im|i am|(son|daughter|child|brother|sister)('s| is)) (only |just |still )?{_NUM}(?={_SOON})"
 )
 # The age in the picture: "I was 16 in the pic", "when I was 15", "they're from when I was 17".
 _PICTURED = re.compile(
@@ -186,13 +186,14 @@ _DECADE = re.compile(
 _BORN = re.compile(r"\bborn (in )?((19|20)\d\d)\b")
 # Pictures from both sides of 18: "some are from after my birthday", "so like a mix", "some from this year".
 _MIXED = re.compile(
-    r"\b(some|others?|the rest|a few|the newer ones|the new ones|the recent ones)\b[^.?!]{0,40}\b(after (my|his|her|their) "
+    r"\b(some (of them|of the (pics|photos|pictures|videos|vids|ones)|pics|photos|pictures|videos|vids|are|were|ones)|others|the others|"
+    r"the rest|the newer ones|the new ones|the recent ones)\b[^.?!]{0,40}\b(after (my|his|her|their) "
     r"(18th |eighteenth )?birthday|after (i|he|she|they) turned (18|eighteen)|this year|recent(ly)?|"
     r"(when|since) (i|he|she|they) (was|were|turned|'?ve been) (18|19|2\d|eighteen|nineteen|twenty\w*)|at (18|19|2\d))\b"
-    r"|\b(a|like a|kind of a|bit of a|it'?s a|its a) mix(ture)?\b|\bmix of (ages|both|before and after)\b|\bboth (ages|before and after)\b"
+    r"|\b(like a|kind of a|bit of a|it'?s a|its a|so a) mix\W*$|\bmix of (ages|both|before and after)\b|\bboth (ages|before and after)\b"
 )
 # "i was 17 when i sent most of them", from someone 18 now: the rest from after.
-_MOST_OF_THEM = re.compile(r"\b(most|some|a few|half) of them\b")
+_MOST_OF_THEM = re.compile(r"\b(sent|took|taken|made|filmed|from) (most|half) of them\b|\b(most|half) of them (were|are|was) (from|taken|sent)\b")
 # "20 now" beside the age in the picture: the age now.
 _NOW = re.compile(rf"\b{_AGE}\s+now\b")
 

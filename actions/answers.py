@@ -18,7 +18,8 @@ def answer(
     """The answer to a question, in the words for this person; the way back to the plan is the caller's."""
     if question == "ask_how_report":
         # The police route for their age, whichever app it was; then that app's own help, or an offer of it.
-        # Before any age is told (not declined), no route for one age only, as in the plan at a glance.
+        # Before any age is told, no route for one age only, as in the plan at a glance. Someone who declined
+        # to say still hears CEOP named for under-18s (the "untold" wordings cover both, so they are not used).
         before_age = situation.age_group is None and not situation.country and not situation.pictured_under18 \
             and situation.kind != EMAIL_SCAM
         prefix = "utter_answer_ask_how_report" + ("_before_age" if before_age else "")

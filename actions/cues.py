@@ -56,8 +56,8 @@ PAID = re.compile(
     r"|\b(been sending|was sending|has sent|have sent|had sent|been giving|has given|have given|had given) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
     r"|\b(been paying|was paying|kept paying|keep paying|have been paying|has been paying) (him|her|them|it|this|the \w+|a \w+|someone|somebody)\b"
     # "three payments totalling about £300", "he has taken £500 from her savings".
-    r"|\bpayments? (totalling|totaling|adding up to|of) (about |around |nearly |over |almost )?(£|\$|€|\d)"
-    r"|\b(taken|took|drained|emptied|had) (about |around |nearly |over |almost )?(£|\$|€|\d+|all|everything)[^.?!]{0,20}\b(from|out of|off) (my|his|her|their|our) (savings|account|bank|card)"
+    r"|\bpayments? (totalling|totaling|adding up to) (about |around |nearly |over |almost )?(£|\$|€|\d)"
+    r"|\b(taken|took|drained|emptied) (about |around |nearly |over |almost )?(£|\$|€|\d+)[^.?!]{0,20}\b(from|out of|off) (my|his|her|their|our) (savings|account|bank|card)"
     # "Paid 4 times. £900 total.": a payment said without "I".
     r"|(^|[.!?]\s+)(paid|payed)\s+((him|her|them)\b|£|\$|€|\d+ (times|quid|pounds)|once|twice|already)"
     r"|\b(paid|payed) (someone|them|him|her|the scammer|the blackmailer)\b"
@@ -179,12 +179,24 @@ REAL_CONTACT = re.compile(
     r"|\b(showing|showed|sent|sending) me (one of )?(my|a) (own |private )?(pics?|pictures?|photos?|nudes?|videos?)\b"
     r"|\bmy (snapchat |snap )?memories\b|\bmy eyes only\b"
 )
+# Someone named as the one doing it: "this scammer", "the blackmailer".
+BLACKMAILER = re.compile(r"\b(scammers?|blackmailers?|extortionists?|sextortionists?|blackmailing|sextorting|extorting)\b")
 # Real pictures taken from a real account, even when sent by email: "got into my iCloud... emailed me photos
 # from my camera roll".
 OWN_CLOUD = re.compile(
-    r"\b(got|get|gotten|broke|broken|hacked) (into|in to) my (icloud|google photos|phone|camera roll|gallery|snap\w*|memories|cloud)\b"
-    r"|\b(photos?|pics?|pictures?|videos?) (from|off|out of) my (camera roll|phone|icloud|gallery|google photos|memories|cloud)\b"
+    r"\b(got|get|gotten|broke|broken|hacked) (into|in to) my (icloud|google photos|camera roll|gallery|snap\w*|memories)\b"
+    r"|\b(sent|emailed|showed|shown|sending|showing) me (my )?(photos?|pics?|pictures?|videos?) (from|off|out of) my "
+    r"(camera roll|phone|icloud|gallery|google photos|memories|cloud)\b"
 )
+
+
+def real_pictures(text: str) -> bool:
+    """Whether a message tells of real contact or real pictures, not the mass scam email's bluff."""
+    return bool(REAL_CONTACT.search(text) or OWN_CLOUD.search(text))
+
+
+# "is ceop anonymous", "is reporting anonymous": whether reporting tells anyone, not whether this is a person.
+REPORT_ANONYMOUS = re.compile(r"\b(is|are|can) (ceop|reporting|the report|reports|101|the police|it) (\w+ )?anonymous\b|\banonymous (report\w*|to (ceop|the police))\b")
 # A question about which take-down service names one, or taking down, or a service.
 SERVICE_WORDS = re.compile(
     r"\b(report remove|stop ?ncii|take it down|take ?down|taken down|remov\w*|iwf|service|site|which one|for me|(two|different|both) (different )?(things|ones|sites|services|websites)|two sets|for (him|her|them)|"
@@ -202,7 +214,8 @@ ACCOUNT_SECURITY = re.compile(r"\b(2fa|mfa|(2|two)[- ]?(factor|step)|passwords?|
 # A take-down service asked about by name: the age group it is for.
 # "Take It Down" the service, not "get the site to take it down".
 SERVICE_NAMED_UNDER18 = re.compile(
-    r"\b(report ?remove|iwf|ncmec)\b|(?<!to )(?<!can )(?<!will )(?<!they )(?<!and )(?<!please )\btake it down\b(?! (without|from|off|now|asap|quickly|for good))"
+    r"\b(report ?remove|iwf|ncmec)\b|\b(use|using|try|about|called|is|does|with|through|via|what'?s|whats|what is|on) take it down\b"
+    r"|\btake it down (site|website|service|tool|thing|\.org|work|for (me|him|her|them|under))|^\W*take it down\W*$"
 )
 SERVICE_NAMED_ADULT = re.compile(r"\b(stop ?ncii|revenge porn helpline)\b")
 ASKS_FOR_A_LINE = re.compile(
@@ -215,7 +228,8 @@ SCAM_EMAIL_TOLD = re.compile(
     r"\b(got|received|had|getting|get|keep getting) (an? |one of those |these |those |another )?(\w+ )?e-?mails?\b"
     r"[^.?!]{0,60}\b(webcam|camera|hack\w*|password|bitcoin|btc|crypto|recorded|video|porn)"
     r"|\b(webcam|sextortion|bitcoin|hacker|scam) e-?mails?\b"
-    r"|\be-?mail (that |which )?(said|says|saying|claim\w*)\b[^.?!]{0,60}\b(webcam|camera|hack\w*|recorded|filmed|video|password)"
+    r"|\b(got|received|had|getting|to|from) (an? |this |one of those |the )?e-?mail (that |which )?(said|says|saying|claim\w*)\b"
+    r"[^.?!]{0,60}\b(webcam|camera|hack\w*|recorded|filmed|video|password)"
 )
 # A question, by its mark or its first word ("so I just ignore it?", "what about the photos"), also after a
 # first sentence ("right ok. will the bank give the money back").
@@ -260,8 +274,6 @@ PARTNER_CUE = re.compile(
 )
 # A question about the bank names a bank, a way of paying, or getting money back: "is it worth paying £50?" is
 # whether to pay, not the bank.
-# Someone named as the one doing it: "this scammer", "the blackmailer".
-BLACKMAILER = re.compile(r"\b(scammers?|blackmailers?|extortionists?|sextortionists?|blackmailing|sextorting|extorting)\b")
 # Pictures got back off someone's phone are not money back.
 NOT_OFF_A_DEVICE = r"(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?))"
 # A bank question put as a statement: "i want my money back", "need to ring the bank".
@@ -289,8 +301,8 @@ MONEY_ASKED = re.compile(r"\b(pay|paying|paid|fee|fine|money|charge|cost|costs|�
 COUNTRIES: List[Tuple[str, re.Pattern[str]]] = [
     ("us", re.compile(
         r"\b(i'?m|im|i am|we'?re|we are|live|living|based) (in|from) (the )?(us|usa|u\.s\.?|america|united states|states)\b|\bi'?m american\b"
-        r"|\b(people|someone|anyone|users|kids|teens) (in|from) (the )?(us|usa|u\.s\.?|america|united states|states)\b"
-        r"|\b(in|from) (texas|california|florida|new york|ohio|michigan|illinois|arizona|pennsylvania|new jersey|north carolina|"
+        r"|\b(work|works|for) (for )?(people|anyone|kids|teens) (in|from) (the )?(us|usa|u\.s\.?|america|united states|states)\b"
+        r"|\b(i'?m|im|i am|we'?re|we are|live|living|based) (in|from) (texas|california|florida|new york|ohio|michigan|illinois|arizona|pennsylvania|new jersey|north carolina|"
         r"south carolina|virginia|tennessee|indiana|missouri|minnesota|wisconsin|colorado|alabama|louisiana|kentucky|oregon|"
         r"oklahoma|connecticut|utah|iowa|nevada|arkansas|mississippi|kansas|nebraska|idaho|massachusetts|maryland)\b"
     )),
@@ -313,9 +325,12 @@ def payment_told(text: str) -> Optional[bool]:
         around = text[match.start(): match.end() + 20]
         # "they want him to pay with his mum's card" is the demand, not a payment; "so they think i've paid"
         # is a pretence.
-        demanded = re.search(
+        demanded = (re.search(
             r"\bto (pay|send|buy|give)?\s*$|\b(think|thinks|believe|pretend\w*|fake)\b[^.?!]{0,12}$|\b(if|unless|whether|wish)\s+$", before
         ) and not re.match(r"(i |we )?already\b", match.group(0))  # "if i already paid, can i get it back?" says it was paid
+            # "he wants me to send it through Western Union" is the demand.
+            or re.search(r"\b(wants?|wanting|asking|asked|demand\w*|told me to|telling me to)\b[^.?!]{0,40}$", before)
+            and not re.search(r"\b(so|then|and)\b[^.?!]{0,10}$", before))
         # "nothing's been paid": the negation may come before the words that say paid, in the same clause ("i
         # didnt have it so i sent £40" is a payment after all).
         clause = re.split(r"\b(?:so|but|then|anyway)\b", before)[-1]

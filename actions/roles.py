@@ -27,7 +27,8 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"|\b(teacher|dsl|head of year|school nurse|form tutor|tutor|teaching assistant|youth worker|pastoral lead|"
         r"deputy head|head teacher|headteacher)( \d+)? here\b|\bhead of year \d+\b"
         # ("I am a student" is the writer's own life, not a teacher's.)
-        r"|(?<!i am )(?<!i'm )(?<!im )\b(my|our|a|one of my|one of our) ((year|yr) ?\d{1,2} |\d{1,2}[ -]?(year|yr)s?[ -]?old |sixth form |primary |secondary )?(student|pupil|learner|tutee|form|apprentice|trainee)s?\b"
+        r"|(?<!i am )(?<!i'm )(?<!im )\b(my|our|a|one of my|one of our) ((year|yr) ?\d{1,2} |\d{1,2}[ -]?(year|yr)s?[ -]?old |sixth form |primary |secondary )?(student|pupil|learner|tutee|form)s?\b"
+        r"|\b(my|our|one of my|one of our) (\d{1,2}[ -]?(year|yr)s?[ -]?old )?(apprentice|trainee)s?\b"
         r"|^\W*(?!(my|our|his|her|their|a|the) )(\w+ ){0,2}(teacher|tutor|lecturer|coach|youth worker|teaching assistant|head of year|dsl|"
         r"pastoral (lead|manager|worker|officer)|safeguarding (lead|officer))\b( (at|in|from|for) [\w ]{1,30})?[.,:;!-]"
         r"|\bi (coach|teach|lecture|run (a|the|our) (youth|football|sports|rugby|scout|girls'?|boys'?) ?(club|group|team|centre))\b"

@@ -43,7 +43,7 @@ STILL_IN_CRISIS = re.compile(
 REACHING_OUT = re.compile(
     r"\b(i'?ll|ill|i will|gonna|going to|about to|will|i'?m going to|im gonna|let me|lemme|trying to|try(ing)?|i could|i can|i might) "
     r"(text|call|ring|phone|message|msg|try|contact|talk to|speak to) (shout|samaritans|childline|papyrus|them|someone|a helpline|the number|"
-    r"her|him|my (mum|mom|dad|sister|brother|sis|bro|nan|gran|aunt|auntie|uncle|friend|mate|best friend|partner|girlfriend|boyfriend))\b"
+    r"my (mum|mom|dad|sister|brother|sis|bro|nan|gran|aunt|auntie|uncle|friend|mate|best friend|partner|girlfriend|boyfriend))\b"
 )
 # The crisis eased, as a helper or the person says it: "no hes ok hes come out now", "she's calmed down".
 CRISIS_EASED = re.compile(

@@ -5,7 +5,6 @@ Pure functions over the parse and what was known, used by `actions/reading.py`'s
 """
 from __future__ import annotations
 
-import re
 from typing import List, Optional, Tuple
 
 from actions import cues
@@ -56,9 +55,9 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
     if intent == "helper":
         # The classifier's "helper" for "guy says he hacked my snap and has my pics" is the writer's own story.
         # "my cousin (15)... someone has his pics. I sent them £60" is the cousin's story, paid by the writer.
-        tells_for_someone = not own_story or not cues.PLAINLY_MINE.search(text) and (
+        tells_for_someone = not own_story or (not cues.PLAINLY_MINE.search(text) and (
             role in (TEACHER, PARENT) or bool(cues.THIRD_PERSON_STORY.search(text))
-        )
+        ))
     elif intent in SITUATION_BY_INTENT:
         tells_for_someone = not own_story and (
             role in (TEACHER, PARENT, OTHER_HELPER) or (role == FRIEND and bool(cues.THIRD_PERSON_STORY.search(text)))
@@ -98,7 +97,8 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
     if age.pictured_under18 and not situation.pictured_under18:
         situation = situation.but(pictured_under18=True)
         news.append("pictured_under18")
-    if age.pictured_adult_too and situation.pictured_under18 and not situation.pictured_adult_too:
+    if age.pictured_adult_too and situation.pictured_under18 and not situation.pictured_adult_too \
+            and situation.age_group != UNDER_18:
         # Some pictures from before 18, some from after: both kinds of take-down service.
         situation = situation.but(pictured_adult_too=True)
         news.append("pictured_adult_too")
@@ -119,7 +119,7 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
     situation = fold(situation, news, "has_paid", paid, "paid")
     if paid is False and situation.kind == PAID:
         situation = situation.but(kind="money")
-    real_contact = bool(cues.REAL_CONTACT.search(text) or cues.OWN_CLOUD.search(text)) or (
+    real_contact = cues.real_pictures(text) or (
         any("mail" not in p.lower() for p in parse.all_of("platform")) and bool(cues.IMAGE_CUE.search(text))
     )
     if situation.kind == EMAIL_SCAM and (told == SHARED or real_contact):
@@ -182,7 +182,7 @@ def checked(parse: Parse, text: str) -> Parse:
     if cues.CHILDLINE_AT_18.search(text) and intent in QUESTION_INTENTS:
         # "can i still ring childline or am i too old": who they can talk to.
         return parse.read_as("ask_human")
-    if intent == "bot_challenge" and re.search(r"\banonymous\b", text) and re.search(r"\b(ceop|report\w*|police|101|cops)\b", text):
+    if intent == "bot_challenge" and cues.REPORT_ANONYMOUS.search(text):
         # "is ceop anonymous": whether reporting tells anyone, not whether this is a person.
         return parse.read_as("ask_police_tell_parents")
     if cues.BANK_PLAINLY.search(text) and (intent in QUESTION_INTENTS or intent in ("next_step", "nlu_fallback")):
@@ -210,7 +210,7 @@ def checked(parse: Parse, text: str) -> Parse:
         # The next guess is checked in its turn ("fake pictures", then "scam email", then a real threat).
         return checked(Parse(intent, parse.text, rest, parse.entities), text)
     if intent in ("already_paid", "blackmail_money", "images_shared", "helper") and cues.SCAM_EMAIL_TOLD.search(text) \
-            and not (cues.REAL_CONTACT.search(text) or cues.OWN_CLOUD.search(text)):
+            and not cues.real_pictures(text):
         # "got one of those webcam emails and paid": the scam email, paid; its plan gains the bank step. A
         # helper's ("my dad got one of those emails") is the scam email too, told for someone else.
         return parse.read_as("email_scam")

@@ -92,7 +92,8 @@ def forced_intent(
         return "helper"
     if predicted == "helper" and not names_someone_else:
         if matches(lowered, patterns.get("victim", [])) or own_pictures:
-            # The classifier's next story, if it had one ("fake_images"), else a demand.
+            # The writer's own, and the kind of story the classifier saw next ("fake pictures of me") still
+            # decides which urgent advice they get.
             return outcome_told(lowered) or next((name for name in ranked if name in SITUATIONS), "blackmail_money")
         return None
     outcome = outcome_told(lowered)

@@ -868,3 +868,23 @@ def test_means_plans_and_a_dead_person_that_cannot_be_blackmailed(text, forced):
 ])
 def test_more_means_and_plans_and_worries_that_are_not_danger(text, predicted, forced):
     assert forced_intent(text, predicted, PATTERNS, 0.0, 0.3, [predicted, "blackmail_money"]) == forced
+
+
+@pytest.mark.parametrize("text, predicted, crisis_confidence, forced", [
+    # Everyday words near the newer phrases stay what they are.
+    ("should i take all these screenshots to the police", "ask_screenshot", 0.0, None),
+    ("how do I get insta to take all of them down", "ask_how_report", 0.0, None),
+    ("friday is the day he said he'd post them", "blackmail_money", 0.0, None),
+    ("I sent £300 and he took the lot", "already_paid", 0.0, None),
+    ("he works in one of the tall buildings in town", "out_of_scope", 0.0, None),
+    ("my dad's in the garden so I can talk", "blackmail_money", 0.0, None),
+    ("my insta got attacked", "ask_passwords", 0.0, None),
+    ("Hi, I'm 45 and I'm worried about my daughter, someone is threatening her", "helper", 0.0, None),
+    # and the idioms next to them do not hide a crisis.
+    ("i just wish it would all end", "crisis", 0.6, "crisis"),
+    ("i paid hoping it would stop. whats the point anymore", "crisis", 0.6, "crisis"),
+    ("I can't do this anymore and I mean that literally", "crisis", 0.6, "crisis"),
+    ("they've got a knife", "blackmail_money", 0.0, "danger_now"),
+])
+def test_the_newer_phrases_keep_to_what_they_mean(text, predicted, crisis_confidence, forced):
+    assert forced_intent(text, predicted, PATTERNS, crisis_confidence, 0.3, [predicted, "blackmail_money"]) == forced

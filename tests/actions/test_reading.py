@@ -1020,3 +1020,22 @@ def test_a_story_read_as_a_helpers_keeps_a_bare_age_as_the_writers():
 
 def test_whether_ceop_is_anonymous_is_not_asking_about_the_bot():
     assert read("bot_challenge", "is ceop anonymous").question == "ask_police_tell_parents"
+
+
+@pytest.mark.parametrize("text, told", [
+    ("he wants me to send it through western union", None), ("he's demanding weekly payments of £50", None),
+    ("he hacked my snap and took all the pics from my account", None), ("he wanted more so i paid £50 on paypal", True),
+])
+def test_a_demand_is_not_a_payment(text, told):
+    assert payment_told(text) is told
+
+
+def test_where_the_blackmailer_says_he_is_from_is_not_where_the_writer_is():
+    for text in ["he says he's from texas", "someone from the us is blackmailing me"]:
+        assert read("blackmail_money", text).situation.country is None
+
+
+def test_a_blackmailers_email_to_family_is_not_the_mass_scam_email_nor_a_scams_claim_real_pictures():
+    from actions import cues
+    assert not cues.SCAM_EMAIL_TOLD.search("he sent my mum an email that said he'd post the video")
+    assert not cues.OWN_CLOUD.search("got an email saying they hacked into my phone and recorded me")
