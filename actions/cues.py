@@ -318,19 +318,23 @@ OUTING = re.compile(
     r"\b(out me|outing me|outed|not out|isn'?t out|not come out|come out yet|coming out|closeted|in the closet)\b"
     r"|\b(i'?m|im|i am|he'?s|she'?s|they'?re) (gay|bi|bisexual|trans|queer|lesbian|nonbinary|non-binary)\b|\bgrindr\b"
 )
+def _demanded(before: str, said: str) -> bool:
+    """Whether words said to pay are the demand or a pretence, not a payment: "they want him to pay with his
+    mum's card", "so they think i've paid", "he wants me to send it through Western Union"."""
+    # ("if i already paid, can i get it back?" says it was paid.)
+    if re.search(r"\bto (pay|send|buy|give)?\s*$|\b(think|thinks|believe|pretend\w*|fake)\b[^.?!]{0,12}$|\b(if|unless|whether|wish)\s+$", before) \
+            and not re.match(r"(i |we )?already\b", said):
+        return True
+    return bool(re.search(r"\b(wants?|wanting|asking|asked|demand\w*|told me to|telling me to)\b[^.?!]{0,40}$", before)) \
+        and not re.search(r"\b(so|then|and)\b[^.?!]{0,10}$", before)
+
+
 def payment_told(text: str) -> Optional[bool]:
     """True: says they (or the person helped) paid; False: says they haven't; None: says neither."""
     for match in PAID.finditer(text):
         before = text[max(0, match.start() - 30): match.start()]
         around = text[match.start(): match.end() + 20]
-        # "they want him to pay with his mum's card" is the demand, not a payment; "so they think i've paid"
-        # is a pretence.
-        demanded = (re.search(
-            r"\bto (pay|send|buy|give)?\s*$|\b(think|thinks|believe|pretend\w*|fake)\b[^.?!]{0,12}$|\b(if|unless|whether|wish)\s+$", before
-        ) and not re.match(r"(i |we )?already\b", match.group(0))  # "if i already paid, can i get it back?" says it was paid
-            # "he wants me to send it through Western Union" is the demand.
-            or re.search(r"\b(wants?|wanting|asking|asked|demand\w*|told me to|telling me to)\b[^.?!]{0,40}$", before)
-            and not re.search(r"\b(so|then|and)\b[^.?!]{0,10}$", before))
+        demanded = _demanded(before, match.group(0))
         # "nothing's been paid": the negation may come before the words that say paid, in the same clause ("i
         # didnt have it so i sent £40" is a payment after all).
         clause = re.split(r"\b(?:so|but|then|anyway)\b", before)[-1]

@@ -177,7 +177,7 @@ def interpret(parse: Parse, state: State) -> Reading:
         if told_intent == "already_paid" and "not_paid" in news:
             told_intent = "blackmail_money"
     if told_intent is None and not state.situation.known and not re.search(r"\b(we|us|our)\b", text) and (
-        intent == "ask_should_pay" or intent == "ask_how_report" and cues.BLACKMAILER.search(text)
+        intent == "ask_should_pay" or (intent == "ask_how_report" and cues.BLACKMAILER.search(text))
     ) and not (cues.NAMED_OTHER.search(text) or role_told(text)):
         # "if i pay will they actually delete it", "how do i report this scammer": asked here, someone is
         # asking them for money.

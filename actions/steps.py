@@ -110,8 +110,9 @@ def show_step(
 
 
 def overview_lines(situation: Situation) -> List[str]:
+    place = place_values(situation)
     return [
-        f"{number}. " + text_of(variant(f"utter_overview_{step}", situation), **place_values(situation))
+        f"{number}. " + text_of(variant(f"utter_overview_{step}", situation), **place)
         for number, step in enumerate(steps_for(situation), start=1)
     ]
 

@@ -187,7 +187,7 @@ def checked(parse: Parse, text: str) -> Parse:
         return parse.read_as("ask_police_tell_parents")
     if cues.BANK_PLAINLY.search(text) and (intent in QUESTION_INTENTS or intent in ("next_step", "nlu_fallback")):
         return parse.read_as("ask_bank")
-    if cues.PREVENT_POSTING.search(text) and (intent in PREVENTION_MISREAD or intent == "ask_how_report" and "report" not in text):
+    if cues.PREVENT_POSTING.search(text) and (intent in PREVENTION_MISREAD or (intent == "ask_how_report" and "report" not in text)):
         return parse.read_as("ask_which_service")
     if (intent == "tell_age" and cues.ACCOUNT_SECURITY.search(text)) or (intent == "ask_bank" and cues.ACCOUNT_BACK.search(text)):
         return parse.read_as("ask_passwords")

@@ -6,6 +6,7 @@ sheet. A change that makes the conversation worse fails here; `make eval` prints
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Dict, List
 
 import pytest
@@ -105,6 +106,8 @@ def test_concepts_are_found_by_meaning(concept, text, expected):
 
 
 def test_every_set_is_large_and_uses_only_known_concepts():
+    # Every set in tests/conversations/ has a floor here, so none is left unmeasured.
+    assert set(FLOORS) == {str(path) for path in Path("tests/conversations").glob("blind_*.yml")}
     for path in FLOORS:
         assert len(load(path)) >= 120, path
 

@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 import yaml
 
-from scripts.evaluate_nlu import DEFAULT_MODEL, Prediction, accuracy, false_crisis, predict, recall
+from scripts.evaluate_nlu import DEFAULT_MODEL, DEFAULT_SETS, Prediction, accuracy, false_crisis, predict, recall
 
 FLOORS = {
     # file: (overall accuracy, crisis recall) — about a point under the figures measured on 2026-12-04
@@ -65,6 +65,10 @@ FLOORS = {
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def predictions() -> Dict[str, List[Prediction]]:
     return await predict(DEFAULT_MODEL, sorted(FLOORS))
+
+
+def test_every_held_out_set_has_a_floor():
+    assert set(FLOORS) == set(DEFAULT_SETS)
 
 
 @pytest.mark.parametrize("path", sorted(FLOORS))

@@ -820,17 +820,6 @@ def test_more_crisis_and_danger_phrases_and_their_everyday_neighbours(text, forc
 
 
 @pytest.mark.parametrize("text, predicted, forced", [
-    ("my bruv gonna batter me wen he sees dat", "danger_now", "blackmail_money"),
-    ("He hasn't stopped crying since he got home", "danger_now", "blackmail_money"),
-    ("I keep reading about teenagers hurting themselves after this kind of thing.", "crisis", "blackmail_money"),
-    ("Hello. I am 45 and I am embarrassed to be writing this. She has now sent me a video of it", "helper", "blackmail_money"),
-    ("hes outside and hes gonna batter me", "blackmail_money", "danger_now"),
-])
-def test_fears_and_worries_read_as_what_they_are(text, predicted, forced):
-    assert forced_intent(text, predicted, PATTERNS, 0.6, 0.3, [predicted, "blackmail_money"]) == forced
-
-
-@pytest.mark.parametrize("text, predicted, forced", [
     ("A 16 year old has told me he'd rather die than have his mum see them.", "helper", "crisis"),
     ("id rather die than tell my dad lol how do i start", "ask_tell_adult", None),
     ("They've asked for more and he's been googling how to get a loan.", "helper", None),
@@ -857,20 +846,20 @@ def test_means_plans_and_a_dead_person_that_cannot_be_blackmailed(text, forced):
     assert forced_intent(text, "helper", PATTERNS) == forced
 
 
-@pytest.mark.parametrize("text, predicted, forced", [
-    ("taking all of these tonight 💊💊💊", "goodbye", "crisis"),
-    ("Found blades in my daughter's bin and she's been locked in her room", "helper", "crisis"),
-    ("made my mind up, this weekend is it", "nlu_fallback", "crisis"),
-    ("looking up tall car parks near me", "out_of_scope", "crisis"),
-    ("will officers come to my house", "danger_now", "blackmail_money"),
-    ("He has not paid, he is frightened the man will come to the house.", "danger_now", "blackmail_money"),
-    ("I don't think he means that literally, he's just scared. There are no concerns at home.", "danger_now", "blackmail_money"),
-])
-def test_more_means_and_plans_and_worries_that_are_not_danger(text, predicted, forced):
-    assert forced_intent(text, predicted, PATTERNS, 0.0, 0.3, [predicted, "blackmail_money"]) == forced
-
-
 @pytest.mark.parametrize("text, predicted, crisis_confidence, forced", [
+    # Fears and worries read as what they are; means and plans are crisis.
+    ("my bruv gonna batter me wen he sees dat", "danger_now", 0.6, "blackmail_money"),
+    ("He hasn't stopped crying since he got home", "danger_now", 0.6, "blackmail_money"),
+    ("I keep reading about teenagers hurting themselves after this kind of thing.", "crisis", 0.6, "blackmail_money"),
+    ("Hello. I am 45 and I am embarrassed to be writing this. She has now sent me a video of it", "helper", 0.6, "blackmail_money"),
+    ("hes outside and hes gonna batter me", "blackmail_money", 0.6, "danger_now"),
+    ("taking all of these tonight 💊💊💊", "goodbye", 0.0, "crisis"),
+    ("Found blades in my daughter's bin and she's been locked in her room", "helper", 0.0, "crisis"),
+    ("made my mind up, this weekend is it", "nlu_fallback", 0.0, "crisis"),
+    ("looking up tall car parks near me", "out_of_scope", 0.0, "crisis"),
+    ("will officers come to my house", "danger_now", 0.0, "blackmail_money"),
+    ("He has not paid, he is frightened the man will come to the house.", "danger_now", 0.0, "blackmail_money"),
+    ("I don't think he means that literally, he's just scared. There are no concerns at home.", "danger_now", 0.0, "blackmail_money"),
     # Everyday words near the newer phrases stay what they are.
     ("should i take all these screenshots to the police", "ask_screenshot", 0.0, None),
     ("how do I get insta to take all of them down", "ask_how_report", 0.0, None),
@@ -886,5 +875,5 @@ def test_more_means_and_plans_and_worries_that_are_not_danger(text, predicted, f
     ("I can't do this anymore and I mean that literally", "crisis", 0.6, "crisis"),
     ("they've got a knife", "blackmail_money", 0.0, "danger_now"),
 ])
-def test_the_newer_phrases_keep_to_what_they_mean(text, predicted, crisis_confidence, forced):
+def test_the_newer_phrases_read_as_what_they_mean(text, predicted, crisis_confidence, forced):
     assert forced_intent(text, predicted, PATTERNS, crisis_confidence, 0.3, [predicted, "blackmail_money"]) == forced
