@@ -51,6 +51,9 @@ FLOORS = {
     "tests/conversations/blind_cd.yml": (0.96, 0),
     "tests/conversations/blind_cf.yml": (0.96, 0),
     "tests/conversations/blind_ch.yml": (0.92, 0),
+    "tests/conversations/blind_cj.yml": (0.94, 0),
+    "tests/conversations/blind_cl.yml": (0.93, 0),
+    "tests/conversations/blind_cn.yml": (0.91, 0),
 }
 
 
