@@ -129,6 +129,8 @@ _PICTURED = re.compile(
     rf"|\bbefore (i|he|she|they) (turned|was|were) (18|eighteen)\b|\bturned (18|eighteen)\b[^?!]{{0,60}}\bbefore\b"
     rf"|\b(pics?|pictures?|photos?|videos?|vid|clip|nudes?)\b[^.?!]{{0,30}}\b(from when|taken when|when)\s+(i|he|she|they)\s+(was|were)\s+{_NUM}\b"
     rf"|\bunder ?(18|age)\b[^.?!]{{0,20}}\b(in (it|them|the (pics?|pictures?|photos?|videos?)))"
+    # "like we were both 16", "pictures of me from 17 and 18": the age then, not now.
+    rf"|\bwe were (both |all )?{_NUM}\b|\b(pics?|pictures?|photos?|videos?|nudes?) of (me|him|her|them) from {_NUM}\b"
     rf"|\b(from|back in|was( [a-z]+){{0,4}} in|\b(we|they|you) were( [a-z]+){{0,4}} in) (year|yr) ?([7-9]|1[0-2])\b"
     rf")"
 )
@@ -189,7 +191,8 @@ _MIXED = re.compile(
     r"\b(some (of them|of the (pics|photos|pictures|videos|vids|ones)|pics|photos|pictures|videos|vids|are|were|ones)|others|the others|"
     r"the rest|the newer ones|the new ones|the recent ones)\b[^.?!]{0,40}\b(after (my|his|her|their) "
     r"(18th |eighteenth )?birthday|after (i|he|she|they) turned (18|eighteen)|this year|recent(ly)?|"
-    r"(when|since) (i|he|she|they) (was|were|turned|'?ve been) (18|19|2\d|eighteen|nineteen|twenty\w*)|at (18|19|2\d))\b"
+    r"(when|since) (i|he|she|they) (was|were|turned|'?ve been) (18|19|2\d|eighteen|nineteen|twenty\w*)|at (18|19|2\d)|from after(?=\W*($|[.!?,])))\b"
+    r"|\bfrom (1[0-7]|fifteen|sixteen|seventeen) (and|&|to|till|until) (1[89]|2\d|eighteen|nineteen)\b"
     r"|\b(like a|kind of a|bit of a|it'?s a|its a|so a) mix\W*$|\bmix of (ages|both|before and after)\b|\bboth (ages|before and after)\b"
 )
 # "i was 17 when i sent most of them", from someone 18 now: the rest from after.

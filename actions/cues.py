@@ -44,13 +44,15 @@ PAID = re.compile(
     r"\s+(already\s+|just\s+|then\s+|actually\s+|been\s+)?"
     r"(paid|payed|transferred|(sent|gave) (him|her|them) (the |some |all (of )?my |my )?(money|cash|savings|wages|£|\$|€|\d|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam)|sent (the )?(money|cash|£|\$|€|\d)"
     r"|bought (the |them |him |her |some )?(gift|vouchers?|cards?|steam|amazon|apple|google|itunes))"
-    r"|\b(sent|paid|payed|gave|given|handed|transferred|already send)\s+(him|her|them|the guy|that guy|it)?\s*(like |about |around |nearly |almost |over )?(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
+    r"|\b(sent|paid|payed|gave|given|handed|transferred|already send)\s+(him|her|them|the guy|that guy|it|someone|somebody|this guy|some guy|a guy|this girl|some girl|the scammer|the person)?\s*(like |about |around |nearly |almost |over )?(£|\$|€|\d+ ?(quid|pounds?|dollars|euros|k\b|grand))"
     r"|\b(sent|paid|gave|given|handed|transferred)\s+(him|her|them|the guy|that guy)\s+(all (of )?my|my|all (of )?his|his|all (of )?her|her) (savings|wages|pocket money|birthday money|money|cash)\b"
     # "paid 300 to this guy": a bare sum straight after "paid".
     r"|\b(paid|payed)\s+(like |about |around |nearly |almost |over )?\d{2,5}\b(?!\s*(years?|yrs?|days?|weeks?|months?|times?|pics?|photos?|mins?|minutes?|hours?|hrs?|followers|%))"
     r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
     r"|\b(send|sended|sent|pay|payed|paid) already (like |about )?(£|\$|€|\d)|\b(with|by|through|via|on) (western union|moneygram|remitly)\b"
-    r"|\bsent the (crypto|bitcoin|btc|gift ?cards?|vouchers?|codes?)\b|\b(got|took|had|has had) (£|\$|€)\s?\d+ (off|from|out of) me\b"
+    # Crypto by the amount: "paid 0.01 btc", "sent them 0.002 eth".
+    r"|\b(paid|payed|sent|transferred)\s+(him|her|them|the guy|that guy)?\s*(like |about |around |nearly |almost |over )?\d*[.,]?\d+ ?(btc|bitcoin|eth|ethereum|usdt|ltc|crypto)\b"
+    r"|\bsent the (crypto|bitcoin|btc|gift ?cards?|vouchers?|codes?)\b|\b(got|took|had|has had|taken) ((£|\$|€)\s?\d+|\d+ ?(quid|pounds?|dollars|euros|grand)) (off|from|out of) (me|my|his|her|him)\b"
     r"|\b(i|we|he|she|they) did (pay|send (it|the money|him|her|them) (\w+ )?(money|cash|£|\$|€|\d))|\b(i|we) did (pay|send the money)\b"
     r"|\bbought\b[^.?!]{0,20}\b(gift ?cards?|vouchers?|steam|amazon|apple|google play|itunes)"
     r"|\b(been sending|was sending|has sent|have sent|had sent|been giving|has given|have given|had given) (\w+ ){0,2}(money|cash|£|\$|€|gift ?cards?|vouchers?|bitcoin|crypto)"
@@ -127,6 +129,7 @@ OWN_STORY = re.compile(
     r"(\w+ )?(nudes|pics|pictures|photos|video|vid|nude|snaps|pic|picture|photo))\b|\bi (accepted|met|added|sent)\b"
     r"|\b(i'?m|im|i am) being\b|\bi('?ve| have)? (sent|paid|payed|was recorded|been recorded)\b"
     r"|(^|[.!?]\s*)(i )?(got|getting|been|being|was|have been|i'?ve been) (caught|catfished|scammed|sextorted|played|blackmailed|recorded)\b"
+    r"|\b(i'?ve|ive|i have) (been|got) (caught|catfished|sextorted|blackmailed)\b"
     r"|\b(messaging|messaged|texting|texted|dming|dm'?d|contacting|emailing) me (with|saying|and saying|that)\b"
     r"|\b(pics?|pictures?|photos?|nudes?|videos?|vids?|snaps?) (off|from|outta|out of) me\b|\bgot me to (send|take|do|film)\b"
     r"|\b(happening|happened) to me\b|\b(i'?m|im|i am) the one (being|who'?s being|who is being|getting)\b"
@@ -148,6 +151,8 @@ PLAINLY_MINE = re.compile(
     rf"\b({PICTURES}|deepfakes?|fakes?) of me\b|\b(blackmailing|threatening|sextorting) me\b"
     r"|\b(i'?m|im|i am) the one (being|who'?s being|who is being|getting)\b"
     r"|\bi (got|received|had|have had) (an? |one of those |these |those )?(\w+ )?e-?mails?\b"
+    # "I'm a teacher, 44, and I've been caught in one of these things": staff telling their own story.
+    r"|\b(i'?ve|ive|i have) (been|got) (caught|sextorted|blackmailed|catfished)\b"
 )
 # A friend's or partner's story: "my best mate is getting blackmailed", "threatening to send photos of her".
 THIRD_PERSON_STORY = re.compile(
@@ -238,7 +243,10 @@ ASKS = re.compile(
     r"|[.!;]\s+(what|how|why|where|which|can|could|should|will|would|does|is)\b(?! do\b)"
 )
 # Getting an account back is about the account, not the money: "can i get my account back tho".
-ACCOUNT_BACK = re.compile(r"\b(account|acc|profile|login|snap|snapchat|insta|instagram)( back| access back)\b")
+ACCOUNT_BACK = re.compile(
+    r"\b(account|acc|profile|login|snap|snapchat|insta|instagram)( back| access back)\b"
+    r"|\b(account|acc|profile|login)\b\W+(\w+\W+){0,3}get (it|that) back\b"
+)
 # Stopping pictures going up before they do: the hash services' question ("can it be stopped from going
 # onto Instagram", "can I stop it being uploaded before he does it").
 PREVENT_POSTING = re.compile(
@@ -325,7 +333,8 @@ def _demanded(before: str, said: str) -> bool:
     if re.search(r"\bto (pay|send|buy|give)?\s*$|\b(think|thinks|believe|pretend\w*|fake)\b[^.?!]{0,12}$|\b(if|unless|whether|wish)\s+$", before) \
             and not re.match(r"(i |we )?already\b", said):
         return True
-    return bool(re.search(r"\b(wants?|wanting|asking|asked|demand\w*|told me to|telling me to)\b[^.?!]{0,40}$", before)) \
+    # ("wants 1000 pounds, i panicked and sent him 200": the demand is in a clause of its own.)
+    return bool(re.search(r"\b(wants?|wanting|asking|asked|demand\w*|told me to|telling me to)\b[^.?!,;]{0,40}$", before)) \
         and not re.search(r"\b(so|then|and)\b[^.?!]{0,10}$", before)
 
 

@@ -47,6 +47,7 @@ class Situation:
     is_shared: bool = False
     country: Optional[str] = None  # where they are, when outside the UK: us, australia, canada, ireland, other
     fears_outing: bool = False  # afraid of being outed as LGBT+
+    harm_done: bool = False  # has taken something or hurt themselves, and no help is said to be on its way
 
     @property
     def known(self) -> bool:

@@ -104,7 +104,18 @@ def interpret(parse: Parse, state: State) -> Reading:
         told = SITUATION_BY_INTENT[also] if also else None
         if told and not situation.known:
             situation = situation.but(kind=told)
+        if intent == "crisis" and safety_cues.HARM_DONE.search(text):
+            situation = situation.but(harm_done=True)
         return reading(CRISIS if intent == "crisis" else DANGER, told=told, question=parse.runner_up(QUESTIONS))
+    if situation.harm_done:
+        if safety_cues.HELP_ARRANGED.search(text) or safety_cues.NOTHING_TAKEN.search(text):
+            situation = situation.but(harm_done=False)
+        elif safety_cues.REACHING_OUT.search(text):
+            return reading(CRISIS, question="reaching_out")
+        elif not text.startswith("/"):
+            # Something taken or self-harm done, and no help said to be on its way: "ok", "im scared", "what
+            # do i do" all hear "call 999 now" again before anything about the blackmail.
+            return reading(CRISIS, question="again")
 
     # After the crisis reply only a clear step back to the blackmail leaves it ("idk", "not tonight", "like
     # 12" are still the crisis; an age told meanwhile is kept); once repeated, any step on counts.

@@ -164,6 +164,9 @@ def on_age_why(dispatcher: CollectingDispatcher, reading: Reading, state: State,
 def on_question(dispatcher: CollectingDispatcher, reading: Reading, state: State, context: Context) -> Tuple[str, Events]:
     assert reading.question
     answer(dispatcher, reading.question, reading.situation, context.platform, context.text)
+    if "paid" in reading.news and reading.situation.known and reading.question != "ask_bank":
+        # "Student paid £120 via PayPal. Do we refer to CEOP?": the answer, and the bank step it adds.
+        say(dispatcher, variant("utter_paid_too", reading.situation))
     if not reading.situation.known:
         say(dispatcher, "utter_ask_situation")
         return QUESTION, []

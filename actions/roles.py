@@ -45,6 +45,7 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"|\ba (year|yr) ?\d{1,2} (girl|boy|student|pupil|lad)\b"
         r"|\b(school office|school receptionist|office staff|work (at|in) (a|the|our) (school|college|academy))\b"
         r"|^\W*(the )?school nurse\b|\breception (at|in|of) (a|the|our) (secondary|primary|school|college|academy)\b"
+        r"|\b(counsellor|counselor|nurse|librarian|mentor|receptionist|technician|support worker) (in|at|for) (a|the|our|my) (\w+ ){0,2}(school|academy|college)\b"
     )),
     (PARENT, re.compile(
         r"\b(my|our) (\d{1,2} ?(year|yr)s? ?old |teenage |little |eldest |youngest |step ?)?"
@@ -72,6 +73,8 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
     (FRIEND, re.compile(
         r"\b(my|our) (best |close |little |older |younger |big )?(friend|mate|bestie|bro|brother|sister|sis|cousin|"
         r"flatmate|roommate|housemate|colleague|coworker|partner|husband|wife|boyfriend|girlfriend|bf|gf)('s|s)?\b"
+        # "how do u help a friend whos being blackmailed".
+        r"|\b(help|helping|support|supporting) a (friend|mate|bestie)\b|\ba (friend|mate) (who'?s|whos|who is|that'?s|thats) (being|getting)\b"
     )),
 ]
 

@@ -16,11 +16,31 @@ HELP_ON_ITS_WAY_WORDS = (
     r"^\W*((ok|okay|yes|yeah|yh|right)\W+)?(i'?m |im )?(calling|ringing|phoning)( (them|now|999|an ambulance|the ambulance))?\W*$"
 )
 HELP_ON_ITS_WAY = re.compile(rf"\b({HELP_ON_ITS_WAY_WORDS})\b")
+# Something taken or done to themselves, now: an emergency while no help is on its way ("i took some of my
+# mums tablets", "my son has taken an overdose"), not something from the past ("took an overdose last year").
+HARM_DONE = re.compile(
+    r"(\b(i|i'?ve|ive|i have|he|she|they|he'?s|she'?s|he has|she has|they'?ve|they have|(son|daughter|friend|mate|brother|sister|"
+    r"boyfriend|girlfriend|partner|husband|wife)( has|'s)?)\s+(just\s+|already\s+)?(took|taken|swallowed|downed|necked)\s+(\w+\s+){0,6}"
+    r"(pills|tablets|paracetamol|meds|medication|painkillers|antidepressants|overdose|co-?codamol|ibuprofen|sertraline|insulin)\b(?!\s+(away|off|out of|from))"
+    r"|\b(overdosed|od'?d|od'?ed)\b"
+    r"|\b(i'?ve|ive|i have|i|i just) (just )?(cut|burned|burnt|hurt|harmed|stabbed) (myself|my (arm|arms|wrist|wrists|leg|legs|thigh|thighs))\b)"
+    r"(?![^.?!]*\b(last (year|month|week|summer|time)|(years?|months?|weeks?) ago|when i was|in the past|before)\b)"
+)
+# Help arranged for an emergency: on its way, at hospital, or someone with them now.
+HELP_ARRANGED = re.compile(
+    rf"\b({HELP_ON_ITS_WAY_WORDS})\b"
+    r"|\b(at|in|going to|on (my|our|the) way to|taking me to|driving me to|take me to) (the )?(hospital|a ?& ?e|a and e|urgent care)\b"
+    r"|\b(mum|mom|dad|parents|nan|gran|sister|brother|friend|mate|partner|someone|somebody)( is|'s|'re| are)? (here )?(with me|taking me)\b"
+    r"|\b(told|woke|woken|telling|waking) (up )?(my )?(mum|mom|dad|parents|nan|gran|sister|brother|partner|flatmate)\b|\b(rang|called|calling|ringing) 111\b"
+)
+# "i havent taken any", "i didnt take them": nothing taken after all.
+NOTHING_TAKEN_WORDS = r"(haven'?t|havent|didn'?t|didnt|not) (taken|take|took) (anything|any|them|it)"
+NOTHING_TAKEN = re.compile(rf"\b{NOTHING_TAKEN_WORDS}\b")
 # Straight after the crisis reply, words that are still about the crisis ("I haven't taken any, I don't
 # know", "he stopped replying", "I've thought about it"), whatever else the message seems to ask.
 STILL_IN_CRISIS = re.compile(
     r"^\W*maybe\b|\b(i don'?t know|i dont know|idk|dunno|not sure|i'?ve thought about it|thought about it|just feel like it|"
-    r"(not|n'?t) (going|gonna) (to )?do anything|(haven'?t|havent|didn'?t|didnt|not) (taken|take|took) (anything|any|them|it)|"
+    r"(not|n'?t) (going|gonna) (to )?do anything|" + NOTHING_TAKEN_WORDS + r"|"
     r"(no one|nobody|noone) knows|(moved|put|hid|hidden|locked) (them|it|the \w+) (away|in|out|somewhere|to)|"
     r"(they'?re|theyre|it'?s|its) in the (bathroom|kitchen|cabinet|cupboard|drawer|car|garage|shed)|"
     r"(don'?t|dont|do not) want to (ring|call|phone|talk to|speak to) (anyone|anybody|them|someone)|"

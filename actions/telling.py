@@ -185,7 +185,9 @@ def checked(parse: Parse, text: str) -> Parse:
     if intent == "bot_challenge" and cues.REPORT_ANONYMOUS.search(text):
         # "is ceop anonymous": whether reporting tells anyone, not whether this is a person.
         return parse.read_as("ask_police_tell_parents")
-    if cues.BANK_PLAINLY.search(text) and (intent in QUESTION_INTENTS or intent in ("next_step", "nlu_fallback")):
+    if cues.BANK_PLAINLY.search(text) and (intent in QUESTION_INTENTS or intent in ("next_step", "nlu_fallback")) \
+            and not (payment_told(text) is False and "?" not in text):
+        # (Not "He hasn't paid. He was about to go to the bank to get bitcoin": news, not a question.)
         return parse.read_as("ask_bank")
     if cues.PREVENT_POSTING.search(text) and (intent in PREVENTION_MISREAD or (intent == "ask_how_report" and "report" not in text)):
         return parse.read_as("ask_which_service")

@@ -33,6 +33,7 @@ def situation_of(tracker: Tracker) -> Situation:
         is_shared=bool(tracker.get_slot("is_shared")),
         country=tracker.get_slot("country"),
         fears_outing=bool(tracker.get_slot("fears_outing")),
+        harm_done=bool(tracker.get_slot("harm_done")),
     )
 
 
@@ -56,6 +57,7 @@ def situation_events(before: Situation, after: Situation) -> List[EventType]:
         "is_shared": (before.is_shared, after.is_shared),
         "country": (before.country, after.country),
         "fears_outing": (before.fears_outing, after.fears_outing),
+        "harm_done": (before.harm_done, after.harm_done),
     }
     return [SlotSet(name, new) for name, (old, new) in slots.items() if old != new]
 

@@ -168,6 +168,10 @@ def test_family_as_the_target_stays_the_victim(text):
     assert forced_intent(text, "blackmail_money", PATTERNS) is None
 
 
+def test_family_who_received_the_pictures_are_not_the_subject():
+    assert forced_intent("its been posted, my brother got them on snapchat", "images_shared", PATTERNS) is None
+
+
 @pytest.mark.parametrize(
     "text, predicted, told",
     [
@@ -874,6 +878,27 @@ def test_means_plans_and_a_dead_person_that_cannot_be_blackmailed(text, forced):
     ("i paid hoping it would stop. whats the point anymore", "crisis", 0.6, "crisis"),
     ("I can't do this anymore and I mean that literally", "crisis", 0.6, "crisis"),
     ("they've got a knife", "blackmail_money", 0.0, "danger_now"),
+    # Means at hand, an end to pain "for good", no reason to carry on; a laughing refusal is not one.
+    ("my tablets are lined up on the desk", "out_of_scope", 0.0, "crisis"),
+    ("i just want the hurting to end for good", "out_of_scope", 0.0, "crisis"),
+    ("honestly no reason to carry on", "deny", 0.0, "crisis"),
+    ("the pain of this will ease in time", "out_of_scope", 0.0, None),
+    ("id rather die than give you my age haha", "crisis", 0.6, "blackmail_money"),
+    # Someone there now, not family coming home.
+    ("the guy from the chat is outside my house now", "blackmail_money", 0.0, "danger_now"),
+    ("my mum is at the door now so i have to go", "goodbye", 0.0, None),
+    ("is there a way the pics can't go on snapchat at all", "ask_which_service", 0.0, None),
+    ("i honestly cant go on", "out_of_scope", 0.0, "crisis"),
+    ("by friday ill be gone for good", "out_of_scope", 0.0, "crisis"),
+    ("if he posts it i may as well end it all", "blackmail_money", 0.0, "crisis"),
+    ("i might as well end it with her tbh", "partner_threat", 0.0, None),
+    ("gonna take all of my sleeping pills", "out_of_scope", 0.0, "crisis"),
+    ("i take all my meds in the morning", "out_of_scope", 0.0, None),
+    ("had the blades out last night", "out_of_scope", 0.0, "crisis"),
+    ("over my dead body is he getting a penny", "crisis", 0.9, "blackmail_money"),
+    ("he's been bleeding me dry for a month", "crisis", 0.9, "blackmail_money"),
+    ("would paying him just end it", "crisis", 0.9, "blackmail_money"),
+    ("if i pay and he still posts i'll end it", "blackmail_money", 0.0, "crisis"),
 ])
 def test_the_newer_phrases_read_as_what_they_mean(text, predicted, crisis_confidence, forced):
     assert forced_intent(text, predicted, PATTERNS, crisis_confidence, 0.3, [predicted, "blackmail_money"]) == forced

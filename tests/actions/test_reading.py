@@ -3,7 +3,8 @@ from typing import Any, List, Optional, Tuple
 
 import pytest
 
-from actions.plan import Situation
+from actions.age import ADULT
+from actions.plan import EMAIL_SCAM, FRIEND, TEACHER, Situation
 from actions.reading import (
     CRISIS_AGAIN, AGE_ANSWER, AGE_SKIPPED, AGE_WHY, CRISIS, DENY, GREET, NEXT, NOT_UNDERSTOOD, OPENING, QUESTION, RETOLD, SITUATION,
     Parse, State, interpret,
@@ -38,7 +39,8 @@ def test_negated_payment_is_not_a_payment(text):
                                   "He used my credit card, three payments totalling about £300",
                                   "he has now taken £500 from her savings account", "if i already bought them steam cards can i get it back",
                                   "sent the crypto like they said and they still want more", "the guy got £250 off me last week",
-                                  "i send already 300 pound with western union yesterday"])
+                                  "i send already 300 pound with western union yesterday", "paid them 0.05 btc last night",
+                                  "he wanted 500, i freaked out and sent him 100 by bank transfer"])
 def test_told_payments_are_payments(text):
     assert payment_told(text.lower()) is True
 
@@ -1039,3 +1041,36 @@ def test_a_blackmailers_email_to_family_is_not_the_mass_scam_email_nor_a_scams_c
     from actions import cues
     assert not cues.SCAM_EMAIL_TOLD.search("he sent my mum an email that said he'd post the video")
     assert not cues.OWN_CLOUD.search("got an email saying they hacked into my phone and recorded me")
+
+
+@pytest.mark.parametrize("text", ["is it illegal for her too? we were both 16", "the pictures of me from 16 are the problem"])
+def test_an_age_said_of_the_past_is_the_pictures_not_the_age_now(text):
+    situation = read("ask_in_trouble", text, State(Situation("money", ADULT))).situation
+    assert situation.age_group == ADULT and situation.pictured_under18
+
+
+@pytest.mark.parametrize("text", ["she has photos of me from 17 and 18", "some were before his birthday and some are from after."])
+def test_pictures_from_both_sides_of_18_get_both_services(text):
+    situation = read("blackmail_images", text, State(Situation("images", ADULT, is_helper="his" in text))).situation
+    assert situation.pictured_under18 and situation.pictured_adult_too
+
+
+def test_staff_telling_their_own_story_get_their_own_plan():
+    situation = read("helper", "Im a lecturer, 39, and ive been caught by one of these video call scams").situation
+    assert not situation.is_helper and situation.age_group == ADULT
+
+
+@pytest.mark.parametrize("text, role", [("i work as a counsellor at a secondary school and a pupil told me today", TEACHER),
+                                        ("what do you do to help a mate whos getting threatened", FRIEND)])
+def test_who_is_helping_from_how_they_say_it(text, role):
+    assert read("helper", text).situation.role == role
+
+
+def test_not_paid_and_going_to_the_bank_is_news_not_a_bank_question():
+    reading = read("ask_bank", "She hasn't paid. She was going to go to the bank for the bitcoin but I stopped her.",
+                   State(Situation(EMAIL_SCAM, ADULT, is_helper=True)))
+    assert reading.question != "ask_bank"
+
+
+def test_paying_someone_is_a_payment():
+    assert payment_told("sent some guy £30 on insta yesterday and he wants more")

@@ -537,3 +537,31 @@ async def test_pictures_from_both_sides_of_18_get_both_kinds_of_take_down_servic
                                    ("blackmail_money", "some are from after my birthday tho. so like a mix")])
     assert "StopNCII" not in said[1].split("Get pictures taken down")[1].split("\n")[0]
     assert "StopNCII" in said[2] and "Take It Down" in said[2]
+
+
+async def test_after_taking_something_every_message_hears_999_until_help_is_on_its_way():
+    said = await converse(ACTION, [("crisis", "i just took a load of my dads tablets coz of the guy with my pics"), ("affirm", "ok"), ("affirm", "ok"),
+                                   ("nlu_fallback", "im scared"), ("next_step", "what do i do"),
+                                   ("affirm", "ok my mum is taking me to a&e"), ("next_step", "next")])
+    assert all("999" in text for text in said[:5]), said
+    assert "Step 1" not in " ".join(said[:5]) and "taking what you said seriously" not in said[5] + said[6]
+
+
+@pytest.mark.parametrize("text", ["i took an overdose last year when this happened before", "ive taken screenshots of everything",
+                                  "my mum took my tablets off me"])
+async def test_something_taken_in_the_past_or_not_a_medicine_is_not_an_emergency_now(text):
+    said = await converse(ACTION, [("crisis", f"i want to die, he has my pics. {text}"), ("affirm", "ok"), ("affirm", "ok"),
+                                   ("next_step", "next")])
+    assert "taking what you said seriously" not in said[2] + said[3], said
+
+
+async def test_a_payment_told_inside_a_question_adds_the_bank():
+    said = await converse(ACTION, [("helper", "I'm the DSL. A Year 12 student (17) has disclosed sextortion"),
+                                   ("ask_how_report", "Student paid £120 via PayPal before telling us. Do we refer to CEOP or the police?")])
+    assert "CEOP" in said[1] and "bank or payment app" in said[1]
+
+
+async def test_getting_a_hacked_account_back_is_not_a_bank_question():
+    said = await converse(ACTION, [("blackmail_money", "my snap got hacked and theyre asking me to pay to get it back"),
+                                   ("ask_bank", "and the account? can i get it back")])
+    assert "bank" not in said[1].split("\n")[0].lower()
