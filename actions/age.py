@@ -126,7 +126,7 @@ _PICTURED = re.compile(
     rf"|\b(i|he|she|they|we) (was|were)\s+(only\s+|still\s+|both\s+)?{_NUM}\s+(when|at the time)\b"
     rf"|(^|[,.;!?]\s*)(was|were)\s+{_NUM}\b[^.?!]{{0,10}}\bin (it|them|the (pics?|pictures?|photos?|videos?|vid|clip))"
     rf"|\b(i|he|she|they|we) (was|were) (both |all |still |only )?(under ?(18|eighteen|age)|minors?|kids|teens)\b"
-    rf"|\bbefore (i|he|she|they) (turned|was|were) (18|eighteen)\b|\bturned (18|eighteen)\b[^?!]{{0,60}}\bbefore\b"
+    rf"|\bbefore (i|he|she|they) (turned|was|were) (18|eighteen)\b|\bturned (18|eighteen)\b[^?!]{{0,60}}\b(before|last year)\b"
     rf"|\b(pics?|pictures?|photos?|videos?|vid|clip|nudes?)\b[^.?!]{{0,30}}\b(from when|taken when|when)\s+(i|he|she|they)\s+(was|were)\s+{_NUM}\b"
     rf"|\bunder ?(18|age)\b[^.?!]{{0,20}}\b(in (it|them|the (pics?|pictures?|photos?|videos?)))"
     # "like we were both 16", "pictures of me from 17 and 18": the age then, not now.
@@ -303,13 +303,16 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
         numbers = [g for g in pictured.groups() if g and re.fullmatch(_NUM, g)]
         years = _years(numbers[0]) if numbers else 0
         pictured_under18 = (bool(numbers) and years < 18) or bool(
-            re.search(r"under ?(18|eighteen|age)|\b(year|yr) ?\d|minors?|kids|teens|before", pictured.group(0))
+            re.search(r"under ?(18|eighteen|age)|\b(year|yr) ?\d|minors?|kids|teens|before|turned (18|eighteen)\b.*\blast year", pictured.group(0))
         )
         rest = lowered[: pictured.start()] + " " + lowered[pictured.end():]
     group = _group_now(rest, answering, about_someone_else) or _decade_group(rest) or _born_group(rest)
     if group is None and pictured:
         # "was 16 in the pics, 20 now"; "I turned 18 last week but the pics are from before".
         group = _first_group(_NOW, rest) or (ADULT if re.search(r"\bturned (18|eighteen)\b", pictured.group(0)) else None)
+    if group is None and re.search(r"\bafter (my|his|her|their) (18th|eighteenth)\b", rest):
+        # "i took them this summer, after my 18th".
+        group = ADULT
     if group is None and pictured and numbers and re.search(r"\b(still (am|is|are)|(am|is|are) still)\b", rest):
         # "i was 17 when it was filmed and still am".
         group = group_for_years(years)

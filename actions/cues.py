@@ -1,7 +1,7 @@
 """What the words of a message say, whatever the classifier made of it: payment and sharing (and their
 negations), who else is in the story, a story told in so many words, a scam email, ages and questions
 (who is telling it, and in what role: actions/roles.py; the words around a crisis or danger:
-actions/safety_cues.py). Plain regular expressions over the
+actions/safety_cues.py; what a question about money asks: actions/money_cues.py). Plain regular expressions over the
 lowercased text; actions/reading.py weighs them with the parse and the conversation so far.
 """
 from __future__ import annotations
@@ -242,11 +242,6 @@ ASKS = re.compile(
     r"\?|^\W*(what|how|why|when|where|who|which|can|could|should|will|would|do|does|did|is|are|am)\b"
     r"|[.!;]\s+(what|how|why|where|which|can|could|should|will|would|does|is)\b(?! do\b)"
 )
-# Getting an account back is about the account, not the money: "can i get my account back tho".
-ACCOUNT_BACK = re.compile(
-    r"\b(account|acc|profile|login|snap|snapchat|insta|instagram)( back| access back)\b"
-    r"|\b(account|acc|profile|login)\b\W+(\w+\W+){0,3}get (it|that) back\b"
-)
 # Stopping pictures going up before they do: the hash services' question ("can it be stopped from going
 # onto Instagram", "can I stop it being uploaded before he does it").
 PREVENT_POSTING = re.compile(
@@ -262,6 +257,16 @@ DONE_STEPS = re.compile(
 LEAVING = re.compile(
     r"^\W*(ok |okay |right |anyway |nah |no )?(forget it|forget i said anything|never ?mind|nvm|leave it|"
     r"(i'?m|im|i am) (going|off|leaving|gonna go|going to go)( now)?|(gtg|got to go|gotta go)( now)?)\W*$"
+)
+# No demand: "hes not asking for anything, he just did it to be nasty" (news about the story, not a refusal).
+NO_DEMAND = re.compile(
+    r"\b(not|n'?t|never|hasn'?t|hasnt|didn'?t|didnt) (even )?(asking|asked|wanting|wanted|want|demanding|demanded) (me )?(for )?(anything|money|a penny|any money|cash|more pics)\b"
+    r"|\b(no|not) (money|demands?)\b(?! yet)|\bjust (did it|doing it|wants? to) (to be )?(nasty|spiteful|control|humiliate|hurt)\b"
+)
+# Leaving for now, said in passing: "ok thanks im going to try sleep and do this tomorrow".
+LEAVING_FOR_NOW = re.compile(
+    r"\b(going to|gonna|off to|heading to) (try (and |to )?)?(sleep|bed|go to (bed|sleep)|get some sleep)\b"
+    r"|\b(do|finish|look at|sort|deal with) (this|it|the rest|everything|all this)( properly)? (tomorrow|in the morning|later on|after school)\b"
 )
 # "bet", "say less", "sound": yes, carry on.
 SLANG_OK = re.compile(r"^\W*(bet|say less|aight|ight|kk|sound|safe|cool|gotcha|got it|ok bet|bet bet|nice one|ta)\W*$")
@@ -280,31 +285,6 @@ PARTNER_CUE = re.compile(
     r"\b(ex|boyfriend|girlfriend|bf|gf|partner|husband|wife|fianc\w*)\b[^.?!]{0,40}\b(threaten\w*|post\w*|shar\w*|"
     r"send|sent|leak\w*|has|got|keeps|says|said|wants?|demand\w*)\b"
 )
-# A question about the bank names a bank, a way of paying, or getting money back: "is it worth paying £50?" is
-# whether to pay, not the bank.
-# Pictures got back off someone's phone are not money back.
-NOT_OFF_A_DEVICE = r"(?! (from|off) (their|his|her|the|my \w+'?s?) (phones?|devices?|laptops?|accounts?))"
-# A bank question put as a statement: "i want my money back", "need to ring the bank".
-BANK_ASKED = re.compile(
-    r"\b(want|need|wanna|trying|try|hoping|hope|help|idk|dunno|wondering)\b[^.?!]{0,30}\b(back|refund\w*|recover\w*|reverse\w*|cancel\w*|"
-    r"stop (the|that|my) (payment|transfer)|chargeback|dispute)\b|\b(refund|chargeback)\b|\b(tell|call|ring|contact|phone|email) (my|the|his|her|our) bank\b"
-    r"|[,;.]\s*(what|how|is|can|could|will|would|do|does|should) (that|it|i|we|they|he|she|do|to)\b"
-)
-BANK_WORDS = re.compile(
-    r"\b(bank(?! holidays?)|refund\w*|payment|card|transfer\w*|paypal|revolut|monzo|chargeback|account|gift ?cards?|"
-    r"steam|apple|google play|vouchers?|crypto|bitcoin|reverse|cancel\w*|dispute|fraud|"
-    r"(money|cash|it|that) back" + NOT_OFF_A_DEVICE + r"|"
-    r"get (it|that|the money|my money|my cash) back" + NOT_OFF_A_DEVICE + r")\b"
-    r"|\b(money|cash)\b[^.?!]{0,25}\b(gone|lost|again|stopped|traced|frozen|recovered|returned)\b|[£$€]\s?\d+[^.?!]{0,25}\b(gone|lost|again|back)\b"
-)
-# Plainly about the bank, whatever else the message says: "should she ring the bank?", "what do I do
-# about the card?"
-BANK_PLAINLY = re.compile(
-    r"\b(ring|call|phone|contact|tell|email|go to|speak to|talk to) (my|the|his|her|our|their) (bank|card company|card provider)\b"
-    r"|\bwhat (do|should|can) (i|we|she|he|they) do about (the|my|his|her|our|their) (credit |debit |bank )?(card|bank|payments?|bank account)\b"
-    r"|\b(if|whether|is) (the |my |his |her |that |our )?((£|\$|€)\s?\d+|money|cash) (is |was )?(gone|lost)( for good| forever)?\b"
-)
-MONEY_ASKED = re.compile(r"\b(pay|paying|paid|fee|fine|money|charge|cost|costs|£|\$)|£|\$|\b\d+\b")
 # Outside the UK: 999 and 101 are UK numbers. Northern Ireland is in the UK.
 COUNTRIES: List[Tuple[str, re.Pattern[str]]] = [
     ("us", re.compile(

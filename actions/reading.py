@@ -176,7 +176,7 @@ def interpret(parse: Parse, state: State) -> Reading:
         if cues.WHY.search(text) and state.last_reply != AGE_WHY:
             return reading(AGE_WHY)
         # "nah i aint paid" answers something else, not the age question.
-        about_the_story = any(n in news for n in ("paid", "not_paid", "shared", "not_shared"))
+        about_the_story = any(n in news for n in ("paid", "not_paid", "shared", "not_shared")) or bool(cues.NO_DEMAND.search(text))
         if (intent in ("prefer_not_say", "deny") or cues.REFUSES_AGE.search(text)) and not about_the_story:
             situation = situation.but(age_group=UNKNOWN)
             return reading(AGE_SKIPPED)
@@ -289,7 +289,8 @@ def interpret(parse: Parse, state: State) -> Reading:
             # "Is it 101 then?": a number, and a question about it.
             return reading(QUESTION, question=asked)
         return reading(AGE_ANSWER) if told_age else reading(NOT_UNDERSTOOD)
-    if state.situation.known and any(n in news for n in ("paid", "not_paid", "shared", "not_shared", "pictured_under18", "pictured_adult_too")):
+    if state.situation.known and (any(n in news for n in ("paid", "not_paid", "shared", "not_shared", "pictured_under18", "pictured_adult_too"))
+                                  or cues.NO_DEMAND.search(text)):
         # "nah i aint paid" read as a plain "no" or a refusal: it is news about the story.
         return reading(RETOLD, told=situation.kind)
     if intent == "prefer_not_say":

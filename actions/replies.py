@@ -6,7 +6,7 @@ was just said) and the slot events for the plan.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk.events import EventType, SlotSet
@@ -101,6 +101,9 @@ def on_situation(dispatcher: CollectingDispatcher, reading: Reading, state: Stat
     _situation_lines(dispatcher, reading)
     if reading.question and reading.question != "ask_should_pay":
         answer(dispatcher, reading.question, reading.situation, context.platform, context.text)
+    if "own_story" in reading.news:
+        # "ok its me, not a friend": the plan shown was the helper's; now the writer's own, from the start.
+        return SITUATION, _after_news(dispatcher, reading.situation, replace(state, step=None))
     return SITUATION, _after_news(dispatcher, reading.situation, state)
 
 
@@ -244,7 +247,8 @@ def on_crisis(dispatcher: CollectingDispatcher, reading: Reading, state: State, 
         if state.last_reply == CRISIS_AGAIN and situation.known and "age" in reading.news and not told_now:
             # "I'm 40. Two kids.": the support again, then the plan for that age, for when they are ready.
             return CRISIS_AGAIN, show_overview(dispatcher, situation, state.step)
-        if state.last_reply == CRISIS_AGAIN and situation.known and not told_now and state.step in (None, AGE_QUESTION):
+        if state.last_reply == CRISIS_AGAIN and situation.known and not told_now and state.step in (None, AGE_QUESTION) \
+                and not situation.harm_done:
             # Still in crisis a third time running: the same support again, and this time the whole plan too,
             # so the way out of the blackmail is there for when they are ready.
             return CRISIS_AGAIN, show_overview(dispatcher, situation.but(age_group=situation.age_group or UNKNOWN), None)

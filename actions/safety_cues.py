@@ -20,7 +20,7 @@ HELP_ON_ITS_WAY = re.compile(rf"\b({HELP_ON_ITS_WAY_WORDS})\b")
 # mums tablets", "my son has taken an overdose"), not something from the past ("took an overdose last year").
 HARM_DONE = re.compile(
     r"(\b(i|i'?ve|ive|i have|he|she|they|he'?s|she'?s|he has|she has|they'?ve|they have|(son|daughter|friend|mate|brother|sister|"
-    r"boyfriend|girlfriend|partner|husband|wife)( has|'s)?)\s+(just\s+|already\s+)?(took|taken|swallowed|downed|necked)\s+(\w+\s+){0,6}"
+    r"boyfriend|girlfriend|partner|husband|wife)( has|'s)?)\s+(just\s+|already\s+)?(took|taken|swallowed|downed|necked)\s+(\w+\s+){0,8}"
     r"(pills|tablets|paracetamol|meds|medication|painkillers|antidepressants|overdose|co-?codamol|ibuprofen|sertraline|insulin)\b(?!\s+(away|off|out of|from))"
     r"|\b(overdosed|od'?d|od'?ed)\b"
     r"|\b(i'?ve|ive|i have|i|i just) (just )?(cut|burned|burnt|hurt|harmed|stabbed) (myself|my (arm|arms|wrist|wrists|leg|legs|thigh|thighs))\b)"
@@ -41,7 +41,7 @@ NOTHING_TAKEN = re.compile(rf"\b{NOTHING_TAKEN_WORDS}\b")
 STILL_IN_CRISIS = re.compile(
     r"^\W*maybe\b|\b(i don'?t know|i dont know|idk|dunno|not sure|i'?ve thought about it|thought about it|just feel like it|"
     r"(not|n'?t) (going|gonna) (to )?do anything|" + NOTHING_TAKEN_WORDS + r"|"
-    r"(no one|nobody|noone) knows|(moved|put|hid|hidden|locked) (them|it|the \w+) (away|in|out|somewhere|to)|"
+    r"(no one|nobody|noone) knows|(moved|moving|put|putting|hid|hiding|hidden|locked|locking) (them|it|the \w+)( back)? (away|in|out|somewhere|to|back)|"
     r"(they'?re|theyre|it'?s|its) in the (bathroom|kitchen|cabinet|cupboard|drawer|car|garage|shed)|"
     r"(don'?t|dont|do not) want to (ring|call|phone|talk to|speak to) (anyone|anybody|them|someone)|"
     r"i'?m (sat|sitting|alone|on my own|in the car|in my room|in the bathroom|outside)|(means|meant|mean) it|"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from actions import cues
+from actions import cues, money_cues
 from actions.age import ADULT, UNDER_18, UNKNOWN, read_age, states_own_age
 from actions.catalogue import catalogue
 from actions.cues import payment_told, sharing_told, story_in_words
@@ -30,6 +30,8 @@ from actions.roles import role_told
 SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
 QUESTION_INTENTS = frozenset(catalogue().questions)
 # What a question about stopping pictures going up is taken for when it names no service.
+# What "im going to try sleep and do this tomorrow" is taken for: it is leaving for now.
+LEAVING_MISREAD = frozenset({"thanks", "affirm", "nlu_fallback", "next_step", "out_of_scope", "goodbye"} | SITUATION_BY_INTENT.keys())
 PREVENTION_MISREAD = frozenset({"nlu_fallback", "ask_delete", "ask_search_removal", "out_of_scope", "ask_will_they_post", "next_step"})
 
 
@@ -185,25 +187,25 @@ def checked(parse: Parse, text: str) -> Parse:
     if intent == "bot_challenge" and cues.REPORT_ANONYMOUS.search(text):
         # "is ceop anonymous": whether reporting tells anyone, not whether this is a person.
         return parse.read_as("ask_police_tell_parents")
-    if cues.BANK_PLAINLY.search(text) and (intent in QUESTION_INTENTS or intent in ("next_step", "nlu_fallback")) \
+    if money_cues.BANK_PLAINLY.search(text) and (intent in QUESTION_INTENTS or intent in ("next_step", "nlu_fallback")) \
             and not (payment_told(text) is False and "?" not in text):
         # (Not "He hasn't paid. He was about to go to the bank to get bitcoin": news, not a question.)
         return parse.read_as("ask_bank")
     if cues.PREVENT_POSTING.search(text) and (intent in PREVENTION_MISREAD or (intent == "ask_how_report" and "report" not in text)):
         return parse.read_as("ask_which_service")
-    if (intent == "tell_age" and cues.ACCOUNT_SECURITY.search(text)) or (intent == "ask_bank" and cues.ACCOUNT_BACK.search(text)):
+    if (intent == "tell_age" and cues.ACCOUNT_SECURITY.search(text)) or (intent == "ask_bank" and money_cues.ACCOUNT_BACK.search(text)):
         return parse.read_as("ask_passwords")
     if cues.SLANG_OK.match(text):
         return Parse("affirm", parse.text, (("affirm", 1.0),), parse.entities)
-    if cues.LEAVING.match(text):
+    if cues.LEAVING.match(text) or (cues.LEAVING_FOR_NOW.search(text) and intent in LEAVING_MISREAD and not story_in_words(text)):
         return Parse("goodbye", parse.text, (("goodbye", 1.0),), parse.entities)
     if intent == "ask_human" and not cues.ASKS_FOR_A_PERSON.search(text):
         # "need help with smth" is an opening, not a request for a helpline.
         return parse.read_as("opening")
-    if (intent == "ask_recovery_scam" and not (cues.RECOVERY_SERVICE.search(text) and cues.MONEY_ASKED.search(text))) or (
+    if (intent == "ask_recovery_scam" and not (cues.RECOVERY_SERVICE.search(text) and money_cues.MONEY_ASKED.search(text))) or (
         # "no i didnt pay, i dont have a bank card" is news, not a question for the bank.
-        intent == "ask_bank" and (not cues.BANK_WORDS.search(text) or (payment_told(text) is False and "?" not in text)
-                                  or not (cues.ASKS.search(text) or cues.BANK_ASKED.search(text)))
+        intent == "ask_bank" and (not money_cues.BANK_WORDS.search(text) or (payment_told(text) is False and "?" not in text)
+                                  or not (cues.ASKS.search(text) or money_cues.BANK_ASKED.search(text)))
     ) or (intent == "fake_images" and not cues.FAKE_CUE.search(text)) or (
         intent == "ask_which_service" and not cues.SERVICE_WORDS.search(text)
     ):

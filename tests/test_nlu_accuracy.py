@@ -31,6 +31,7 @@ FLOORS = {
     "tests/nlu_holdout_ck.yml": (0.94, 0.95),
     "tests/nlu_holdout_cm.yml": (0.95, 0.95),
     "tests/nlu_holdout_co.yml": (0.95, 0.93),
+    "tests/nlu_holdout_cq.yml": (0.94, 0.93),
 }
 
 

@@ -1074,3 +1074,18 @@ def test_not_paid_and_going_to_the_bank_is_news_not_a_bank_question():
 
 def test_paying_someone_is_a_payment():
     assert payment_told("sent some guy £30 on insta yesterday and he wants more")
+
+
+@pytest.mark.parametrize("intent", ["deny", "prefer_not_say"])
+def test_saying_there_is_no_demand_at_the_age_question_is_news_not_a_refusal(intent):
+    reading = read(intent, "she isnt asking for money, she just did it to be spiteful", State(Situation("partner", None), step="age", age_asked=1))
+    assert reading.act == RETOLD and reading.situation.age_group is None
+
+
+def test_pictures_taken_after_an_18th_are_an_adults():
+    assert read("images_shared", "he shared my nudes in a group chat, i sent them after my 18th").situation.age_group == ADULT
+
+
+def test_turned_18_with_pictures_from_last_year_were_under_18():
+    situation = read("blackmail_money", "i turned 18 in june but the pics were from last year, he wants £300").situation
+    assert situation.age_group == ADULT and situation.pictured_under18

@@ -565,3 +565,21 @@ async def test_getting_a_hacked_account_back_is_not_a_bank_question():
     said = await converse(ACTION, [("blackmail_money", "my snap got hacked and theyre asking me to pay to get it back"),
                                    ("ask_bank", "and the account? can i get it back")])
     assert "bank" not in said[1].split("\n")[0].lower()
+
+
+async def test_a_helper_who_says_its_them_gets_their_own_plan_at_a_glance():
+    said = await converse(ACTION, [("helper", "asking for a mate, someone has his pics and wants money"), ("tell_age", "hes 15"),
+                                   ("blackmail_money", "ok fine its me not my mate")])
+    assert "Your plan" in said[2] and "adult you trust" in said[2]
+
+
+async def test_leaving_before_the_plan_leaves_with_it():
+    said = await converse(ACTION, [("blackmail_money", "guy on insta has my pics and wants 200"),
+                                   ("thanks", "ok cheers im gonna get some sleep and sort it tomorrow")])
+    assert "Your plan" in said[1] and "Take care" in said[1]
+
+
+async def test_after_the_crisis_reply_putting_them_back_is_still_the_crisis():
+    said = await converse(ACTION, [("crisis", "ive got all my tablets out on the bed, he has my pics"),
+                                   ("affirm", "ok"), ("affirm", "ok im putting them back in the drawer")])
+    assert "116 123" in said[2]
