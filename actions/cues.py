@@ -50,6 +50,8 @@ PAID = re.compile(
     r"|\b(paid|payed)\s+(like |about |around |nearly |almost |over )?\d{2,5}\b(?!\s*(years?|yrs?|days?|weeks?|months?|times?|pics?|photos?|mins?|minutes?|hours?|hrs?|followers|%))"
     r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
     r"|\b(send|sended|sent|pay|payed|paid) already (like |about )?(£|\$|€|\d)|\b(with|by|through|via|on) (western union|moneygram|remitly)\b"
+    # A card or account used to pay: "he used my card on my phone to send them £75".
+    r"|\b(used|using) (my|his|her|their|the|a|\w+'?s) (\w+ ){0,4}to (send|pay|buy)\b(?! (for|it when))"
     # Crypto by the amount: "paid 0.01 btc", "sent them 0.002 eth".
     r"|\b(paid|payed|sent|transferred)\s+(him|her|them|the guy|that guy)?\s*(like |about |around |nearly |almost |over )?\d*[.,]?\d+ ?(btc|bitcoin|eth|ethereum|usdt|ltc|crypto)\b"
     r"|\bsent the (crypto|bitcoin|btc|gift ?cards?|vouchers?|codes?)\b|\b(got|took|had|has had|taken) ((£|\$|€)\s?\d+|\d+ ?(quid|pounds?|dollars|euros|grand)) (off|from|out of) (me|my|his|her|him)\b"
@@ -201,7 +203,7 @@ def real_pictures(text: str) -> bool:
 
 
 # "is ceop anonymous", "is reporting anonymous": whether reporting tells anyone, not whether this is a person.
-REPORT_ANONYMOUS = re.compile(r"\b(is|are|can) (ceop|reporting|the report|reports|101|the police|it) (\w+ )?anonymous\b|\banonymous (report\w*|to (ceop|the police))\b")
+REPORT_ANONYMOUS = re.compile(r"\b(is|are|can) (ceop|reporting|the report|reports|101|the police|it) (\w+ )?anonymous\b|\banonymous (report\w*|to (ceop|the police))\b|\breport(ing)? (it )?anonymously\b")
 # A question about which take-down service names one, or taking down, or a service.
 SERVICE_WORDS = re.compile(
     r"\b(report remove|stop ?ncii|take it down|take ?down|taken down|remov\w*|iwf|service|site|which one|for me|(two|different|both) (different )?(things|ones|sites|services|websites)|two sets|for (him|her|them)|"
@@ -235,6 +237,13 @@ SCAM_EMAIL_TOLD = re.compile(
     r"|\b(webcam|sextortion|bitcoin|hacker|scam) e-?mails?\b"
     r"|\b(got|received|had|getting|to|from) (an? |this |one of those |the )?e-?mail (that |which )?(said|says|saying|claim\w*)\b"
     r"[^.?!]{0,60}\b(webcam|camera|hack\w*|recorded|filmed|video|password)"
+    # The same scam by text message, with a link to click: "we have your private video, click to see".
+    r"|\b(text|sms|message)\b[^.?!]{0,40}\bwith a link\b|\bclick (on )?(the |this )?(link )?(to|and) (see|view|watch|open)\b"
+)
+# A parent taking over the keyboard: "Hi this is his mum now. He's 14", "mum here: he's 15".
+PARENT_TAKING_OVER = re.compile(
+    r"\b(this is|it'?s|its|i'?m|im) (his|her|their) (mum|mom|dad|mother|father|parent|carer|nan|gran|grandma|grandad)\b"
+    r"|^\W*(hi,? )?(mum|mom|dad|mother|father) (here|again)\b"
 )
 # A question, by its mark or its first word ("so I just ignore it?", "what about the photos"), also after a
 # first sentence ("right ok. will the bank give the money back").
@@ -310,6 +319,9 @@ def _demanded(before: str, said: str) -> bool:
     """Whether words said to pay are the demand or a pretence, not a payment: "they want him to pay with his
     mum's card", "so they think i've paid", "he wants me to send it through Western Union"."""
     # ("if i already paid, can i get it back?" says it was paid.)
+    if re.search(r"\b(used|using|took|taken)\b[^.?!]{0,30}\bto\s*$", before):
+        # "he used my card on my phone to send them £75": a payment made, not one asked for.
+        return False
     if re.search(r"\bto (pay|send|buy|give)?\s*$|\b(think|thinks|believe|pretend\w*|fake)\b[^.?!]{0,12}$|\b(if|unless|whether|wish)\s+$", before) \
             and not re.match(r"(i |we )?already\b", said):
         return True

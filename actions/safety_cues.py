@@ -50,6 +50,8 @@ STILL_IN_CRISIS = re.compile(
     r"i mean it|not deep|just my (arms|legs|wrists|thighs|skin)|(haven'?t|havent|not) done anything|all the time|"
     r"where (he|she|they) (is|are)|(not|isn'?t) at home|in (his|her|their|my) (bed)?room|"
     r"(parents|mum|mom|dad|everyone|everybody)( is|'s|'re| are)? (all )?asleep|"
+    # On the way back from where they were: "ok im walking home".
+    r"(walking|going|heading|getting|on my way|making my way) (back )?home|"
     # Someone close by, said while still in crisis ("ok she's downstairs", "she's coming up"), and how the
     # body feels after taking something ("i feel really sleepy").
     r"(mum|mom|dad|nan|parents|she|he|they)( is|'s|'re| are|s)? (downstairs|upstairs|next door|in the next room|in the other room|"

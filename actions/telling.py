@@ -85,7 +85,7 @@ def learn(known: Situation, step: Optional[str], parse: Parse, text: str) -> Tup
         # "I'm not a teacher at a school so I don't have a safeguarding lead": an adult helping, on their own.
         situation = situation.but(role=OTHER_HELPER)
     answering = step == AGE_QUESTION or situation.age_group in (None, UNKNOWN)
-    age = read_age(text, answering=answering, about_someone_else=situation.is_helper)
+    age = read_age(text, answering=answering, about_someone_else=situation.is_helper or bool(cues.PARENT_TAKING_OVER.search(text)))
     button_age = parse.entity("age_group")
     group = button_age or age.group
     if group and situation.age_group in (UNDER_18, ADULT) and not button_age \
@@ -184,7 +184,7 @@ def checked(parse: Parse, text: str) -> Parse:
     if cues.CHILDLINE_AT_18.search(text) and intent in QUESTION_INTENTS:
         # "can i still ring childline or am i too old": who they can talk to.
         return parse.read_as("ask_human")
-    if intent == "bot_challenge" and cues.REPORT_ANONYMOUS.search(text):
+    if intent in ("bot_challenge", "ask_how_report") and cues.REPORT_ANONYMOUS.search(text):
         # "is ceop anonymous": whether reporting tells anyone, not whether this is a person.
         return parse.read_as("ask_police_tell_parents")
     if money_cues.BANK_PLAINLY.search(text) and (intent in QUESTION_INTENTS or intent in ("next_step", "nlu_fallback")) \

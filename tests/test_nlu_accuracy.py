@@ -32,6 +32,7 @@ FLOORS = {
     "tests/nlu_holdout_cm.yml": (0.95, 0.95),
     "tests/nlu_holdout_co.yml": (0.95, 0.93),
     "tests/nlu_holdout_cq.yml": (0.94, 0.93),
+    "tests/nlu_holdout_cs.yml": (0.95, 0.95),
 }
 
 

@@ -40,7 +40,8 @@ def test_negated_payment_is_not_a_payment(text):
                                   "he has now taken £500 from her savings account", "if i already bought them steam cards can i get it back",
                                   "sent the crypto like they said and they still want more", "the guy got £250 off me last week",
                                   "i send already 300 pound with western union yesterday", "paid them 0.05 btc last night",
-                                  "he wanted 500, i freaked out and sent him 100 by bank transfer"])
+                                  "he wanted 500, i freaked out and sent him 100 by bank transfer",
+                                  "she used my debit card to send them £40 on friday"])
 def test_told_payments_are_payments(text):
     assert payment_told(text.lower()) is True
 
@@ -1089,3 +1090,18 @@ def test_pictures_taken_after_an_18th_are_an_adults():
 def test_turned_18_with_pictures_from_last_year_were_under_18():
     situation = read("blackmail_money", "i turned 18 in june but the pics were from last year, he wants £300").situation
     assert situation.age_group == ADULT and situation.pictured_under18
+
+
+@pytest.mark.parametrize("intent", ["ask_how_report", "bot_challenge"])
+def test_whether_reporting_is_anonymous_is_whether_anyone_is_told(intent):
+    assert read(intent, "can i report it anonymously?", State(VICTIM_IN_PLAN)).question == "ask_police_tell_parents"
+
+
+def test_a_parent_taking_over_the_keyboard_tells_the_young_persons_age():
+    reading = read("helper", "hi its his dad now. hes 15, what do we do first", State(Situation("money", None), step="age", age_asked=1))
+    assert reading.situation.age_group == "under18"
+
+
+def test_a_text_with_a_link_to_click_is_the_mass_scam():
+    text = "got a text with a link saying they have a video of me, click to watch before it goes to my contacts"
+    assert read("blackmail_money", text).situation.kind == EMAIL_SCAM

@@ -583,3 +583,9 @@ async def test_after_the_crisis_reply_putting_them_back_is_still_the_crisis():
     said = await converse(ACTION, [("crisis", "ive got all my tablets out on the bed, he has my pics"),
                                    ("affirm", "ok"), ("affirm", "ok im putting them back in the drawer")])
     assert "116 123" in said[2]
+
+
+async def test_after_the_crisis_reply_walking_home_is_still_the_crisis():
+    said = await converse(ACTION, [("crisis", "been stood on the bridge for ages, he has my pics"), ("affirm", "idk"),
+                                   ("affirm", "ok im heading home now")])
+    assert "116 123" in said[2] and "Step 1" not in said[2]
