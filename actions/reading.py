@@ -108,7 +108,8 @@ def interpret(parse: Parse, state: State) -> Reading:
             situation = situation.but(harm_done=True)
         return reading(CRISIS if intent == "crisis" else DANGER, told=told, question=parse.runner_up(QUESTIONS))
     if situation.harm_done:
-        if safety_cues.HELP_ARRANGED.search(text) or safety_cues.NOTHING_TAKEN.search(text):
+        if safety_cues.HELP_ARRANGED.search(text) or safety_cues.NOTHING_TAKEN.search(text) or text.startswith("/"):
+            # Help on its way, nothing taken after all, or the button to carry on pressed after hearing 999.
             situation = situation.but(harm_done=False)
         elif safety_cues.REACHING_OUT.search(text):
             return reading(CRISIS, question="reaching_out")

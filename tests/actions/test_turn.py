@@ -589,3 +589,9 @@ async def test_after_the_crisis_reply_walking_home_is_still_the_crisis():
     said = await converse(ACTION, [("crisis", "been stood on the bridge for ages, he has my pics"), ("affirm", "idk"),
                                    ("affirm", "ok im heading home now")])
     assert "116 123" in said[2] and "Step 1" not in said[2]
+
+
+async def test_after_something_taken_the_carry_on_button_goes_on_and_later_messages_are_read_as_usual():
+    said = await converse(ACTION, [("crisis", "i cut myself tonight because of him and the pics"), ("affirm", "ok"),
+                                   ("affirm", "/affirm"), ("next_step", "what do i do next")])
+    assert "call 999 now" in said[1] and "taking what you said seriously" not in said[3]
