@@ -51,7 +51,7 @@ $(SPACY): nlp/patterns.jsonl nlp/build_pipeline.py $(STAMP)
 
 train: $(MODEL)
 $(MODEL): $(STAMP) $(TRAIN_INPUTS)
-	@echo "==> Training the model (about 2 minutes)"
+	@echo "==> Training the model (about 4 minutes)"
 	@# --force: SpacyNLP fingerprints only the pipeline's path, so new patterns would be missed.
 	@$(RASA) train --force --fixed-model-name kestrel --out models 2>&1 | grep -E "Epochs|Your Rasa model|Error|error" | tail -n 5
 	@test -f $@

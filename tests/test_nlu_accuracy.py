@@ -19,21 +19,21 @@ import yaml
 from scripts.evaluate_nlu import DEFAULT_MODEL, DEFAULT_SETS, Prediction, accuracy, false_crisis, predict, recall
 
 FLOORS = {
-    # file: (overall accuracy, crisis recall) — about a point under the figures measured on 2026-12-04
-    # (README, Accuracy). Sets BW to CS were studied for crisis and danger misses (and their other errors
-    # read for what was missing); CU, the newest, has not been studied.
-    "tests/nlu_holdout.yml": (0.94, 1.0),
-    "tests/nlu_holdout_bw.yml": (0.93, 1.0),
-    "tests/nlu_holdout_bz.yml": (0.91, 1.0),
-    "tests/nlu_holdout_cb.yml": (0.92, 1.0),
-    "tests/nlu_holdout_ce.yml": (0.94, 1.0),
-    "tests/nlu_holdout_cg.yml": (0.93, 1.0),
-    "tests/nlu_holdout_ci.yml": (0.93, 1.0),
-    "tests/nlu_holdout_ck.yml": (0.94, 0.95),
-    "tests/nlu_holdout_cm.yml": (0.95, 0.95),
-    "tests/nlu_holdout_co.yml": (0.95, 0.93),
-    "tests/nlu_holdout_cq.yml": (0.94, 0.93),
-    "tests/nlu_holdout_cs.yml": (0.95, 0.95),
+    # file: (overall accuracy, crisis recall) — about one and a half points under the figures measured on
+    # 2026-12-04 (README, Accuracy). Sets BW to CS were studied for crisis and danger misses (and their other
+    # errors read for what was missing); CU, the newest, has not been studied.
+    "tests/nlu_holdout.yml": (0.96, 1.0),
+    "tests/nlu_holdout_bw.yml": (0.94, 1.0),
+    "tests/nlu_holdout_bz.yml": (0.94, 1.0),
+    "tests/nlu_holdout_cb.yml": (0.95, 1.0),
+    "tests/nlu_holdout_ce.yml": (0.95, 1.0),
+    "tests/nlu_holdout_cg.yml": (0.96, 1.0),
+    "tests/nlu_holdout_ci.yml": (0.95, 1.0),
+    "tests/nlu_holdout_ck.yml": (0.95, 1.0),
+    "tests/nlu_holdout_cm.yml": (0.95, 1.0),
+    "tests/nlu_holdout_co.yml": (0.95, 1.0),
+    "tests/nlu_holdout_cq.yml": (0.94, 1.0),
+    "tests/nlu_holdout_cs.yml": (0.95, 1.0),
     "tests/nlu_holdout_cu.yml": (0.95, 1.0),
 }
 

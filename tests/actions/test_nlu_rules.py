@@ -899,6 +899,8 @@ def test_means_plans_and_a_dead_person_that_cannot_be_blackmailed(text, forced):
     ("her dad wants to kill whoever did this", "crisis", 0.9, "blackmail_money"),
     ("my mum is going to be so upset", "crisis", 0.9, "blackmail_money"),
     ("i told my dad and hes here with me now", "blackmail_money", 0.0, None),
+    ("my boyfriend has hurt me and theres blood everywhere", "partner_threat", 0.0, "danger_now"),
+    ("he's hurt me so much by sharing them, i'm bleeding inside", "partner_threat", 0.0, None),
     ("sat by the river for hours tonight", "crisis", 0.6, "crisis"),
     ("took my antidepressants with me", "crisis", 0.6, "crisis"),
     ("i couldnt live with myself if my kids saw it", "ask_will_they_post", 0.0, "crisis"),
