@@ -126,11 +126,11 @@ _PICTURED = re.compile(
     rf"|\b(i|he|she|they|we) (was|were)\s+(only\s+|still\s+|both\s+)?{_NUM}\s+(when|at the time)\b"
     rf"|(^|[,.;!?]\s*)(was|were)\s+{_NUM}\b[^.?!]{{0,10}}\bin (it|them|the (pics?|pictures?|photos?|videos?|vid|clip))"
     rf"|\b(i|he|she|they|we) (was|were) (both |all |still |only )?(under ?(18|eighteen|age)|minors?|kids|teens)\b"
-    rf"|\bbefore (i|he|she|they) (turned|was|were) (18|eighteen)\b|\bturned (18|eighteen)\b[^?!]{{0,60}}\b(before|last year)\b"
+    rf"|\bbefore (i|he|she|they) (turned|was|were) (18|eighteen)\b|\bturned (18|eighteen)\b[^?!]{{0,60}}\b(before|(were|are|was|is|from) (from )?last year)\b"
     rf"|\b(pics?|pictures?|photos?|videos?|vid|clip|nudes?)\b[^.?!]{{0,30}}\b(from when|taken when|when)\s+(i|he|she|they)\s+(was|were)\s+{_NUM}\b"
     rf"|\bunder ?(18|age)\b[^.?!]{{0,20}}\b(in (it|them|the (pics?|pictures?|photos?|videos?)))"
     # "like we were both 16", "pictures of me from 17 and 18": the age then, not now.
-    rf"|\bwe were (both |all )?{_NUM}\b|\b(pics?|pictures?|photos?|videos?|nudes?) of (me|him|her|them) from {_NUM}\b"
+    rf"|\bwe were (both |all )?(1[0-9]|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b(?! (years?|yrs?|months?|weeks?|days?|mins?|minutes?|hours?|hrs?)\b)|\b(pics?|pictures?|photos?|videos?|nudes?) of (me|him|her|them) from (1[0-9]|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b(?! (years?|yrs?|months?|weeks?|days?|mins?|minutes?|hours?|hrs?)\b)"
     rf"|\b(from|back in|was( [a-z]+){{0,4}} in|\b(we|they|you) were( [a-z]+){{0,4}} in) (year|yr) ?([7-9]|1[0-2])\b"
     rf")"
 )
@@ -192,7 +192,7 @@ _MIXED = re.compile(
     r"the rest|the newer ones|the new ones|the recent ones)\b[^.?!]{0,40}\b(after (my|his|her|their) "
     r"(18th |eighteenth )?birthday|after (i|he|she|they) turned (18|eighteen)|this year|recent(ly)?|"
     r"(when|since) (i|he|she|they) (was|were|turned|'?ve been) (18|19|2\d|eighteen|nineteen|twenty\w*)|at (18|19|2\d)|from after(?=\W*($|[.!?,])))\b"
-    r"|\bfrom (1[0-7]|fifteen|sixteen|seventeen) (and|&|to|till|until) (1[89]|2\d|eighteen|nineteen)\b"
+    r"|\bfrom (1[0-7]|fifteen|sixteen|seventeen) (and|&|to|till|until) (1[89]|2\d|eighteen|nineteen)\b(?! (years?|months?|weeks?|days?)\b)"
     r"|\b(like a|kind of a|bit of a|it'?s a|its a|so a) mix\W*$|\bmix of (ages|both|before and after)\b|\bboth (ages|before and after)\b"
 )
 # "i was 17 when i sent most of them", from someone 18 now: the rest from after.
@@ -310,7 +310,7 @@ def read_age(text: Optional[str], answering: bool = False, about_someone_else: b
     if group is None and pictured:
         # "was 16 in the pics, 20 now"; "I turned 18 last week but the pics are from before".
         group = _first_group(_NOW, rest) or (ADULT if re.search(r"\bturned (18|eighteen)\b", pictured.group(0)) else None)
-    if group is None and re.search(r"\bafter (my|his|her|their) (18th|eighteenth)\b", rest):
+    if group is None and re.search(r"\b(took|taken|sent|made|filmed|recorded|from)\b[^.?!]{0,30}\bafter (my|his|her|their) (18th|eighteenth)\b", rest):
         # "i took them this summer, after my 18th".
         group = ADULT
     if group is None and pictured and numbers and re.search(r"\b(still (am|is|are)|(am|is|are) still)\b", rest):

@@ -51,7 +51,7 @@ PAID = re.compile(
     r"|\b(sent|gave|transferred) (him|her|them|the guy|that guy) (the |some |a few )?(money|cash|bitcoin|btc|crypto|gift ?cards?|vouchers?|steam (cards?|codes?))"
     r"|\b(send|sended|sent|pay|payed|paid) already (like |about )?(£|\$|€|\d)|\b(with|by|through|via|on) (western union|moneygram|remitly)\b"
     # A card or account used to pay: "he used my card on my phone to send them £75".
-    r"|\b(used|using) (my|his|her|their|the|a|\w+'?s) (\w+ ){0,4}to (send|pay|buy)\b(?! (for|it when))"
+    r"|\b(used|using) (my|his|her|their|\w+'?s) (\w+ )?(card|bank account|account|paypal|apple pay|google pay|revolut|monzo|savings|money|wages) (\w+ ){0,4}to (send|pay|buy)\b(?! (for|it when))"
     # Crypto by the amount: "paid 0.01 btc", "sent them 0.002 eth".
     r"|\b(paid|payed|sent|transferred)\s+(him|her|them|the guy|that guy)?\s*(like |about |around |nearly |almost |over )?\d*[.,]?\d+ ?(btc|bitcoin|eth|ethereum|usdt|ltc|crypto)\b"
     r"|\bsent the (crypto|bitcoin|btc|gift ?cards?|vouchers?|codes?)\b|\b(got|took|had|has had|taken) ((£|\$|€)\s?\d+|\d+ ?(quid|pounds?|dollars|euros|grand)) (off|from|out of) (me|my|his|her|him)\b"
@@ -154,7 +154,7 @@ PLAINLY_MINE = re.compile(
     r"|\b(i'?m|im|i am) the one (being|who'?s being|who is being|getting)\b"
     r"|\bi (got|received|had|have had) (an? |one of those |these |those )?(\w+ )?e-?mails?\b"
     # "I'm a teacher, 44, and I've been caught in one of these things": staff telling their own story.
-    r"|\b(i'?ve|ive|i have) (been|got) (caught|sextorted|blackmailed|catfished)\b"
+    r"|\b(i'?ve|ive|i have) (been|got) (caught|sextorted|blackmailed|catfished)\b(?![^.?!]*\b(before|in the past|last (year|time)|years? ago)\b)"
 )
 # A friend's or partner's story: "my best mate is getting blackmailed", "threatening to send photos of her".
 THIRD_PERSON_STORY = re.compile(
@@ -238,7 +238,7 @@ SCAM_EMAIL_TOLD = re.compile(
     r"|\b(got|received|had|getting|to|from) (an? |this |one of those |the )?e-?mail (that |which )?(said|says|saying|claim\w*)\b"
     r"[^.?!]{0,60}\b(webcam|camera|hack\w*|recorded|filmed|video|password)"
     # The same scam by text message, with a link to click: "we have your private video, click to see".
-    r"|\b(text|sms|message)\b[^.?!]{0,40}\bwith a link\b|\bclick (on )?(the |this )?(link )?(to|and) (see|view|watch|open)\b"
+    r"|\bclick (on )?(the |this )?(link )?(to|and) (see|view|watch|open)\b"
 )
 # A parent taking over the keyboard: "Hi this is his mum now. He's 14", "mum here: he's 15".
 PARENT_TAKING_OVER = re.compile(
@@ -275,7 +275,7 @@ NO_DEMAND = re.compile(
 # Leaving for now, said in passing: "ok thanks im going to try sleep and do this tomorrow".
 LEAVING_FOR_NOW = re.compile(
     r"\b(going to|gonna|off to|heading to) (try (and |to )?)?(sleep|bed|go to (bed|sleep)|get some sleep)\b"
-    r"|\b(do|finish|look at|sort|deal with) (this|it|the rest|everything|all this)( properly)? (tomorrow|in the morning|later on|after school)\b"
+    r"|\b(do|finish|look at|sort|deal with) (this|the rest|everything|all this)( properly)? (tomorrow|in the morning|later on|after school)\b"
 )
 # "bet", "say less", "sound": yes, carry on.
 SLANG_OK = re.compile(r"^\W*(bet|say less|aight|ight|kk|sound|safe|cool|gotcha|got it|ok bet|bet bet|nice one|ta)\W*$")

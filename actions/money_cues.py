@@ -8,7 +8,7 @@ import re
 # Getting an account back is about the account, not the money: "can i get my account back tho".
 ACCOUNT_BACK = re.compile(
     r"\b(account|acc|profile|login|snap|snapchat|insta|instagram)( back| access back)\b"
-    r"|\b(account|acc|profile|login)\b\W+(\w+\W+){0,3}get (it|that) back\b"
+    r"|(^|[.!?]\s*)(and |what about |but )?(the|my) (account|acc|profile|login)\b\W+(\w+\W+){0,3}get (it|that) back\b"
 )
 # A question about the bank names a bank, a way of paying, or getting money back: "is it worth paying £50?" is
 # whether to pay, not the bank.

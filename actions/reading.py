@@ -83,7 +83,7 @@ def _story_alongside(parse: Parse, text: str) -> Optional[str]:
 
 def interpret(parse: Parse, state: State) -> Reading:
     text = normalise(parse.text)
-    parse = checked(parse, text)
+    parse = checked(parse, text, after_crisis=state.last_reply in (CRISIS, CRISIS_AGAIN))
     intent = parse.intent or "nlu_fallback"
     situation, news = learn(state.situation, state.step, parse, text)
     platforms = parse.all_of("platform")
@@ -104,11 +104,16 @@ def interpret(parse: Parse, state: State) -> Reading:
         told = SITUATION_BY_INTENT[also] if also else None
         if told and not situation.known:
             situation = situation.but(kind=told)
-        if intent == "crisis" and safety_cues.HARM_DONE.search(text):
+        if intent == "crisis" and safety_cues.help_arranged(text):
+            situation = situation.but(harm_done=False)
+        elif intent == "crisis" and safety_cues.HARM_DONE.search(text):
             situation = situation.but(harm_done=True)
         return reading(CRISIS if intent == "crisis" else DANGER, told=told, question=parse.runner_up(QUESTIONS))
+    if state.last_reply in (CRISIS, CRISIS_AGAIN) and safety_cues.TOOK_THEM.search(text):
+        # "i already took them", straight after the crisis reply about pills in front of them.
+        situation = situation.but(harm_done=True)
     if situation.harm_done:
-        if safety_cues.HELP_ARRANGED.search(text) or safety_cues.NOTHING_TAKEN.search(text) or text.startswith("/"):
+        if safety_cues.help_arranged(text) or safety_cues.NOTHING_TAKEN.search(text) or text.startswith("/"):
             # Help on its way, nothing taken after all, or the button to carry on pressed after hearing 999.
             situation = situation.but(harm_done=False)
         elif safety_cues.REACHING_OUT.search(text):

@@ -45,7 +45,8 @@ ROLE_PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
         r"|\ba (year|yr) ?\d{1,2} (girl|boy|student|pupil|lad)\b"
         r"|\b(school office|school receptionist|office staff|work (at|in) (a|the|our) (school|college|academy))\b"
         r"|^\W*(the )?school nurse\b|\breception (at|in|of) (a|the|our) (secondary|primary|school|college|academy)\b"
-        r"|\b(counsellor|counselor|nurse|librarian|mentor|receptionist|technician|support worker) (in|at|for) (a|the|our|my) (\w+ ){0,2}(school|academy|college)\b"
+        r"|\b(i'?m|im|i am|i work as|as) (a|an|the) (school )?(counsellor|counselor|nurse|librarian|mentor|receptionist|technician|support worker) "
+        r"(in|at|for) (a|the|our) (\w+ ){0,2}(school|academy|college)\b"
     )),
     (PARENT, re.compile(
         r"\b(my|our) (\d{1,2} ?(year|yr)s? ?old |teenage |little |eldest |youngest |step ?)?"

@@ -17,25 +17,44 @@ HELP_ON_ITS_WAY_WORDS = (
 )
 HELP_ON_ITS_WAY = re.compile(rf"\b({HELP_ON_ITS_WAY_WORDS})\b")
 # Something taken or done to themselves, now: an emergency while no help is on its way ("i took some of my
-# mums tablets", "my son has taken an overdose"), not something from the past ("took an overdose last year").
+# mums tablets", "my son has taken an overdose"), not something from the past ("took an overdose last year")
+# or a daily dose ("took my antidepressants this morning like always").
 HARM_DONE = re.compile(
     r"(\b(i|i'?ve|ive|i have|he|she|they|he'?s|she'?s|he has|she has|they'?ve|they have|(son|daughter|friend|mate|brother|sister|"
     r"boyfriend|girlfriend|partner|husband|wife)( has|'s)?)\s+(just\s+|already\s+)?(took|taken|swallowed|downed|necked)\s+(\w+\s+){0,8}"
-    r"(pills|tablets|paracetamol|meds|medication|painkillers|antidepressants|overdose|co-?codamol|ibuprofen|sertraline|insulin)\b(?!\s+(away|off|out of|from))"
-    r"|\b(overdosed|od'?d|od'?ed)\b"
-    r"|\b(i'?ve|ive|i have|i|i just) (just )?(cut|burned|burnt|hurt|harmed|stabbed) (myself|my (arm|arms|wrist|wrists|leg|legs|thigh|thighs))\b)"
-    r"(?![^.?!]*\b(last (year|month|week|summer|time)|(years?|months?|weeks?) ago|when i was|in the past|before)\b)"
+    r"(pills|tablets|paracetamol|meds|medication|painkillers|antidepressants|overdose|co-?codamol|ibuprofen|sertraline|insulin)\b(?!\s+(away|off|out of))"
+    r"|\b(i|i'?ve|ive|i have|i just|he|she|they|he'?s|she'?s|he has|she has)\s+(just\s+|already\s+)?(overdosed|od'?d|od'?ed)\b"
+    r"|\bi (took|have taken|'ve taken|swallowed|necked) the (whole|entire) (packet|box|bottle|strip|pack|lot)\b"
+    r"|\b(i'?ve|ive|i have|i|i just) (just )?(cut|burned|burnt|hurt|harmed|stabbed|slit|slashed) (myself|my (arm|arms|wrist|wrists|leg|legs|thigh|thighs))\b)"
+    r"(?![^.?!]*\b(last (year|month|week|summer|time)|(years?|months?|weeks?) ago|when (i|he|she|they) (was|were)|in the past|"
+    r"like (always|usual|normal)|as (usual|prescribed)|every (day|morning|night)|each (day|morning))\b)"
 )
+# Straight after the crisis reply, "i already took them": something taken, said of what was mentioned.
+TOOK_THEM = re.compile(r"\bi( have|'?ve)? (already |just )?(took|taken|swallowed|necked|had) (them|it|the lot|all of them|some of them|loads|a load)\b")
 # Help arranged for an emergency: on its way, at hospital, or someone with them now.
 HELP_ARRANGED = re.compile(
-    rf"\b({HELP_ON_ITS_WAY_WORDS})\b"
-    r"|\b(at|in|going to|on (my|our|the) way to|taking me to|driving me to|take me to) (the )?(hospital|a ?& ?e|a and e|urgent care)\b"
-    r"|\b(mum|mom|dad|parents|nan|gran|sister|brother|friend|mate|partner|someone|somebody)( is|'s|'re| are)? (here )?(with me|taking me)\b"
-    r"|\b(told|woke|woken|telling|waking) (up )?(my )?(mum|mom|dad|parents|nan|gran|sister|brother|partner|flatmate)\b|\b(rang|called|calling|ringing) 111\b"
+    rf"\b({HELP_ON_ITS_WAY_WORDS})\b(?![^.?!]*\b(last (week|month|year|time)|ago|before)\b)"
+    r"|\b(at|in|on (my|our|the) way to|taking me to|driving me to) (the )?(hospital|a ?& ?e|a and e|urgent care)\b"
+    r"|\b(mum|mom|dad|parents|nan|gran|sister|brother|friend|mate|partner|someone|somebody)( is|'s|'re| are) (here )?(with me|taking me)\b"
+    r"|\b(told|woke|woken) (up )?(my )?(mum|mom|dad|parents|nan|gran|sister|brother|partner|flatmate)\b"
+    r"|\b(rang|called|calling|ringing) 111\b(?![^.?!]*\b(last (week|month|year|time)|ago|before)\b)"
 )
-# "i havent taken any", "i didnt take them": nothing taken after all.
+_NEGATED = re.compile(r"\b(not|never|no|haven'?t|havent|hasn'?t|hasnt|won'?t|wont|don'?t|dont|didn'?t|didnt|can'?t|cant|isn'?t|isnt|aren'?t|arent)\b|n't\b")
+
+
+def help_arranged(text: str) -> bool:
+    """Help said to be on its way, and not negated just before ("i haven't told my mum", "im not going to
+    the hospital")."""
+    return any(not _NEGATED.search(text[max(0, m.start() - 25): m.start()]) for m in HELP_ARRANGED.finditer(text))
+
+
+# "i havent taken any", "i didnt take them": nothing taken after all (the writer's own words, not "if he
+# does not take it down").
 NOTHING_TAKEN_WORDS = r"(haven'?t|havent|didn'?t|didnt|not) (taken|take|took) (anything|any|them|it)"
-NOTHING_TAKEN = re.compile(rf"\b{NOTHING_TAKEN_WORDS}\b")
+NOTHING_TAKEN = re.compile(
+    r"\b(i|i'?ve|ive|i have|i'?m|im)\s+(actually\s+)?(not|never|haven'?t|havent|didn'?t|didnt|did not|have not)\s+(actually\s+)?"
+    r"(taken|take|took|swallowed)\s+(anything|any|them|it|one)\b(?!\s+(down|off|away))"
+)
 # Straight after the crisis reply, words that are still about the crisis ("I haven't taken any, I don't
 # know", "he stopped replying", "I've thought about it"), whatever else the message seems to ask.
 STILL_IN_CRISIS = re.compile(

@@ -173,7 +173,7 @@ def told_situation(parse: Parse, news: List[str], situation: Situation) -> Optio
     return None
 
 
-def checked(parse: Parse, text: str) -> Parse:
+def checked(parse: Parse, text: str, after_crisis: bool = False) -> Parse:
     """The parse with guesses the words don't bear out replaced: only an offer to delete the pictures for
     money is the recovery scam, only a message about money asks about the bank, only pictures said to be
     unreal are fakes (each then the classifier's next guess), and a scam email has no one real in it."""
@@ -197,7 +197,9 @@ def checked(parse: Parse, text: str) -> Parse:
         return parse.read_as("ask_passwords")
     if cues.SLANG_OK.match(text):
         return Parse("affirm", parse.text, (("affirm", 1.0),), parse.entities)
-    if cues.LEAVING.match(text) or (cues.LEAVING_FOR_NOW.search(text) and intent in LEAVING_MISREAD and not story_in_words(text)):
+    if cues.LEAVING.match(text) or (cues.LEAVING_FOR_NOW.search(text) and intent in LEAVING_MISREAD and not story_in_words(text)
+                                    and not after_crisis):
+        # (Straight after the crisis reply, "im going to sleep" is not a goodbye to be waved off.)
         return Parse("goodbye", parse.text, (("goodbye", 1.0),), parse.entities)
     if intent == "ask_human" and not cues.ASKS_FOR_A_PERSON.search(text):
         # "need help with smth" is an opening, not a request for a helpline.
@@ -212,7 +214,7 @@ def checked(parse: Parse, text: str) -> Parse:
         rest = tuple(r for r in parse.ranking[1:] if r[0] not in ("crisis", "danger_now"))
         intent = next((name for name, _ in rest if name != "nlu_fallback"), "nlu_fallback")
         # The next guess is checked in its turn ("fake pictures", then "scam email", then a real threat).
-        return checked(Parse(intent, parse.text, rest, parse.entities), text)
+        return checked(Parse(intent, parse.text, rest, parse.entities), text, after_crisis)
     if intent in ("already_paid", "blackmail_money", "images_shared", "helper") and cues.SCAM_EMAIL_TOLD.search(text) \
             and not cues.real_pictures(text):
         # "got one of those webcam emails and paid": the scam email, paid; its plan gains the bank step. A

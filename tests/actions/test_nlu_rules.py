@@ -921,3 +921,24 @@ def test_means_plans_and_a_dead_person_that_cannot_be_blackmailed(text, forced):
 ])
 def test_the_newer_phrases_read_as_what_they_mean(text, predicted, crisis_confidence, forced):
     assert forced_intent(text, predicted, PATTERNS, crisis_confidence, 0.3, [predicted, "blackmail_money"]) == forced
+
+
+@pytest.mark.parametrize("text, predicted, crisis_confidence, forced", [
+    # Idioms and reassurances never hide a crisis said in the same breath.
+    ("i told my mum i want to die and shes here with me", "helper", 0.0, "crisis"),
+    ("if paying doesnt work ill end it", "ask_should_pay", 0.0, "crisis"),
+    ("i'd rather die than tell anyone, you know?", "crisis", 0.9, "crisis"),
+    ("i wrote it all in a letter for my family to find", "crisis", 0.9, "crisis"),
+    ("i'm bleeding out", "crisis", 0.9, "crisis"),
+    ("my family would be upset for a bit but they'd be better off", "crisis", 0.9, "crisis"),
+    # and everyday messages next to the newer phrases are not crisis or danger.
+    ("hang on the delivery guy is at the door now", "ask_new_account", 0.0, None),
+    ("my ex is here at uni too and he's not angry or anything", "partner_threat", 0.0, None),
+    ("ive got a plan now, im going to tell my dad tonight and just do it", "ask_tell_adult", 0.0, None),
+    ("i'm by the bridge now, going to walk into town to the police station", "ask_how_report", 0.0, None),
+    ("no point to go on snap now", "ask_delete", 0.0, None),
+    ("im going to take all my meds in the morning like usual", "out_of_scope", 0.0, None),
+    ("hang on, he's messaging me again", "ask_new_account", 0.35, None),
+])
+def test_the_newest_phrases_neither_hide_a_crisis_nor_catch_everyday_words(text, predicted, crisis_confidence, forced):
+    assert forced_intent(text, predicted, PATTERNS, crisis_confidence, 0.3, [predicted, "blackmail_money"]) == forced

@@ -1105,3 +1105,19 @@ def test_a_parent_taking_over_the_keyboard_tells_the_young_persons_age():
 def test_a_text_with_a_link_to_click_is_the_mass_scam():
     text = "got a text with a link saying they have a video of me, click to watch before it goes to my contacts"
     assert read("blackmail_money", text).situation.kind == EMAIL_SCAM
+
+
+@pytest.mark.parametrize("text", ["he used a fake account to send me threats saying he'll post my nudes unless i pay",
+                                  "i used my phone to send the pics to him and now he wants money"])
+def test_using_something_to_send_pictures_or_threats_is_not_a_payment(text):
+    assert not payment_told(text)
+
+
+@pytest.mark.parametrize("text", ["he says he'll post them after my 18th", "pictures of me from 2 years ago", "we were 2 weeks into talking"])
+def test_words_about_time_are_not_ages(text):
+    situation = read("blackmail_money", text).situation
+    assert situation.age_group is None and not situation.pictured_under18
+
+
+def test_a_pupil_sent_here_by_the_school_nurse_tells_their_own_story():
+    assert role_told("the nurse at my school said to come on here. someone is threatening to post the pics") is None

@@ -595,3 +595,15 @@ async def test_after_something_taken_the_carry_on_button_goes_on_and_later_messa
     said = await converse(ACTION, [("crisis", "i cut myself tonight because of him and the pics"), ("affirm", "ok"),
                                    ("affirm", "/affirm"), ("next_step", "what do i do next")])
     assert "call 999 now" in said[1] and "taking what you said seriously" not in said[3]
+
+
+async def test_saying_it_was_taken_after_the_crisis_reply_and_not_help_refused_keeps_999():
+    said = await converse(ACTION, [("crisis", "ive got my pills in front of me, he has my pics"), ("affirm", "i already took them"),
+                                   ("affirm", "ok"), ("deny", "im not going to the hospital"), ("affirm", "ok")])
+    assert all("999" in text for text in said[1:]), said
+
+
+async def test_help_said_in_the_same_breath_as_something_taken_does_not_stick():
+    said = await converse(ACTION, [("crisis", "my son has taken an overdose, we're at the hospital now"), ("thanks", "ok thank you"),
+                                   ("ask_will_they_post", "will the pics still get posted?")])
+    assert "call 999 now" not in said[2]
