@@ -118,7 +118,7 @@ def interpret(parse: Parse, state: State) -> Reading:
             situation = situation.but(harm_done=False)
         elif safety_cues.REACHING_OUT.search(text):
             return reading(CRISIS, question="reaching_out")
-        elif not text.startswith("/"):
+        else:
             # Something taken or self-harm done, and no help said to be on its way: "ok", "im scared", "what
             # do i do" all hear "call 999 now" again before anything about the blackmail.
             return reading(CRISIS, question="again")

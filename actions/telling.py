@@ -29,9 +29,9 @@ from actions.roles import role_told
 
 SITUATION_INTENTS = frozenset(SITUATION_BY_INTENT) - {"helper"}
 QUESTION_INTENTS = frozenset(catalogue().questions)
-# What a question about stopping pictures going up is taken for when it names no service.
 # What "im going to try sleep and do this tomorrow" is taken for: it is leaving for now.
 LEAVING_MISREAD = frozenset({"thanks", "affirm", "nlu_fallback", "next_step", "out_of_scope", "goodbye"} | SITUATION_BY_INTENT.keys())
+# What a question about stopping pictures going up is taken for when it names no service.
 PREVENTION_MISREAD = frozenset({"nlu_fallback", "ask_delete", "ask_search_removal", "out_of_scope", "ask_will_they_post", "next_step"})
 
 
@@ -181,6 +181,8 @@ def checked(parse: Parse, text: str, after_crisis: bool = False) -> Parse:
     if text.startswith("/"):
         # A button press says exactly what it means.
         return parse
+    # "He hasn't paid. He was about to go to the bank": news about the money, not a question for the bank.
+    not_paid_news = payment_told(text) is False and "?" not in text
     if cues.CHILDLINE_AT_18.search(text) and intent in QUESTION_INTENTS:
         # "can i still ring childline or am i too old": who they can talk to.
         return parse.read_as("ask_human")
@@ -188,8 +190,7 @@ def checked(parse: Parse, text: str, after_crisis: bool = False) -> Parse:
         # "is ceop anonymous": whether reporting tells anyone, not whether this is a person.
         return parse.read_as("ask_police_tell_parents")
     if money_cues.BANK_PLAINLY.search(text) and (intent in QUESTION_INTENTS or intent in ("next_step", "nlu_fallback")) \
-            and not (payment_told(text) is False and "?" not in text):
-        # (Not "He hasn't paid. He was about to go to the bank to get bitcoin": news, not a question.)
+            and not not_paid_news:
         return parse.read_as("ask_bank")
     if cues.PREVENT_POSTING.search(text) and (intent in PREVENTION_MISREAD or (intent == "ask_how_report" and "report" not in text)):
         return parse.read_as("ask_which_service")
@@ -206,7 +207,7 @@ def checked(parse: Parse, text: str, after_crisis: bool = False) -> Parse:
         return parse.read_as("opening")
     if (intent == "ask_recovery_scam" and not (cues.RECOVERY_SERVICE.search(text) and money_cues.MONEY_ASKED.search(text))) or (
         # "no i didnt pay, i dont have a bank card" is news, not a question for the bank.
-        intent == "ask_bank" and (not money_cues.BANK_WORDS.search(text) or (payment_told(text) is False and "?" not in text)
+        intent == "ask_bank" and (not money_cues.BANK_WORDS.search(text) or not_paid_news
                                   or not (cues.ASKS.search(text) or money_cues.BANK_ASKED.search(text)))
     ) or (intent == "fake_images" and not cues.FAKE_CUE.search(text)) or (
         intent == "ask_which_service" and not cues.SERVICE_WORDS.search(text)
